@@ -1,0 +1,1 @@
+"""ケアプラン (第1〜3表) and LIFE excerpts (issue: care plans)."""

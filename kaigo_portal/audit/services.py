@@ -1,0 +1,146 @@
+"""Writing and verifying the access log.
+
+Rows are spread over KAIGO_AUDIT_CHAINS hash chains by insurer, so that concurrent writers lock
+different chain heads instead of queueing behind one. Each row's hash covers its content and the
+previous row's hash in its chain, so an edited, removed or re-ordered row breaks the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AccessLogEntry, ChainHead
+
+GENESIS = "0" * 64
+
+# The fields a row's hash covers, in order. Changing this list breaks every existing chain.
+HASHED_FIELDS = (
+    "chain", "chain_seq", "at", "actor_user_id", "actor_name", "organisation_number", "organisation_name",
+    "role", "api_key_prefix", "insurer_number", "insured_number", "category", "purpose", "method",
+    "channel", "outcome", "reason", "request_id", "prev_hash",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Access:
+    """What is known about one read when it is logged."""
+
+    actor_user_id: int | None
+    actor_name: str
+    organisation_number: str
+    organisation_name: str
+    role: str
+    api_key_prefix: str
+    insurer_number: str
+    insured_number: str
+    category: str
+    purpose: str
+    method: str
+    channel: str
+    outcome: str
+    reason: str
+    request_id: str
+
+
+def chain_for(insurer_number: str) -> int:
+    """The chain an insurer's rows go to: stable across processes (not Python's salted hash())."""
+    digest = hashlib.sha256(insurer_number.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % settings.KAIGO_AUDIT_CHAINS
+
+
+def row_hash(row: AccessLogEntry) -> str:
+    values = []
+    for name in HASHED_FIELDS:
+        value = getattr(row, name)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        values.append(value)
+    payload = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
+    """Appends rows for the given reads and commits them at once.
+
+    The block is durable: calling this inside another transaction raises, because a row that a later
+    rollback could take away would break the promise that every read is logged.
+    """
+    if not accesses:
+        return []
+    by_chain: dict[int, list[Access]] = defaultdict(list)
+    for access in accesses:
+        by_chain[chain_for(access.insurer_number)].append(access)
+    now = timezone.now()
+    rows: list[AccessLogEntry] = []
+    with transaction.atomic(durable=True):
+        ChainHead.objects.bulk_create(
+            [ChainHead(chain=chain, last_hash=GENESIS) for chain in by_chain], ignore_conflicts=True
+        )
+        # Lock the heads in chain order, so that two writers never wait on each other in a cycle.
+        heads = list(ChainHead.objects.select_for_update().filter(chain__in=by_chain).order_by("chain"))
+        for head in heads:
+            for access in by_chain[head.chain]:
+                row = AccessLogEntry(
+                    at=now, chain=head.chain, chain_seq=head.seq + 1, prev_hash=head.last_hash, **vars(access)
+                )
+                row.hash = row_hash(row)
+                head.seq, head.last_hash = row.chain_seq, row.hash
+                rows.append(row)
+        AccessLogEntry.objects.bulk_create(rows)
+        ChainHead.objects.bulk_update(heads, ["seq", "last_hash"])
+    return rows
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    chain: int
+    chain_seq: int
+    entry_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"chain {self.chain}, seq {self.chain_seq}"
+        if self.entry_id is not None:
+            where += f", id {self.entry_id}"
+        return f"{where}: {self.problem}"
+
+
+def verify_chain(chain: int, head: ChainHead | None) -> tuple[int, BrokenLink | None]:
+    """Walks one chain from its start; returns the rows checked and the first broken link, if any."""
+    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    rows: Iterable[AccessLogEntry] = (
+        AccessLogEntry.objects.filter(chain=chain).order_by("chain_seq").iterator(chunk_size=5000)
+    )
+    for row in rows:
+        if row.chain_seq != expected_seq:
+            return checked, BrokenLink(chain, expected_seq, None, f"row missing (next row found is {row.chain_seq})")
+        if row.prev_hash != expected_prev:
+            return checked, BrokenLink(chain, row.chain_seq, row.id, "prev_hash does not match the previous row")
+        if row_hash(row) != row.hash:
+            return checked, BrokenLink(chain, row.chain_seq, row.id, "content does not match its hash (edited)")
+        expected_prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    if head is not None and (head.seq != checked or head.last_hash != expected_prev):
+        return checked, BrokenLink(chain, checked + 1, None, f"rows after {checked} are missing (head is at {head.seq})")
+    return checked, None
+
+
+def verify_all() -> tuple[int, list[BrokenLink]]:
+    """Checks every chain; returns the rows checked and the first broken link of each broken chain."""
+    heads = {head.chain: head for head in ChainHead.objects.all()}
+    chains = set(heads) | set(AccessLogEntry.objects.values_list("chain", flat=True).distinct())
+    total, broken = 0, []
+    for chain in sorted(chains):
+        checked, link = verify_chain(chain, heads.get(chain))
+        total += checked
+        if link is not None:
+            broken.append(link)
+    return total, broken

@@ -1,0 +1,43 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.db import connection
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kaigo_portal.accounts.models import Role
+from kaigo_portal.api import views as api_views
+from kaigo_portal.web import views as web_views
+
+
+def _platform_operator_only(request) -> bool:
+    """Django admin is the platform operator's tool; everyone else gets real screens."""
+    membership = getattr(request, "membership", None)
+    return bool(request.user.is_active and membership is not None and membership.role == Role.PLATFORM_OPERATOR)
+
+
+admin.site.has_permission = _platform_operator_only
+# Admin sign-in goes through allauth, so it cannot skip the MFA stage.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "介護情報基盤ポータル 運営者用管理サイト"
+admin.site.site_title = "運営者用管理サイト"
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("session/keepalive/", web_views.session_keepalive, name="session_keepalive"),
+    path("session/organisation/", web_views.switch_membership, name="switch_membership"),
+    path("accounts/", include("allauth.urls")),
+    path("org/", include("kaigo_portal.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/me/", api_views.me, name="api_me"),
+    path("healthz", healthz, name="healthz"),
+]

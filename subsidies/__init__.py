@@ -1,0 +1,1 @@
+"""Card-reader and connection-support subsidy applications and their review (issue: subsidies)."""
