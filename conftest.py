@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core.cache import cache
 
-from kaigo_portal.accounts.models import Membership, OfficeService, Organisation, OrganisationKind, Role, User, UserKind
+from kaigo_portal.accounts.models import (
+    Membership,
+    OfficeService,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserKind,
+)
 from kaigo_portal.celery import app as celery_app
 
 
@@ -41,16 +53,78 @@ def make_org(kind: str, name: str, *, services: tuple[str, ...] = (), **numbers)
 
 
 def make_user(email: str, *, org: Organisation | None = None, role: str | None = None, mfa: bool = True,
-              kind: str = UserKind.STAFF, name: str = "") -> User:  # fmt: skip
-    user = User.objects.create_user(email=email, password="correct-horse-battery", name=name or email.split("@")[0], kind=kind)
+              kind: str = UserKind.STAFF, name: str = "", totp_secret: str | None = None) -> User:  # fmt: skip
+    """A user with the password `correct-horse-battery` and, for staff, TOTP set up (with `totp_secret`
+    if given, so that a browser test can type the current code: see `totp_now`)."""
+    user = User.objects.create_user(
+        email=email, password="correct-horse-battery", name=name or email.split("@")[0], kind=kind
+    )
     if org is not None:
         Membership.objects.create(user=user, organisation=org, role=role)
     if role == Role.PLATFORM_OPERATOR:  # the operator's model permissions in Django admin
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     if mfa and kind == UserKind.STAFF:
-        TOTP.activate(user, generate_totp_secret())
+        TOTP.activate(user, totp_secret or generate_totp_secret())
     return user
+
+
+def totp_now(secret: str) -> str:
+    """The TOTP code an authenticator app would show now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def require_tool(name: str, *, hint: str, available: bool | None = None) -> None:
+    """Skips a test that needs a system tool missing here, with the reason; under CI=true, fails instead,
+    because .ci/run must have installed it."""
+    if available is None:
+        available = shutil.which(name) is not None
+    if available:
+        return
+    message = f"{name} is not installed ({hint})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; .ci/run must install it", pytrace=False)
+    pytest.skip(message)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, by poppler's pdftotext."""
+    require_tool("pdftotext", hint="apt-get install poppler-utils")
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def pdf_fonts(pdf: bytes, tmp_path) -> str:
+    """poppler's pdffonts table for a PDF (to check that a Japanese font is embedded)."""
+    require_tool("pdffonts", hint="apt-get install poppler-utils")
+    path = tmp_path / "fonts-check.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+
+
+@pytest.fixture
+def browser_page(live_server, transactional_db):
+    """A Playwright page in Debian's Chromium, against the live test server (`live_server.url`)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    require_tool("chromium", hint="apt-get install chromium", available=chromium is not None)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(locale="ja-JP")
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

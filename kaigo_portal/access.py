@@ -149,7 +149,11 @@ class OwnInsurerOnly:
     """The rules in force until the consent app registers its own: municipal staff of the person's insurer."""
 
     def decide(self, actor: Actor, person: PersonLike, category: str) -> Decision:
-        if actor.is_municipal and actor.organisation is not None and actor.organisation.pk == person.insurer_id:
+        if (
+            actor.is_municipal
+            and actor.organisation is not None
+            and actor.organisation.pk == person.insurer_id
+        ):
             return Decision.grant("own_insurer", method="insurer")
         return Decision.not_visible("no_rule_grants_access")
 
@@ -237,4 +241,3 @@ def log_listed(actor: Actor, persons: Iterable[PersonLike], category: str, purpo
             raise RuntimeError(f"listed a person the rules refuse ({decision.reason})")
         rows.append(_access_row(actor, person, category, purpose, decision))
     record(rows)
-

@@ -9,8 +9,8 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 
 from kaigo_portal.logging import request_id_var
 
@@ -61,7 +61,9 @@ class SessionTimeoutMiddleware:
     def _end(self, request, *, idle: bool):
         logout(request)
         if idle:
-            message = "一定時間操作がなかったため、安全のためサインアウトしました。もう一度サインインしてください。"
+            message = (
+                "一定時間操作がなかったため、安全のためサインアウトしました。もう一度サインインしてください。"
+            )
         else:
             message = "サインインから12時間が経過したため、安全のためサインアウトしました。もう一度サインインしてください。"
         if request.path.startswith("/api/"):

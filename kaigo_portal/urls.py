@@ -13,7 +13,9 @@ from kaigo_portal.web import views as web_views
 def _platform_operator_only(request) -> bool:
     """Django admin is the platform operator's tool; everyone else gets real screens."""
     membership = getattr(request, "membership", None)
-    return bool(request.user.is_active and membership is not None and membership.role == Role.PLATFORM_OPERATOR)
+    return bool(
+        request.user.is_active and membership is not None and membership.role == Role.PLATFORM_OPERATOR
+    )
 
 
 admin.site.has_permission = _platform_operator_only

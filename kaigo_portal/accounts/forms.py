@@ -10,7 +10,9 @@ class StaffAddForm(forms.Form):
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(role.value, role.label) for role in Role if role in organisation.allowed_roles()]
+        self.fields["role"].choices = [
+            (role.value, role.label) for role in Role if role in organisation.allowed_roles()
+        ]
 
 
 class ApiKeyCreateForm(forms.Form):

@@ -37,7 +37,13 @@ def mfa_required_for(user) -> bool:
 class MfaRequiredMiddleware:
     """Until a staff user has set up TOTP, the MFA set-up pages and sign-out are all they can reach."""
 
-    ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/static/", "/session/")
+    ALLOWED_PREFIXES = (
+        "/accounts/2fa/",
+        "/accounts/reauthenticate/",
+        "/accounts/logout/",
+        "/static/",
+        "/session/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -268,7 +268,9 @@ class Membership(models.Model):
         verbose_name = "所属"
         verbose_name_plural = "所属"
         ordering = ["organisation_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user.name} — {self.organisation.name}（{self.get_role_display()}）"

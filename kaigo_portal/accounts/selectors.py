@@ -15,7 +15,9 @@ from kaigo_portal import wareki
 from .models import ApiKey, Membership, Organisation, OrganisationKind, Role
 
 
-def members_of(organisation: Organisation, *, search: str = "", include_revoked: bool = False) -> QuerySet[Membership]:
+def members_of(
+    organisation: Organisation, *, search: str = "", include_revoked: bool = False
+) -> QuerySet[Membership]:
     """The organisation's memberships with each user's MFA state, for its admin's staff screen."""
     memberships = (
         Membership.objects.filter(organisation=organisation)
@@ -45,12 +47,18 @@ class AttentionItem:
     url: str = ""
 
 
-def attention_items(membership: Membership, *, has_mfa: bool, today: dt.date | None = None) -> list[AttentionItem]:
+def attention_items(
+    membership: Membership, *, has_mfa: bool, today: dt.date | None = None
+) -> list[AttentionItem]:
     today = today or timezone.localdate()
     org = membership.organisation
     items: list[AttentionItem] = []
     if not has_mfa:
-        items.append(AttentionItem("error", "多要素認証（MFA）が未設定です。設定してください。", reverse("mfa_activate_totp")))
+        items.append(
+            AttentionItem(
+                "error", "多要素認証（MFA）が未設定です。設定してください。", reverse("mfa_activate_totp")
+            )
+        )
     if membership.is_admin:
         items += _admin_items(org, today)
     if membership.role in (Role.MUNICIPAL_STAFF, Role.MUNICIPAL_ADMIN):
@@ -65,10 +73,14 @@ def _admin_items(org: Organisation, today: dt.date) -> list[AttentionItem]:
     without_mfa = members_of(org).filter(has_mfa=False).count()
     if without_mfa:
         items.append(
-            AttentionItem("warning", f"多要素認証を未設定の職員が {without_mfa} 人います。", reverse("staff_list"))
+            AttentionItem(
+                "warning", f"多要素認証を未設定の職員が {without_mfa} 人います。", reverse("staff_list")
+            )
         )
     soon = timezone.now() + dt.timedelta(days=30)
-    expiring = api_keys_of(org).filter(revoked_at__isnull=True, expires_at__lte=soon, expires_at__gt=timezone.now())
+    expiring = api_keys_of(org).filter(
+        revoked_at__isnull=True, expires_at__lte=soon, expires_at__gt=timezone.now()
+    )
     for key in expiring:
         items.append(
             AttentionItem(
@@ -100,7 +112,10 @@ def _operator_items(today: dt.date) -> list[AttentionItem]:
     unchecked = [org for org in insurers.filter(check_digit_override=False) if org.number_issues()]
     for org in unchecked:
         items.append(
-            AttentionItem("warning", f"{org.name}（{org.insurer_number}）の保険者番号の検証番号が一致しません。確認してください。")
+            AttentionItem(
+                "warning",
+                f"{org.name}（{org.insurer_number}）の保険者番号の検証番号が一致しません。確認してください。",
+            )
         )
     undated = insurers.filter(go_live_date__isnull=True).count()
     if undated:

@@ -74,7 +74,9 @@ def organisation_create(
     with transaction.atomic():
         org.full_clean()
         org.save()
-        OfficeService.objects.bulk_create([OfficeService(organisation=org, code=code) for code in service_types])
+        OfficeService.objects.bulk_create(
+            [OfficeService(organisation=org, code=code) for code in service_types]
+        )
     return org, [issue for issue in issues if issue.severity == "warning"]
 
 
@@ -107,7 +109,8 @@ def membership_add(
         _require_admin_of(by, organisation)
     if role not in organisation.allowed_roles():
         raise ApplicationError(
-            f"この組織では「{Role(role).label}」の役割は設定できません。", code="membership.role_not_allowed",
+            f"この組織では「{Role(role).label}」の役割は設定できません。",
+            code="membership.role_not_allowed",
             fields={"role": ["この組織では設定できない役割です。"]},
         )
     email = User.objects.normalize_email(email).lower()
@@ -117,7 +120,8 @@ def membership_add(
             user = User.objects.create_user(email=email, password=None, name=name, kind=UserKind.STAFF)
         elif user.is_person:
             raise ApplicationError(
-                "このメールアドレスは本人用アカウントで使われています。", code="membership.email_taken",
+                "このメールアドレスは本人用アカウントで使われています。",
+                code="membership.email_taken",
                 fields={"email": ["本人用アカウントのメールアドレスは職員として登録できません。"]},
             )
         membership, created = Membership.objects.get_or_create(
@@ -125,18 +129,26 @@ def membership_add(
         )
         if not created and membership.is_active:
             raise ApplicationError(
-                "このユーザーは既にこの組織に所属しています。", code="membership.exists",
+                "このユーザーは既にこの組織に所属しています。",
+                code="membership.exists",
                 fields={"email": ["既に所属しています。"]},
             )
         if not created:  # re-activating a revoked membership
-            membership.role, membership.is_active, membership.revoked_at, membership.revoked_by = role, True, None, None
+            membership.role, membership.is_active, membership.revoked_at, membership.revoked_by = (
+                role,
+                True,
+                None,
+                None,
+            )
             membership.save(update_fields=["role", "is_active", "revoked_at", "revoked_by"])
         if not user.is_active:
             user.is_active = True
             user.save(update_fields=["is_active"])
         if invite and not user.has_usable_password():
             transaction.on_commit(lambda: _send_invitation(user.pk, organisation.pk))
-    logger.info("membership added: org=%s user=%s role=%s by=%s", organisation.number, user.pk, role, by and by.pk)
+    logger.info(
+        "membership added: org=%s user=%s role=%s by=%s", organisation.number, user.pk, role, by and by.pk
+    )
     return membership
 
 
@@ -254,7 +266,9 @@ def organisation_by_number(number: str) -> Organisation:
         candidates = Organisation.objects.filter(Q(office_number=number) | Q(medical_institution_code=number))
     found = list(candidates[:2])
     if not found:
-        raise ApplicationError(f"番号 {number} の組織は見つかりません。", code="organisation.not_found", status=404)
+        raise ApplicationError(
+            f"番号 {number} の組織は見つかりません。", code="organisation.not_found", status=404
+        )
     if len(found) > 1:
         raise ApplicationError(
             f"番号 {number} に当たる組織が複数あります。", code="organisation.ambiguous", status=409

@@ -44,9 +44,13 @@ def _form_error(form, error: ApplicationError) -> None:
 @org_admin_required
 def staff_list(request, organisation):
     search = request.GET.get("q", "").strip()
-    memberships = selectors.members_of(organisation, search=search, include_revoked=request.GET.get("all") == "1")
+    memberships = selectors.members_of(
+        organisation, search=search, include_revoked=request.GET.get("all") == "1"
+    )
     page = Paginator(memberships, 25).get_page(request.GET.get("page"))
-    return render(request, "accounts/staff_list.html", {"page": page, "search": search, "organisation": organisation})
+    return render(
+        request, "accounts/staff_list.html", {"page": page, "search": search, "organisation": organisation}
+    )
 
 
 @org_admin_required
@@ -54,7 +58,9 @@ def staff_add(request, organisation):
     form = StaffAddForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.membership_add(organisation=organisation, by=request.user, **form.cleaned_data)
+            membership = services.membership_add(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
         except ApplicationError as error:
             _form_error(form, error)
         else:
@@ -67,7 +73,9 @@ def staff_add(request, organisation):
 @require_POST
 def staff_revoke(request, organisation, membership_id: int):
     # Scoped to the admin's own organisation: another office's membership is simply not found.
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, organisation=organisation)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, organisation=organisation
+    )
     try:
         services.membership_revoke(membership=membership, by=request.user)
     except ApplicationError as error:
@@ -84,7 +92,9 @@ def api_key_list(request, organisation):
     raw_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            _key, raw_key = services.api_key_create(organisation=organisation, by=request.user, **form.cleaned_data)
+            _key, raw_key = services.api_key_create(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
         except ApplicationError as error:
             _form_error(form, error)
         else:

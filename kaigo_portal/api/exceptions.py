@@ -31,7 +31,10 @@ def _body(code: str, message: str, fields: dict | None = None) -> dict:
 
 def _fields(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
-        return {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        return {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
     if isinstance(detail, list):
         return {"non_field_errors": [str(item) for item in detail]}
     return {}
@@ -60,6 +63,10 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"
         detail = getattr(exc, "detail", "")
-        message = str(detail) if isinstance(detail, str) and not str(detail).isascii() else _MESSAGES.get(code, str(detail))
+        message = (
+            str(detail)
+            if isinstance(detail, str) and not str(detail).isascii()
+            else _MESSAGES.get(code, str(detail))
+        )
         response.data = _body(code, message)
     return response

@@ -25,7 +25,12 @@ class WhoAmI(DeclaredAccess):
         "Me",
         {
             "organisation": inline_serializer(
-                "MeOrganisation", {"kind": serializers.CharField(), "number": serializers.CharField(), "name": serializers.CharField()}
+                "MeOrganisation",
+                {
+                    "kind": serializers.CharField(),
+                    "number": serializers.CharField(),
+                    "name": serializers.CharField(),
+                },
             ),
             "role": serializers.CharField(allow_null=True),
             "scope": serializers.CharField(allow_null=True),

@@ -122,14 +122,22 @@ def verify_chain(chain: int, head: ChainHead | None) -> tuple[int, BrokenLink | 
     )
     for row in rows:
         if row.chain_seq != expected_seq:
-            return checked, BrokenLink(chain, expected_seq, None, f"row missing (next row found is {row.chain_seq})")
+            return checked, BrokenLink(
+                chain, expected_seq, None, f"row missing (next row found is {row.chain_seq})"
+            )
         if row.prev_hash != expected_prev:
-            return checked, BrokenLink(chain, row.chain_seq, row.id, "prev_hash does not match the previous row")
+            return checked, BrokenLink(
+                chain, row.chain_seq, row.id, "prev_hash does not match the previous row"
+            )
         if row_hash(row) != row.hash:
-            return checked, BrokenLink(chain, row.chain_seq, row.id, "content does not match its hash (edited)")
+            return checked, BrokenLink(
+                chain, row.chain_seq, row.id, "content does not match its hash (edited)"
+            )
         expected_prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
     if head is not None and (head.seq != checked or head.last_hash != expected_prev):
-        return checked, BrokenLink(chain, checked + 1, None, f"rows after {checked} are missing (head is at {head.seq})")
+        return checked, BrokenLink(
+            chain, checked + 1, None, f"rows after {checked} are missing (head is at {head.seq})"
+        )
     return checked, None
 
 

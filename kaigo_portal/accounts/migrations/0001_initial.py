@@ -2,119 +2,408 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import kaigo_portal.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
+import kaigo_portal.accounts.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='メールアドレス')),
-                ('name', models.CharField(max_length=100, verbose_name='氏名')),
-                ('kind', models.CharField(choices=[('staff', '職員'), ('person', '本人')], default='staff', max_length=10, verbose_name='種別')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有効')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='管理サイト')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登録日時')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="メールアドレス")),
+                ("name", models.CharField(max_length=100, verbose_name="氏名")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("staff", "職員"), ("person", "本人")],
+                        default="staff",
+                        max_length=10,
+                        verbose_name="種別",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有効")),
+                ("is_staff", models.BooleanField(default=False, verbose_name="管理サイト")),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="登録日時"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ユーザー',
-                'verbose_name_plural': 'ユーザー',
+                "verbose_name": "ユーザー",
+                "verbose_name_plural": "ユーザー",
             },
             managers=[
-                ('objects', kaigo_portal.accounts.models.UserManager()),
+                ("objects", kaigo_portal.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('insurer', '保険者'), ('care_office', '介護事業所'), ('clinic', '医療機関'), ('federation', '国民健康保険団体連合会'), ('platform', 'プラットフォーム運営者')], max_length=20, verbose_name='種別')),
-                ('name', models.CharField(max_length=200, verbose_name='名称')),
-                ('name_kana', models.CharField(blank=True, max_length=200, verbose_name='名称（カナ）')),
-                ('prefecture', models.CharField(blank=True, choices=[('01', '北海道'), ('02', '青森県'), ('03', '岩手県'), ('04', '宮城県'), ('05', '秋田県'), ('06', '山形県'), ('07', '福島県'), ('08', '茨城県'), ('09', '栃木県'), ('10', '群馬県'), ('11', '埼玉県'), ('12', '千葉県'), ('13', '東京都'), ('14', '神奈川県'), ('15', '新潟県'), ('16', '富山県'), ('17', '石川県'), ('18', '福井県'), ('19', '山梨県'), ('20', '長野県'), ('21', '岐阜県'), ('22', '静岡県'), ('23', '愛知県'), ('24', '三重県'), ('25', '滋賀県'), ('26', '京都府'), ('27', '大阪府'), ('28', '兵庫県'), ('29', '奈良県'), ('30', '和歌山県'), ('31', '鳥取県'), ('32', '島根県'), ('33', '岡山県'), ('34', '広島県'), ('35', '山口県'), ('36', '徳島県'), ('37', '香川県'), ('38', '愛媛県'), ('39', '高知県'), ('40', '福岡県'), ('41', '佐賀県'), ('42', '長崎県'), ('43', '熊本県'), ('44', '大分県'), ('45', '宮崎県'), ('46', '鹿児島県'), ('47', '沖縄県')], max_length=2, verbose_name='都道府県')),
-                ('insurer_number', models.CharField(blank=True, max_length=6, null=True, unique=True, verbose_name='保険者番号')),
-                ('office_number', models.CharField(blank=True, max_length=10, null=True, unique=True, verbose_name='介護保険事業所番号')),
-                ('medical_institution_code', models.CharField(blank=True, max_length=10, null=True, unique=True, verbose_name='医療機関コード')),
-                ('go_live_date', models.DateField(blank=True, null=True, verbose_name='利用開始日')),
-                ('check_digit_override', models.BooleanField(default=False, help_text='保険者番号の検証番号規則は介護について未確認のため、運営者が確認のうえ承認できます。', verbose_name='検証番号の不一致を承認済み')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有効')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登録日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("insurer", "保険者"),
+                            ("care_office", "介護事業所"),
+                            ("clinic", "医療機関"),
+                            ("federation", "国民健康保険団体連合会"),
+                            ("platform", "プラットフォーム運営者"),
+                        ],
+                        max_length=20,
+                        verbose_name="種別",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="名称")),
+                ("name_kana", models.CharField(blank=True, max_length=200, verbose_name="名称（カナ）")),
+                (
+                    "prefecture",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("01", "北海道"),
+                            ("02", "青森県"),
+                            ("03", "岩手県"),
+                            ("04", "宮城県"),
+                            ("05", "秋田県"),
+                            ("06", "山形県"),
+                            ("07", "福島県"),
+                            ("08", "茨城県"),
+                            ("09", "栃木県"),
+                            ("10", "群馬県"),
+                            ("11", "埼玉県"),
+                            ("12", "千葉県"),
+                            ("13", "東京都"),
+                            ("14", "神奈川県"),
+                            ("15", "新潟県"),
+                            ("16", "富山県"),
+                            ("17", "石川県"),
+                            ("18", "福井県"),
+                            ("19", "山梨県"),
+                            ("20", "長野県"),
+                            ("21", "岐阜県"),
+                            ("22", "静岡県"),
+                            ("23", "愛知県"),
+                            ("24", "三重県"),
+                            ("25", "滋賀県"),
+                            ("26", "京都府"),
+                            ("27", "大阪府"),
+                            ("28", "兵庫県"),
+                            ("29", "奈良県"),
+                            ("30", "和歌山県"),
+                            ("31", "鳥取県"),
+                            ("32", "島根県"),
+                            ("33", "岡山県"),
+                            ("34", "広島県"),
+                            ("35", "山口県"),
+                            ("36", "徳島県"),
+                            ("37", "香川県"),
+                            ("38", "愛媛県"),
+                            ("39", "高知県"),
+                            ("40", "福岡県"),
+                            ("41", "佐賀県"),
+                            ("42", "長崎県"),
+                            ("43", "熊本県"),
+                            ("44", "大分県"),
+                            ("45", "宮崎県"),
+                            ("46", "鹿児島県"),
+                            ("47", "沖縄県"),
+                        ],
+                        max_length=2,
+                        verbose_name="都道府県",
+                    ),
+                ),
+                (
+                    "insurer_number",
+                    models.CharField(
+                        blank=True, max_length=6, null=True, unique=True, verbose_name="保険者番号"
+                    ),
+                ),
+                (
+                    "office_number",
+                    models.CharField(
+                        blank=True, max_length=10, null=True, unique=True, verbose_name="介護保険事業所番号"
+                    ),
+                ),
+                (
+                    "medical_institution_code",
+                    models.CharField(
+                        blank=True, max_length=10, null=True, unique=True, verbose_name="医療機関コード"
+                    ),
+                ),
+                ("go_live_date", models.DateField(blank=True, null=True, verbose_name="利用開始日")),
+                (
+                    "check_digit_override",
+                    models.BooleanField(
+                        default=False,
+                        help_text="保険者番号の検証番号規則は介護について未確認のため、運営者が確認のうえ承認できます。",
+                        verbose_name="検証番号の不一致を承認済み",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有効")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="登録日時"),
+                ),
             ],
             options={
-                'verbose_name': '組織',
-                'verbose_name_plural': '組織',
-                'ordering': ['kind', 'prefecture', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'insurer'), _negated=True), ('insurer_number__isnull', False), _connector='OR'), name='insurer_has_number'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'care_office'), _negated=True), ('office_number__isnull', False), _connector='OR'), name='care_office_has_number'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'clinic'), _negated=True), ('medical_institution_code__isnull', False), _connector='OR'), name='clinic_has_code'), models.UniqueConstraint(condition=models.Q(('kind', 'federation')), fields=('prefecture',), name='one_federation_per_prefecture'), models.UniqueConstraint(condition=models.Q(('kind', 'platform')), fields=('kind',), name='one_platform_operator')],
+                "verbose_name": "組織",
+                "verbose_name_plural": "組織",
+                "ordering": ["kind", "prefecture", "name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "insurer"), _negated=True),
+                            ("insurer_number__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="insurer_has_number",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "care_office"), _negated=True),
+                            ("office_number__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="care_office_has_number",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "clinic"), _negated=True),
+                            ("medical_institution_code__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="clinic_has_code",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "federation")),
+                        fields=("prefecture",),
+                        name="one_federation_per_prefecture",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "platform")),
+                        fields=("kind",),
+                        name="one_platform_operator",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名前')),
-                ('scope', models.CharField(choices=[('imports', '取込（保険者の介護保険事務システム）'), ('claims', '請求実績（国保連合会）'), ('read', '参照（事業所の介護ソフト）'), ('device', 'カードリーダー（事業所の端末）'), ('opinions', '主治医意見書（医療機関・保険者）'), ('careplans', 'ケアプラン・LIFE（事業所の介護ソフト）')], max_length=20, verbose_name='スコープ')),
-                ('prefix', models.CharField(max_length=12, unique=True, verbose_name='識別子')),
-                ('key_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='発行日時')),
-                ('expires_at', models.DateTimeField(verbose_name='有効期限')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='失効日時')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='最終利用日時')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_keys', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名前")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("imports", "取込（保険者の介護保険事務システム）"),
+                            ("claims", "請求実績（国保連合会）"),
+                            ("read", "参照（事業所の介護ソフト）"),
+                            ("device", "カードリーダー（事業所の端末）"),
+                            ("opinions", "主治医意見書（医療機関・保険者）"),
+                            ("careplans", "ケアプラン・LIFE（事業所の介護ソフト）"),
+                        ],
+                        max_length=20,
+                        verbose_name="スコープ",
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=12, unique=True, verbose_name="識別子")),
+                ("key_hash", models.CharField(max_length=64)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="発行日時"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="有効期限")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="失効日時")),
+                ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="最終利用日時")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_keys",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API キー',
-                'verbose_name_plural': 'API キー',
-                'ordering': ['-created_at'],
+                "verbose_name": "API キー",
+                "verbose_name_plural": "API キー",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OfficeService',
+            name="OfficeService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=2, verbose_name='サービス種類コード')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=2, verbose_name="サービス種類コード")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '提供サービス',
-                'verbose_name_plural': '提供サービス',
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'code'), name='unique_office_service')],
+                "verbose_name": "提供サービス",
+                "verbose_name_plural": "提供サービス",
+                "constraints": [
+                    models.UniqueConstraint(fields=("organisation", "code"), name="unique_office_service")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('municipal_staff', '市町村職員'), ('municipal_admin', '市町村管理者'), ('care_manager', '介護支援専門員'), ('provider_staff', '事業所職員'), ('office_admin', '事業所管理者ユーザ'), ('clinic_doctor', '医師'), ('clinic_staff', '医療機関職員'), ('platform_operator', 'プラットフォーム運営者')], max_length=30, verbose_name='役割')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有効')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='登録日時')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='失効日時')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='失効させた者')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("municipal_staff", "市町村職員"),
+                            ("municipal_admin", "市町村管理者"),
+                            ("care_manager", "介護支援専門員"),
+                            ("provider_staff", "事業所職員"),
+                            ("office_admin", "事業所管理者ユーザ"),
+                            ("clinic_doctor", "医師"),
+                            ("clinic_staff", "医療機関職員"),
+                            ("platform_operator", "プラットフォーム運営者"),
+                        ],
+                        max_length=30,
+                        verbose_name="役割",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="有効")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="登録日時"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="失効日時")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登録者",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="失効させた者",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '所属',
-                'verbose_name_plural': '所属',
-                'ordering': ['organisation_id', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'organisation'), name='one_membership_per_org')],
+                "verbose_name": "所属",
+                "verbose_name_plural": "所属",
+                "ordering": ["organisation_id", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "organisation"), name="one_membership_per_org")
+                ],
             },
         ),
     ]

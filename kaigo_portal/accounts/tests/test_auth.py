@@ -41,7 +41,8 @@ def test_sign_in_page_is_japanese_and_offers_no_sign_up(client):
 
 def test_sign_up_is_closed(client):
     response = client.post(
-        "/accounts/signup/", {"email": "new@example.jp", "password1": "a-long-password-1", "password2": "a-long-password-1"}
+        "/accounts/signup/",
+        {"email": "new@example.jp", "password1": "a-long-password-1", "password2": "a-long-password-1"},
     )
     assert not User.objects.filter(email="new@example.jp").exists()
     assert "ご自身でのアカウント登録は受け付けていません" in response.content.decode()
@@ -54,12 +55,16 @@ def test_staff_signs_in_with_password_then_totp_code(client, orgs):
     secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     TOTP.activate(user, secret)
 
-    response = client.post("/accounts/login/", {"login": "kimura@example.jp", "password": "correct-horse-battery"})
+    response = client.post(
+        "/accounts/login/", {"login": "kimura@example.jp", "password": "correct-horse-battery"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert client.get("/").status_code == 302  # not signed in until the code is given
 
-    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000" if totp_now(secret) != "000000" else "111111"})
+    wrong = client.post(
+        "/accounts/2fa/authenticate/", {"code": "000000" if totp_now(secret) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200
     assert "コード" in wrong.content.decode()
 
@@ -73,7 +78,9 @@ def test_staff_signs_in_with_password_then_totp_code(client, orgs):
 @pytest.mark.parametrize(("org_key", "role"), STAFF_ROLES)
 def test_staff_without_mfa_reach_only_the_mfa_setup(client, orgs, org_key, role):
     make_user(f"{role}@example.jp", org=orgs[org_key], role=role, mfa=False)
-    signed_in = client.post("/accounts/login/", {"login": f"{role}@example.jp", "password": "correct-horse-battery"})
+    signed_in = client.post(
+        "/accounts/login/", {"login": f"{role}@example.jp", "password": "correct-horse-battery"}
+    )
     assert signed_in.status_code == 302
 
     response = client.get("/")
@@ -91,7 +98,11 @@ def test_staff_without_mfa_reach_only_the_mfa_setup(client, orgs, org_key, role)
     api = client.get("/api/v1/me/")
     assert api.status_code == 403
     assert api.json() == {
-        "error": {"code": "mfa_required", "message": "多要素認証（MFA）を設定するまで利用できません。", "fields": {}}
+        "error": {
+            "code": "mfa_required",
+            "message": "多要素認証（MFA）を設定するまで利用できません。",
+            "fields": {},
+        }
     }
 
 
@@ -134,8 +145,12 @@ def test_repeated_failures_lock_the_address_for_a_while(client, cast, settings):
     assert "_auth_user_id" not in client.session
     assert "ログイン失敗" in locked.content.decode() or "しばらく" in locked.content.decode()
 
-    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.KAIGO_LOGIN_LOCK_SECONDS + 1)):
-        response = client.post("/accounts/login/", {"login": "bob@example.jp", "password": "correct-horse-battery"})
+    with time_machine.travel(
+        dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.KAIGO_LOGIN_LOCK_SECONDS + 1)
+    ):
+        response = client.post(
+            "/accounts/login/", {"login": "bob@example.jp", "password": "correct-horse-battery"}
+        )
         assert response.status_code == 302  # to the TOTP stage: the lock has lifted
         assert response["Location"] == "/accounts/2fa/authenticate/"
 
@@ -143,7 +158,9 @@ def test_repeated_failures_lock_the_address_for_a_while(client, cast, settings):
 def test_the_lock_is_per_address(client, cast, settings):
     for _ in range(settings.KAIGO_LOGIN_ATTEMPTS):
         client.post("/accounts/login/", {"login": "bob@example.jp", "password": "wrong-password"})
-    other = client.post("/accounts/login/", {"login": "carol@example.jp", "password": "correct-horse-battery"})
+    other = client.post(
+        "/accounts/login/", {"login": "carol@example.jp", "password": "correct-horse-battery"}
+    )
     assert other.status_code == 302
 
 

@@ -4,56 +4,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('chain', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(max_length=64)),
+                ("chain", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("last_hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'チェーン先頭',
-                'verbose_name_plural': 'チェーン先頭',
+                "verbose_name": "チェーン先頭",
+                "verbose_name_plural": "チェーン先頭",
             },
         ),
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('at', models.DateTimeField(db_index=True, verbose_name='日時')),
-                ('chain', models.PositiveSmallIntegerField(verbose_name='チェーン')),
-                ('chain_seq', models.PositiveBigIntegerField(verbose_name='チェーン内番号')),
-                ('actor_user_id', models.BigIntegerField(blank=True, null=True, verbose_name='ユーザーID')),
-                ('actor_name', models.CharField(max_length=200, verbose_name='閲覧者')),
-                ('organisation_number', models.CharField(blank=True, max_length=20, verbose_name='組織番号')),
-                ('organisation_name', models.CharField(blank=True, max_length=200, verbose_name='組織名')),
-                ('role', models.CharField(blank=True, max_length=30, verbose_name='役割')),
-                ('api_key_prefix', models.CharField(blank=True, max_length=12, verbose_name='API キー')),
-                ('insurer_number', models.CharField(max_length=6, verbose_name='保険者番号')),
-                ('insured_number', models.CharField(max_length=10, verbose_name='被保険者番号')),
-                ('category', models.CharField(choices=[('eligibility', '資格・被保険者証'), ('certification_progress', '認定審査進捗'), ('survey', '認定調査票'), ('opinion', '主治医意見書'), ('careplan', 'ケアプラン'), ('life', 'LIFE'), ('home_modification', '住宅改修費等')], max_length=30, verbose_name='情報の種類')),
-                ('purpose', models.CharField(max_length=60, verbose_name='目的')),
-                ('method', models.CharField(blank=True, max_length=30, verbose_name='本人確認の方法')),
-                ('channel', models.CharField(choices=[('page', '画面'), ('api', 'API'), ('pdf', 'PDF'), ('export', 'エクスポート')], max_length=10, verbose_name='経路')),
-                ('outcome', models.CharField(choices=[('granted', '許可'), ('denied', '拒否')], max_length=10, verbose_name='結果')),
-                ('reason', models.CharField(blank=True, max_length=60, verbose_name='理由コード')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='リクエストID')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("at", models.DateTimeField(db_index=True, verbose_name="日時")),
+                ("chain", models.PositiveSmallIntegerField(verbose_name="チェーン")),
+                ("chain_seq", models.PositiveBigIntegerField(verbose_name="チェーン内番号")),
+                ("actor_user_id", models.BigIntegerField(blank=True, null=True, verbose_name="ユーザーID")),
+                ("actor_name", models.CharField(max_length=200, verbose_name="閲覧者")),
+                ("organisation_number", models.CharField(blank=True, max_length=20, verbose_name="組織番号")),
+                ("organisation_name", models.CharField(blank=True, max_length=200, verbose_name="組織名")),
+                ("role", models.CharField(blank=True, max_length=30, verbose_name="役割")),
+                ("api_key_prefix", models.CharField(blank=True, max_length=12, verbose_name="API キー")),
+                ("insurer_number", models.CharField(max_length=6, verbose_name="保険者番号")),
+                ("insured_number", models.CharField(max_length=10, verbose_name="被保険者番号")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("eligibility", "資格・被保険者証"),
+                            ("certification_progress", "認定審査進捗"),
+                            ("survey", "認定調査票"),
+                            ("opinion", "主治医意見書"),
+                            ("careplan", "ケアプラン"),
+                            ("life", "LIFE"),
+                            ("home_modification", "住宅改修費等"),
+                        ],
+                        max_length=30,
+                        verbose_name="情報の種類",
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=60, verbose_name="目的")),
+                ("method", models.CharField(blank=True, max_length=30, verbose_name="本人確認の方法")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("page", "画面"),
+                            ("api", "API"),
+                            ("pdf", "PDF"),
+                            ("export", "エクスポート"),
+                        ],
+                        max_length=10,
+                        verbose_name="経路",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("granted", "許可"), ("denied", "拒否")], max_length=10, verbose_name="結果"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=60, verbose_name="理由コード")),
+                ("request_id", models.CharField(blank=True, max_length=64, verbose_name="リクエストID")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'アクセスログ',
-                'verbose_name_plural': 'アクセスログ',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['insurer_number', 'insured_number', 'at'], name='audit_person_at')],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'chain_seq'), name='audit_chain_seq_unique')],
+                "verbose_name": "アクセスログ",
+                "verbose_name_plural": "アクセスログ",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["insurer_number", "insured_number", "at"], name="audit_person_at")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "chain_seq"), name="audit_chain_seq_unique")
+                ],
             },
         ),
     ]

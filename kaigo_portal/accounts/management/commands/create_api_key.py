@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--org", required=True, help="保険者番号, 事業所番号, 医療機関コード, 国保連's prefecture number, or 'platform'"
+            "--org",
+            required=True,
+            help="保険者番号, 事業所番号, 医療機関コード, 国保連's prefecture number, or 'platform'",
         )
         parser.add_argument("--scope", required=True, choices=ApiScope.values)
         parser.add_argument("--name", required=True, help="what the key is for, e.g. the system's name")
@@ -24,5 +26,7 @@ class Command(BaseCommand):
             key, raw = api_key_create(organisation=organisation, scope=scope, name=name, days=days, by=None)
         except ApplicationError as error:
             raise CommandError(f"{error.message} [{error.code}]") from error
-        self.stderr.write(f"{organisation.name} の API キー「{key.name}」({scope}) を発行しました。有効期限: {key.expires_at:%Y-%m-%d}")
+        self.stderr.write(
+            f"{organisation.name} の API キー「{key.name}」({scope}) を発行しました。有効期限: {key.expires_at:%Y-%m-%d}"
+        )
         self.stdout.write(raw)

@@ -8,7 +8,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kaigo_portal.accounts.models import Membership, OfficeService, Organisation, OrganisationKind, Role, User, UserKind
+from kaigo_portal.accounts.models import (
+    Membership,
+    OfficeService,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserKind,
+)
 
 DEMO_PASSWORD = "kaigo-demo-2026"  # noqa: S105  (printed on purpose: demo only, refused with DEBUG off)
 
@@ -61,7 +69,8 @@ class Command(BaseCommand):
 
     def _organisation(self, spec: dict) -> Organisation:
         spec = dict(spec)
-        key, services = spec.pop("key"), spec.pop("services", [])
+        spec.pop("key")
+        services = spec.pop("services", [])
         lookup = {"kind": spec["kind"]}
         for field in ("insurer_number", "office_number", "medical_institution_code"):
             if field in spec:
