@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from kaigo_portal.env import env_bool, env_int, env_list, env_str, require
@@ -207,6 +208,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "audit-verify-nightly": {
+        "task": "kaigo_portal.audit.tasks.verify_chains",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

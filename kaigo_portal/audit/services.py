@@ -68,6 +68,10 @@ def row_hash(row: AccessLogEntry) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _digits(value: str, length: int) -> bool:
+    return len(value) == length and value.isascii() and value.isdigit()
+
+
 def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
     """Appends rows for the given reads and commits them at once.
 
@@ -76,6 +80,12 @@ def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
     """
     if not accesses:
         return []
+    for access in accesses:
+        # The person is named by 保険者番号 + 被保険者番号 only: a 12-digit My Number can never fit here.
+        if not (_digits(access.insurer_number, 6) and _digits(access.insured_number, 10)):
+            raise ValueError(
+                "an access-log row names a person by a 6-digit insurer and 10-digit insured number"
+            )
     by_chain: dict[int, list[Access]] = defaultdict(list)
     for access in accesses:
         by_chain[chain_for(access.insurer_number)].append(access)

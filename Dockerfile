@@ -1,0 +1,28 @@
+# The production-like image: gunicorn serves the portal; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KAIGO_VAR_DIR=/var/lib/kaigo
+# Pango for WeasyPrint, IPAex fonts so that Japanese PDFs embed a real Japanese font.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-ipaexfont \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home /app kaigo && mkdir -p /var/lib/kaigo && chown kaigo /var/lib/kaigo
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY kaigo_portal ./kaigo_portal
+COPY eligibility ./eligibility
+COPY certification ./certification
+COPY opinions ./opinions
+COPY careplans ./careplans
+COPY subsidies ./subsidies
+COPY consent ./consent
+COPY cardreader_agent ./cardreader_agent
+COPY templates ./templates
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+ && DEBUG=true python manage.py collectstatic --noinput
+
+USER kaigo
+EXPOSE 8000
+CMD ["gunicorn", "kaigo_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): `make bench` prints medians of many runs and ratios against a baseline."""

@@ -1,0 +1,34 @@
+"""`python -m bench`: runs every benchmark on a throw-away test database and prints the figures.
+
+With DATABASE_URL set (PostgreSQL), it runs there, which is where the access-log chains matter.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import django
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaigo_portal.settings")
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from bench import audit_log
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        print(f"database: {connection.vendor}")
+        for line in audit_log.run():
+            print(line)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""docker-compose.yml parses and names the production-like stack (no Docker engine runs here)."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_compose_names_the_stack():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert "gunicorn" in (ROOT / "Dockerfile").read_text()
+    assert services["worker"]["command"][:4] == ["celery", "-A", "kaigo_portal", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "kaigo_portal", "beat"]
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert services[name]["build"] == "."
+        assert environment["DEBUG"] == "false"
+        assert environment["DATABASE_URL"].startswith("postgres://") and environment["REDIS_URL"].startswith(
+            "redis://"
+        )
+        assert set(services[name]["depends_on"]) == {"postgres", "redis"}
+
+
+def test_compose_takes_secrets_from_the_environment():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "${SECRET_KEY:?" in text and "${POSTGRES_PASSWORD:?" in text
+
+
+def test_the_dockerfile_copies_every_package_of_the_layout():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("kaigo_portal", "eligibility", "certification", "opinions", "careplans", "subsidies", "consent",
+                    "cardreader_agent", "templates"):  # fmt: skip
+        assert f"COPY {package} ./{package}" in dockerfile
