@@ -11,6 +11,7 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core.cache import cache
+from django.db import connections
 
 from kaigo_portal.accounts.models import (
     Membership,
@@ -124,6 +125,9 @@ def browser_page(live_server, transactional_db):
             yield page
         finally:
             browser.close()
+            # While Playwright's loop runs, Django sees another async context with connections of its own:
+            # close them here, or they outlive the test and block dropping the test database.
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
