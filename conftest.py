@@ -6,7 +6,9 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
@@ -27,6 +29,8 @@ from kaigo_portal.celery import app as celery_app
 
 @pytest.fixture(autouse=True)
 def _isolated(settings):
+    if not settings.REDIS_URL:  # keep tests off the demo's file cache under var/
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     """Each test starts with an empty cache (rate limits, used TOTP codes), the MFA rule on, and a fast
     password hasher."""
     cache.clear()
@@ -37,9 +41,18 @@ def _isolated(settings):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _celery_in_process():
-    """Tasks queued in tests run in-process when their transaction commits (the real worker is tested
-    separately in kaigo_portal/tests/test_celery.py)."""
+def _celery_in_process(tmp_path_factory):
+    """Tasks queued in tests run in-process when their transaction commits (tests that start a real
+    worker turn this off). Without Redis, the file broker gets a folder of the test session's own, set
+    before anything connects, so that no test message lands in the demo's queue under var/."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        queue = tmp_path_factory.mktemp("celery-queue")
+        celery_app.conf.broker_transport_options = {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+        }
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
@@ -129,6 +142,85 @@ def browser_page(live_server, transactional_db):
             # close them here, or they outlive the test and block dropping the test database.
             connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class WorkerProcess:
+    """A real `celery worker` process on the test database and the test broker."""
+
+    def __init__(self, tmp_path):
+        from django.conf import settings
+        from django.db import connection
+
+        db = connection.settings_dict
+        if db["ENGINE"].endswith("sqlite3"):
+            database_url = f"sqlite:///{db['NAME']}"
+        else:
+            database_url = (
+                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+            )
+        self.mail_dir = tmp_path / "mail"
+        self.log = tmp_path / "worker.log"
+        self.env = {
+            **os.environ, "DATABASE_URL": database_url, "KAIGO_VAR_DIR": str(tmp_path / "var"),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "DEBUG": "true",
+        }  # fmt: skip
+        self.env["KAIGO_EMAIL_FILE_PATH"] = str(self.mail_dir)
+        if settings.REDIS_URL:
+            self.env["REDIS_URL"] = settings.REDIS_URL
+        else:
+            self.env.pop("REDIS_URL", None)
+            self.env["KAIGO_CELERY_QUEUE_DIR"] = celery_app.conf.broker_transport_options["data_folder_in"]
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        celery = str(Path(sys.executable).parent / "celery")
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [celery, "-A", "kaigo_portal", "worker", "--pool=solo", "--concurrency=1", "--without-heartbeat",
+                 "--without-mingle", "--without-gossip", "--loglevel=INFO"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        return self
+
+    def wait_for(self, condition, *, seconds: float = 60) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture
+def worker_process(tmp_path, transactional_db):
+    """Starts real Celery worker processes (`.start()`); eager mode is off while the test runs."""
+    celery_app.conf.task_always_eager = False
+    workers: list[WorkerProcess] = []
+
+    def make() -> WorkerProcess:
+        worker = WorkerProcess(tmp_path / f"worker{len(workers)}")
+        (tmp_path / f"worker{len(workers)}").mkdir()
+        workers.append(worker)
+        return worker
+
+    try:
+        yield make
+    finally:
+        for worker in workers:
+            worker.stop()
+        celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

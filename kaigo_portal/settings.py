@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kaigo_portal.accounts",
     "kaigo_portal.audit",
     "kaigo_portal.web",
+    "eligibility",
 ]
 
 MIDDLEWARE = [
@@ -106,8 +107,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while the Celery worker writes (SQLite is for the demo only).
     DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # A file, not memory, for the test database: tests that start a real Celery worker (another thread or
+    # process) must see the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache also carries import progress between the worker and the web process: Redis, or without it
+# a file-based cache under var/ that both processes share (SQLite allows one writer, so not the database).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -117,7 +123,12 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -194,7 +205,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 else:
-    _queue_dir = VAR_DIR / "celery" / "queue"
+    _queue_dir = Path(env_str("KAIGO_CELERY_QUEUE_DIR", str(VAR_DIR / "celery" / "queue")))
     _queue_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -221,7 +232,7 @@ EMAIL_BACKEND = env_str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_FILE_PATH = env_str("KAIGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -286,3 +297,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Municipal bulk imports.
+KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimum=1_000)

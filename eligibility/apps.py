@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class EligibilityConfig(AppConfig):
+    name = "eligibility"
+    verbose_name = "被保険者・資格"
+
+    def ready(self) -> None:
+        from .imports import record_types  # noqa: F401  (registers the built-in record types)

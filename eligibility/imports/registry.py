@@ -1,0 +1,118 @@
+"""The registry of import record types.
+
+A record type is a small class: its columns, how a row's values are validated, the version model it
+writes and the key of a record. Other apps (certification, consent) register their own types from their
+AppConfig.ready() without eligibility importing them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import models
+
+MAX_VALUE_IN_REPORT = 60  # characters of a bad value repeated in an error report
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem of one row: where, why (Japanese for people, a stable code for machines)."""
+
+    line: int
+    field: str
+    value: str
+    code: str
+    message: str
+    severity: str = "error"  # or "warning"
+
+    @classmethod
+    def make(
+        cls, line: int, field: str, value: object, code: str, message: str, severity: str = "error"
+    ) -> Issue:
+        text = "" if value is None else str(value)
+        if len(text) > MAX_VALUE_IN_REPORT:
+            text = text[:MAX_VALUE_IN_REPORT] + f"…（{len(text)}文字）"
+        return cls(line, field, text, code, message, severity)
+
+
+class RowErrors(Exception):
+    """Raised by a field parser; the row collects it and goes on with the other fields."""
+
+    def __init__(self, code: str, message: str, severity: str = "error"):
+        super().__init__(message)
+        self.code, self.message, self.severity = code, message, severity
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    parse: Callable[[str], Any]
+    required: bool = True
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    record_type: RecordType
+    action: str
+    effective_date: dt.date | None
+    insurer_number: str
+    insured_number: str
+    values: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(issue.severity == "error" for issue in self.issues)
+
+    def error(self, field_name: str, value: object, code: str, message: str, severity: str = "error") -> None:
+        self.issues.append(Issue.make(self.line, field_name, value, code, message, severity))
+
+    @property
+    def key(self) -> tuple:
+        return (
+            self.record_type.name,
+            self.insured_number,
+            *(self.values.get(name) for name in self.record_type.key_fields),
+        )
+
+
+class RecordType:
+    """Subclass and `register()` to add a record type to the import."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    model: ClassVar[type[models.Model]]
+    columns: ClassVar[tuple[Column, ...]]
+    key_fields: ClassVar[tuple[str, ...]] = ()
+    creates_person: ClassVar[bool] = False  # rows of this type may bring a person into existence
+
+    def check(self, row: ParsedRow) -> None:
+        """Cross-field rules of one row; call row.error(...) for each problem."""
+
+    def version_values(self, row: ParsedRow) -> dict[str, Any]:
+        """The version model's field values from a valid row."""
+        return dict(row.values)
+
+
+_REGISTRY: dict[str, RecordType] = {}
+
+
+def register(record_type: type[RecordType]) -> type[RecordType]:
+    instance = record_type()
+    if instance.name in _REGISTRY and type(_REGISTRY[instance.name]) is not record_type:
+        raise ValueError(f"record type {instance.name!r} is registered twice")
+    _REGISTRY[instance.name] = instance
+    return record_type
+
+
+def get(name: str) -> RecordType | None:
+    return _REGISTRY.get(name)
+
+
+def all_types() -> list[RecordType]:
+    return list(_REGISTRY.values())

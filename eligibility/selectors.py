@@ -1,0 +1,180 @@
+"""Reads of eligibility data. Every read of a person's data goes through kaigo_portal.access first:
+`person_for` fetches and authorises in one call; the `*_as_of` helpers take an already authorised person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from kaigo_portal import access
+
+from .models import (
+    HOUSING_STAGE,
+    BenefitLimit,
+    BurdenRatioVersion,
+    CertificationVersion,
+    CostLimitVersion,
+    InsuredPerson,
+    LedgerKind,
+    LedgerLineVersion,
+    PersonVersion,
+    RestrictionVersion,
+    Version,
+)
+
+HOUSING_CAP = 200_000  # 住宅改修費: per person per dwelling (domain.md §2.2)
+EQUIPMENT_CAP = 100_000  # 福祉用具購入費: per fiscal year from 1 April
+
+# The key that identifies one record across its versions, per version model.
+VERSION_KEYS: dict[type[Version], tuple[str, ...]] = {
+    PersonVersion: (),
+    CertificationVersion: ("valid_from",),
+    BurdenRatioVersion: ("valid_from",),
+    CostLimitVersion: ("valid_from",),
+    RestrictionVersion: ("kind", "valid_from"),
+    LedgerLineVersion: ("line_id",),
+}
+
+
+def person_for(
+    actor: access.Actor, *, insurer_id: int, insured_number: str, category: str, purpose: str
+) -> InsuredPerson:
+    """Fetches a person and authorises the read (logged); a person the actor may not see is a 404."""
+    person = (
+        InsuredPerson.objects.select_related("insurer")
+        .filter(insurer_id=insurer_id, insured_number=insured_number)
+        .first()
+    )
+    if person is None:
+        raise access.NotVisible("no such person")
+    access.authorize(actor, person, category, purpose)
+    return person
+
+
+def persons_for(actor: access.Actor, *, category: str, insured_number: str = "", name_kana: str = "",
+                birth_date: dt.date | None = None) -> QuerySet[InsuredPerson]:  # fmt: skip
+    """Persons the actor may read, searched by insured number (prefix), kana name (prefix) or birth date."""
+    persons = access.filter_persons(actor, InsuredPerson.objects.select_related("insurer"), category)
+    if insured_number:
+        persons = persons.filter(insured_number__startswith=insured_number)
+    if name_kana:
+        persons = persons.filter(name_kana__startswith=name_kana)
+    if birth_date:
+        persons = persons.filter(birth_date=birth_date)
+    return persons.order_by("name_kana", "insured_number")
+
+
+def current_versions(model: type[Version], person: InsuredPerson, on: dt.date) -> list[Version]:
+    """What was true on `on`: per record key, the latest version effective on or before `on`, unless it
+    is a deletion; period records must also cover `on`."""
+    key_fields = VERSION_KEYS[model]
+    latest: dict[tuple, Version] = {}
+    for version in model.objects.filter(person=person, effective_date__lte=on).order_by(
+        "effective_date", "id"
+    ):
+        latest[tuple(getattr(version, name) for name in key_fields)] = version
+    live = [v for v in latest.values() if not v.deleted]
+    if hasattr(model, "valid_to"):
+        live = [v for v in live if v.valid_from <= on and (v.valid_to is None or on <= v.valid_to)]
+    return sorted(live, key=lambda v: tuple(getattr(v, name) for name in key_fields))
+
+
+def history(model: type[Version], person: InsuredPerson) -> QuerySet[Version]:
+    return model.objects.filter(person=person).select_related("job").order_by("effective_date", "id")
+
+
+def benefit_limit_on(care_level: str, on: dt.date) -> int | None:
+    """区分支給限度基準額 (単位/月) in force on `on`; None for levels without one (事業対象者, 非該当)."""
+    row = (
+        BenefitLimit.objects.filter(care_level=care_level, effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .order_by("-effective_from")
+        .first()
+    )
+    return row.units if row else None
+
+
+@dataclass
+class Card:
+    """The 被保険者証 as of one date: its three panels."""
+
+    on: dt.date
+    person: InsuredPerson
+    identity: PersonVersion | None
+    certification: CertificationVersion | None
+    benefit_limit: int | None
+    burden_ratio: BurdenRatioVersion | None
+    cost_limit: CostLimitVersion | None
+    restrictions: list[RestrictionVersion] = field(default_factory=list)
+
+
+def card_as_of(person: InsuredPerson, on: dt.date) -> Card:
+    identity = current_versions(PersonVersion, person, on)
+    certifications = current_versions(CertificationVersion, person, on)
+    certification = certifications[-1] if certifications else None
+    ratios = current_versions(BurdenRatioVersion, person, on)
+    limits = current_versions(CostLimitVersion, person, on)
+    return Card(
+        on=on,
+        person=person,
+        identity=identity[0] if identity else None,
+        certification=certification,
+        benefit_limit=benefit_limit_on(certification.care_level, on) if certification else None,
+        burden_ratio=ratios[-1] if ratios else None,
+        cost_limit=limits[-1] if limits else None,
+        restrictions=current_versions(RestrictionVersion, person, on),
+    )
+
+
+@dataclass(frozen=True)
+class Remainder:
+    kind: str
+    cap: int
+    used: int
+    period_start: dt.date | None
+
+    @property
+    def remaining(self) -> int:
+        return max(self.cap - self.used, 0)
+
+
+def _level_on(person: InsuredPerson, on: dt.date) -> str | None:
+    certifications = current_versions(CertificationVersion, person, on)
+    return certifications[-1].care_level if certifications else None
+
+
+def housing_remainder(person: InsuredPerson, on: dt.date) -> Remainder:
+    """住宅改修: ¥200,000 per dwelling. A move starts a new allowance; so does, once, a rise of the care
+    level by 3 or more stages since the first line of the current allowance."""
+    lines = [
+        line for line in current_versions(LedgerLineVersion, person, on) if line.kind == LedgerKind.HOUSING
+    ]
+    lines.sort(key=lambda line: (line.service_date, line.line_id))
+    used, start, dwelling, start_stage, reset_used = 0, None, None, None, False
+    for line in lines:
+        stage = HOUSING_STAGE.get(_level_on(person, line.service_date))
+        moved = dwelling is not None and line.dwelling != dwelling
+        risen = not reset_used and start_stage is not None and stage is not None and stage - start_stage >= 3
+        if start is None or moved or risen:
+            reset_used = reset_used or (risen and not moved)
+            used, start, start_stage = 0, line.service_date, stage
+        dwelling = line.dwelling
+        used += line.amount
+    return Remainder(LedgerKind.HOUSING, HOUSING_CAP, used, start)
+
+
+def fiscal_year_start(on: dt.date) -> dt.date:
+    return dt.date(on.year if on.month >= 4 else on.year - 1, 4, 1)
+
+
+def equipment_remainder(person: InsuredPerson, on: dt.date) -> Remainder:
+    """福祉用具購入: ¥100,000 per fiscal year (April to March) of the purchase date."""
+    start = fiscal_year_start(on)
+    used = sum(
+        line.amount
+        for line in current_versions(LedgerLineVersion, person, on)
+        if line.kind == LedgerKind.EQUIPMENT and start <= line.service_date <= on
+    )
+    return Remainder(LedgerKind.EQUIPMENT, EQUIPMENT_CAP, used, start)

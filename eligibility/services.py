@@ -1,0 +1,178 @@
+"""Every write of eligibility data: import jobs (the rows themselves are written by the pipeline)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.errors import ApplicationError
+
+from .imports import pipeline
+from .models import ImportFormat, ImportJob, ImportMode, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+
+def progress_key(job_id: int) -> str:
+    return f"eligibility:import:{job_id}"
+
+
+def import_progress(job: ImportJob) -> dict:
+    """What the progress bar shows: the cache while the job runs, the row once it is done."""
+    live = cache.get(progress_key(job.pk)) if not job.is_finished else None
+    if live:
+        return {"status": job.status, **live, "total": job.rows_total or None}
+    return {"status": job.status, "phase": "done" if job.is_finished else "queued", "done": job.rows_total,
+            "failed": job.rows_failed, "total": job.rows_total}  # fmt: skip
+
+
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def import_job_create(
+    *, insurer: Organisation, upload, file_format: str, mode: str, uploaded_by: str
+) -> ImportJob:
+    """Stores the upload and queues the job. A file already committed for this insurer is not queued
+    again: the new job says so and changes nothing."""
+    if file_format not in ImportFormat.values:
+        raise ApplicationError(
+            "形式は csv または jsonl です。",
+            code="import.format",
+            fields={"format": ["csv または jsonl を指定してください。"]},
+        )
+    if mode not in ImportMode.values:
+        raise ApplicationError(
+            "モードは dry_run または commit です。",
+            code="import.mode",
+            fields={"mode": ["dry_run または commit を指定してください。"]},
+        )
+    if upload.size > settings.KAIGO_IMPORT_MAX_BYTES:
+        raise ApplicationError(
+            f"ファイルが大きすぎます（上限 {settings.KAIGO_IMPORT_MAX_BYTES // 1_000_000} MB）。",
+            code="import.too_large",
+            status=413,
+        )
+    if upload.size == 0:
+        raise ApplicationError(
+            "ファイルが空です。", code="import.empty", fields={"file": ["空のファイルです。"]}
+        )
+    sha256 = _sha256(upload)
+    earlier = ImportJob.objects.filter(insurer=insurer, sha256=sha256, mode=ImportMode.COMMIT,
+                                       status=ImportStatus.SUCCEEDED).first()  # fmt: skip
+    job = ImportJob(insurer=insurer, uploaded_by=uploaded_by, file_name=upload.name[:200], sha256=sha256,
+                    format=file_format, mode=mode)  # fmt: skip
+    if earlier is not None and mode == ImportMode.COMMIT:
+        job.status = ImportStatus.DUPLICATE
+        job.rows_total = earlier.rows_total
+        job.message = f"同じファイルは取込 #{earlier.pk}（{timezone.localtime(earlier.finished_at):%Y-%m-%d %H:%M}）で取込済みです。何も変更していません。"
+        job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.file.save(f"{sha256[:16]}.{file_format}", upload, save=False)
+        job.full_clean()
+        job.save()
+        if job.status == ImportStatus.QUEUED:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    logger.info(
+        "import job %s created: insurer=%s mode=%s status=%s",
+        job.pk,
+        insurer.insurer_number,
+        mode,
+        job.status,
+    )
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import run_import
+
+    run_import.delay(job_id)
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Runs a queued job (or one whose worker died): validates, and in commit mode applies all or nothing.
+
+    Safe to run twice: a finished job is left alone, and a job whose earlier run died has applied
+    nothing (the apply step is one transaction), so it simply starts again."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("insurer").filter(pk=job_id).first()
+        if job is None or job.is_finished:
+            return job
+        job.status, job.started_at, job.attempts = ImportStatus.RUNNING, timezone.now(), job.attempts + 1
+        job.save(update_fields=["status", "started_at", "attempts"])
+
+    def progress(values: dict) -> None:
+        cache.set(progress_key(job.pk), {**values, "at": timezone.now().isoformat()}, timeout=24 * 3600)
+
+    try:
+        result = pipeline.run(job, progress=progress)
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        job.status, job.message, job.finished_at = (
+            ImportStatus.FAILED,
+            "処理中に予期しないエラーが発生しました。運営者に連絡してください。",
+            timezone.now(),
+        )
+        job.save(update_fields=["status", "message", "finished_at"])
+        raise
+    _finish(job, result)
+    cache.delete(progress_key(job.pk))
+    return job
+
+
+def _finish(job: ImportJob, result: pipeline.Result) -> None:
+    job.rows_total, job.rows_ok, job.rows_failed, job.warnings = (
+        result.rows_total, result.rows_ok, result.rows_failed, result.warnings,
+    )  # fmt: skip
+    if result.errors_csv:
+        job.errors_file.save(f"{job.pk}-errors.csv", ContentFile(result.errors_csv), save=False)
+    if result.rows_failed:
+        job.status = ImportStatus.REJECTED
+        job.message = f"{result.rows_failed} 行にエラーがあります。" + (
+            "ファイルは取り込んでいません（全件取込または取込なし）。"
+            if job.mode == ImportMode.COMMIT
+            else ""
+        )
+    elif result.rows_total == 0:
+        job.status, job.message = ImportStatus.REJECTED, "取り込むデータ行がありません。"
+    elif job.mode == ImportMode.COMMIT:
+        job.status, job.message = ImportStatus.SUCCEEDED, f"{result.rows_ok} 行を取り込みました。"
+    else:
+        job.status, job.message = (
+            ImportStatus.VALIDATED,
+            f"{result.rows_ok} 行を検証しました。エラーはありません（取り込んではいません）。",
+        )
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=[
+            "rows_total",
+            "rows_ok",
+            "rows_failed",
+            "warnings",
+            "errors_file",
+            "status",
+            "message",
+            "finished_at",
+        ]
+    )
+
+
+def import_job_retry(*, job: ImportJob) -> ImportJob:
+    """Queues again a job that failed or whose worker died while it ran (it had applied nothing)."""
+    if job.status not in (ImportStatus.RUNNING, ImportStatus.FAILED):
+        raise ApplicationError("このジョブは再実行できません。", code="import.not_retryable", status=409)
+    job.status, job.message = ImportStatus.QUEUED, "再実行を待っています。"
+    job.save(update_fields=["status", "message"])
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
