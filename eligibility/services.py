@@ -68,6 +68,11 @@ def import_job_create(
         raise ApplicationError(
             "ファイルが空です。", code="import.empty", fields={"file": ["空のファイルです。"]}
         )
+    head = next(upload.chunks(8192), b"")
+    upload.seek(0)
+    if b"\x00" in head:
+        raise ApplicationError("テキストファイル（CSV または JSON Lines）ではありません。", code="import.not_text",
+                               fields={"file": ["バイナリファイルは取り込めません。"]})  # fmt: skip
     sha256 = _sha256(upload)
     earlier = ImportJob.objects.filter(insurer=insurer, sha256=sha256, mode=ImportMode.COMMIT,
                                        status=ImportStatus.SUCCEEDED).first()  # fmt: skip

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from eligibility import api as eligibility_api
 from kaigo_portal.accounts.models import Role
 from kaigo_portal.api import views as api_views
 from kaigo_portal.web import views as web_views
@@ -41,5 +42,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/me/", api_views.me, name="api_me"),
+    path("api/v1/imports/", eligibility_api.ImportListCreate.as_view(), name="api_imports"),
+    path("api/v1/imports/<int:job_id>/", eligibility_api.ImportDetail.as_view(), name="api_import_detail"),
+    path(
+        "api/v1/imports/<int:job_id>/errors.csv",
+        eligibility_api.ImportErrors.as_view(),
+        name="api_import_errors",
+    ),
+    path("imports/", include("eligibility.urls_imports")),
     path("healthz", healthz, name="healthz"),
 ]

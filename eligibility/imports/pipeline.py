@@ -39,6 +39,7 @@ class Result:
     applied: bool = False
     errors_csv: bytes = b""
     failed_lines: set[int] = field(default_factory=set)
+    persons_in_file: set[str] = field(default_factory=set)  # added or changed by a person row of the file
 
 
 class IssueSpool:
@@ -120,6 +121,8 @@ def _validate_rows(job, stream, spool, issues, result, progress) -> None:
         for issue in row.issues:
             _record_issue(issue, issues, result)
         if row.ok:
+            if row.record_type.creates_person and row.action != "delete":
+                result.persons_in_file.add(row.insured_number)
             row.issues = []
             pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
         if result.rows_total % CHUNK == 0:
@@ -147,17 +150,19 @@ def _check_sets(job, spool, issues, result, progress) -> None:
     done = 0
     for chunk in _spooled(spool):
         numbers = {row.insured_number for row in chunk}
-        for name in {row.record_type.name for row in chunk}:
+        for name in {row.record_type.name for row in chunk} | {"person"}:  # persons: for the references
             for key, live in _latest_states(job, get(name), numbers).items():
                 state.setdefault(key, live)
         for row in chunk:
-            for issue in _set_issues(row, state, seen):
+            for issue in _set_issues(row, state, seen, result.persons_in_file):
                 _record_issue(issue, issues, result)
         done += len(chunk)
         progress({"phase": "check", "done": done, "failed": len(result.failed_lines)})
 
 
-def _set_issues(row: ParsedRow, state: dict[tuple, bool], seen: set[tuple]) -> list[Issue]:
+def _set_issues(
+    row: ParsedRow, state: dict[tuple, bool], seen: set[tuple], persons_in_file: set[str]
+) -> list[Issue]:
     found: list[Issue] = []
     dated_key = (*row.key, row.effective_date)
     if dated_key in seen:
@@ -171,7 +176,8 @@ def _set_issues(row: ParsedRow, state: dict[tuple, bool], seen: set[tuple]) -> l
             )
         ]
     seen.add(dated_key)
-    if not row.record_type.creates_person and not state.get(("person", row.insured_number)):
+    person_known = row.insured_number in persons_in_file or state.get(("person", row.insured_number))
+    if not row.record_type.creates_person and not person_known:
         found.append(Issue.make(row.line, "insured_number", row.insured_number, "person.unknown",
                                 "この被保険者はファイルにもデータベースにも登録されていません。"))  # fmt: skip
     live = state.get(row.key, False)

@@ -25,15 +25,22 @@ class RawRecord:
 
 
 def detect_encoding(head: bytes) -> str:
-    """UTF-8 (with BOM stripped) if the first bytes decode as UTF-8, otherwise MS932 (Shift-JIS)."""
+    """UTF-8 if a BOM says so or a line with non-ASCII text decodes as UTF-8 (Japanese in Shift-JIS
+    practically never does); MS932 (Shift-JIS) if non-ASCII lines exist and none decodes as UTF-8."""
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 3:  # not merely a character cut by the sample's end
-            return "cp932"
-    return "utf-8"
+    lines = head.split(b"\n")[:-1] or [head]  # the sample's last line may be cut
+    utf8 = sjis = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            sjis += 1
+        else:
+            utf8 += 1
+    return "cp932" if sjis and not utf8 else "utf-8"
 
 
 def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:

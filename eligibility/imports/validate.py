@@ -56,9 +56,10 @@ def _common(row: ParsedRow, cells: dict[str, str], insurer_number: str) -> None:
         row.effective_date = f.date(cells.get("effective_date", ""))
     except RowErrors as error:
         row.error("effective_date", cells.get("effective_date", ""), error.code, f"異動日：{error.message}")
-    for issue in numbers.check_insurer_number(row.insurer_number):
+    insurer_issues = numbers.check_insurer_number(row.insurer_number)
+    for issue in insurer_issues:
         row.error("insurer_number", row.insurer_number, issue.code, issue.message, issue.severity)
-    if row.insurer_number and row.insurer_number != insurer_number:
+    if not numbers.has_errors(insurer_issues) and row.insurer_number != insurer_number:
         row.error(
             "insurer_number",
             row.insurer_number,
