@@ -51,7 +51,7 @@ def _birthday(birth: dt.date, age: int) -> dt.date:
 def rows(insurer_number: str, count: int, *, seed: int = 2026, first_number: int = 1,
          city: str = "東京都千代田区") -> Iterator[dict[str, str]]:  # fmt: skip
     """`count` persons, each followed by a certification (four in five) and a burden ratio."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (synthetic data, not security)
     for n in range(first_number, first_number + count):
         family, family_kana = FAMILY[rng.randrange(len(FAMILY))]
         given, given_kana, sex = GIVEN[rng.randrange(len(GIVEN))]
