@@ -45,7 +45,7 @@ def job_body(request, job: ImportJob) -> dict:
             "ok": job.rows_ok,
             "failed": job.rows_failed,
             "warnings": job.warnings,
-        },  # fmt: skip
+        },
         "phase": progress.get("phase"),
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
