@@ -27,8 +27,21 @@ from kaigo_portal.accounts.models import (
 from kaigo_portal.celery import app as celery_app
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_root(tmp_path_factory):
+    """Uploaded files of the test session go to a folder of its own (worker processes get it too)."""
+    from django.conf import settings
+
+    root = tmp_path_factory.mktemp("media")
+    settings.STORAGES["default"]["OPTIONS"]["location"] = str(root)
+    from django.core.files.storage import storages
+
+    storages._storages.clear()  # forget storages built with the old location
+    return root
+
+
 @pytest.fixture(autouse=True)
-def _isolated(settings):
+def _isolated(settings, _media_root):
     if not settings.REDIS_URL:  # keep tests off the demo's file cache under var/
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     """Each test starts with an empty cache (rate limits, used TOTP codes), the MFA rule on, and a fast
@@ -165,6 +178,7 @@ class WorkerProcess:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "DEBUG": "true",
         }  # fmt: skip
         self.env["KAIGO_EMAIL_FILE_PATH"] = str(self.mail_dir)
+        self.env["KAIGO_MEDIA_ROOT"] = settings.STORAGES["default"]["OPTIONS"]["location"]
         if settings.REDIS_URL:
             self.env["REDIS_URL"] = settings.REDIS_URL
         else:

@@ -1,0 +1,52 @@
+"""A job whose worker is killed in the middle leaves nothing applied and can be run again.
+
+A real Celery worker process on Redis takes the job; the test sends it SIGKILL while it applies, then
+queues the job again for a second worker, which applies the file exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from conftest import require_tool
+from eligibility import services
+from eligibility.imports import synthetic
+from eligibility.models import ImportJob, InsuredPerson, PersonVersion
+from eligibility.tests.importing import upload
+
+PERSONS = 6000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_worker_leaves_nothing_applied_and_the_job_runs_again(worker_process, orgs):
+    require_tool("redis", hint="set REDIS_URL=redis://127.0.0.1:6379/<n>", available=bool(settings.REDIS_URL))
+    content = synthetic.csv_bytes("131011", PERSONS)
+    job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(content), file_format="csv",
+                                     mode="commit", uploaded_by="test")  # fmt: skip
+    first = worker_process().start()
+
+    def applying() -> bool:
+        progress = cache.get(services.progress_key(job.pk)) or {}
+        return progress.get("phase") == "apply" and progress.get("done", 0) > 0
+
+    assert first.wait_for(applying, seconds=120), first.output()[-3000:]
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.process.wait(timeout=10)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("running", 1)
+    assert not InsuredPerson.objects.exists() and not PersonVersion.objects.exists()
+
+    services.import_job_retry(job=job)
+    second = worker_process().start()
+    assert second.wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_finished, seconds=180), (
+        second.output()[-3000:]
+    )
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.rows_failed) == ("succeeded", 2, 0)
+    assert InsuredPerson.objects.count() == PERSONS
+    assert PersonVersion.objects.count() == PERSONS  # applied exactly once
