@@ -304,10 +304,9 @@ KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimu
 
 # The public portal (kaigo_portal.public): the contact centre shown on every public page, and the
 # inquiry form's limits. A window counts submissions per client IP and per e-mail address.
-if DEBUG:
-    KAIGO_CONTACT_PHONE = env_str("KAIGO_CONTACT_PHONE", "0570-000-000")
-else:
-    KAIGO_CONTACT_PHONE = require("KAIGO_CONTACT_PHONE", "the contact centre's number for the public portal")
+# The demo shows a placeholder number; in production an unset number shows no telephone line at all
+# (never a made-up one). The number's shape is checked at start-up (kaigo_portal/public/apps.py).
+KAIGO_CONTACT_PHONE = env_str("KAIGO_CONTACT_PHONE", "0570-000-000" if DEBUG else "")
 KAIGO_CONTACT_HOURS = env_str("KAIGO_CONTACT_HOURS", "平日 9時〜17時（土日祝日・年末年始を除く）")
 KAIGO_INQUIRY_LIMIT_PER_IP = env_int("KAIGO_INQUIRY_LIMIT_PER_IP", 5, minimum=1, maximum=1000)
 KAIGO_INQUIRY_LIMIT_PER_EMAIL = env_int("KAIGO_INQUIRY_LIMIT_PER_EMAIL", 3, minimum=1, maximum=1000)

@@ -16,9 +16,10 @@ class PublicConfig(AppConfig):
     def ready(self) -> None:
         # env.py parses types; the shape of the contact settings is checked here, at start-up, so a typo
         # stops the process instead of printing a wrong number on every public page.
-        if not PHONE_PATTERN.fullmatch(settings.KAIGO_CONTACT_PHONE):
+        phone = settings.KAIGO_CONTACT_PHONE
+        if phone and not PHONE_PATTERN.fullmatch(phone):
             raise ImproperlyConfigured(
-                f"KAIGO_CONTACT_PHONE must look like 0570-000-000, not {settings.KAIGO_CONTACT_PHONE!r}"
+                f"KAIGO_CONTACT_PHONE must look like 0570-000-000 (or be unset), not {phone!r}"
             )
         if not 1 <= len(settings.KAIGO_CONTACT_HOURS) <= 100:
             raise ImproperlyConfigured("KAIGO_CONTACT_HOURS must be 1 to 100 characters")

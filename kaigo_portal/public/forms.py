@@ -106,7 +106,7 @@ class InquiryForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("website"):
             raise forms.ValidationError(
-                "送信内容を受け付けられませんでした。お手数ですが、お電話でお問い合わせください。",
+                "送信内容を受け付けられませんでした。このページを開き直して、もう一度送信してください。",
                 code="inquiry.honeypot",
             )
         try:

@@ -163,10 +163,14 @@ def faq_delete(*, entry: FaqEntry, by: User) -> None:
 
 
 def _rate_limited() -> ApplicationError:
+    phone = settings.KAIGO_CONTACT_PHONE
     return ApplicationError(
         "短い時間に多くのお問い合わせを受け付けたため、しばらく受付を止めています。"
-        "時間をおいて送信するか、お電話でお問い合わせください"
-        f"（{settings.KAIGO_CONTACT_PHONE}、{settings.KAIGO_CONTACT_HOURS}）。",
+        + (
+            f"時間をおいて送信するか、お電話でお問い合わせください（{phone}、{settings.KAIGO_CONTACT_HOURS}）。"
+            if phone
+            else "時間をおいて、もう一度送信してください。"
+        ),
         code="inquiry.rate_limited",
         status=429,
     )

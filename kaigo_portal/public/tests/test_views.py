@@ -46,6 +46,16 @@ def test_each_public_page_opens_without_sign_in_with_one_h1_in_japanese(client, 
     assert "0570-123-456" in html and "平日 8時30分〜18時" in html
 
 
+def test_without_a_contact_phone_no_number_is_shown_anywhere(client, settings, mailoutbox):
+    settings.KAIGO_CONTACT_PHONE = ""  # production with the number not configured
+    from django.apps import apps
+
+    apps.get_app_config("public").ready()  # an unset number is allowed
+    for name in PUBLIC_PAGES:
+        page = text(client.get(reverse(name)))
+        assert "電話：" not in page and "お電話で：" not in page, name
+
+
 def test_the_sign_in_page_links_to_the_public_portal(client):
     assert 'href="/portal/"' in client.get("/accounts/login/").content.decode()
 
