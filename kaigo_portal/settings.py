@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kaigo_portal.audit",
     "kaigo_portal.web",
     "eligibility",
+    "kaigo_portal.public",
 ]
 
 MIDDLEWARE = [
@@ -300,3 +301,19 @@ LOGGING = {
 
 # Municipal bulk imports.
 KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimum=1_000)
+
+# The public portal (kaigo_portal.public): the contact centre shown on every public page, and the
+# inquiry form's limits. A window counts submissions per client IP and per e-mail address.
+# The demo shows a placeholder number; in production an unset number shows no telephone line at all
+# (never a made-up one). The number's shape is checked at start-up (kaigo_portal/public/apps.py).
+KAIGO_CONTACT_PHONE = env_str("KAIGO_CONTACT_PHONE", "0570-000-000" if DEBUG else "")
+KAIGO_CONTACT_HOURS = env_str("KAIGO_CONTACT_HOURS", "平日 9時〜17時（土日祝日・年末年始を除く）")
+KAIGO_INQUIRY_LIMIT_PER_IP = env_int("KAIGO_INQUIRY_LIMIT_PER_IP", 5, minimum=1, maximum=1000)
+KAIGO_INQUIRY_LIMIT_PER_EMAIL = env_int("KAIGO_INQUIRY_LIMIT_PER_EMAIL", 3, minimum=1, maximum=1000)
+KAIGO_INQUIRY_LIMIT_WINDOW_SECONDS = env_int(
+    "KAIGO_INQUIRY_LIMIT_WINDOW_SECONDS", 60 * 60, minimum=60, maximum=7 * 24 * 60 * 60
+)
+# A person takes more than a few seconds to write an inquiry; a script posting at once is refused.
+KAIGO_INQUIRY_MIN_SECONDS = env_int("KAIGO_INQUIRY_MIN_SECONDS", 3, minimum=0, maximum=600)
+# How many reverse proxies in front of the portal append to X-Forwarded-For (0: use REMOTE_ADDR).
+KAIGO_INQUIRY_PROXY_COUNT = env_int("KAIGO_INQUIRY_PROXY_COUNT", 0, minimum=0, maximum=5)

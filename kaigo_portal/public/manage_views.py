@@ -1,0 +1,260 @@
+"""The platform operators' screens: news, FAQ and the inquiry queue (not Django admin)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kaigo_portal.accounts.models import Role, User
+from kaigo_portal.errors import ApplicationError
+
+from . import selectors, services
+from .forms import AssignForm, FaqForm, NewsForm, NoteForm, ReplyForm, StatusForm
+from .models import FaqEntry, Inquiry, InquiryStatus, NewsItem
+
+
+def operator_required(view):
+    """Only a platform operator acting for the platform (the current membership) gets in."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role != Role.PLATFORM_OPERATOR:
+            raise PermissionDenied("プラットフォーム運営者だけが利用できます。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _form_error(form, error: ApplicationError) -> None:
+    if error.fields:
+        for field, field_messages in error.fields.items():
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        form.add_error(None, ValidationError(error.message, code=error.code))
+
+
+@operator_required
+def index(request):
+    return render(request, "public/manage/index.html", {"counts": selectors.queue_counts()})
+
+
+# --- news -------------------------------------------------------------------------------------------------
+
+
+@operator_required
+def news_list(request):
+    page = Paginator(selectors.news_for_operators(), 25).get_page(request.GET.get("page"))
+    return render(request, "public/manage/news_list.html", {"page": page, "now": timezone.now()})
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def news_edit(request, pk: int | None = None):
+    item = get_object_or_404(NewsItem, pk=pk) if pk else None
+    initial = (
+        {
+            "title": item.title,
+            "body": item.body,
+            "is_important": item.is_important,
+            "published_at": item.published_at and timezone.localtime(item.published_at),
+        }
+        if item
+        else {}
+    )
+    form = NewsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if item is None:
+            item = services.news_create(by=request.user, **form.cleaned_data)
+        else:
+            services.news_update(item=item, by=request.user, **form.cleaned_data)
+        messages.success(
+            request, f"お知らせ「{item.title}」を保存しました（{item.publication_state().label}）。"
+        )
+        return redirect("public:manage_news")
+    return render(request, "public/manage/news_form.html", {"form": form, "item": item})
+
+
+@operator_required
+@require_POST
+def news_delete(request, pk: int):
+    item = get_object_or_404(NewsItem, pk=pk)
+    services.news_delete(item=item, by=request.user)
+    messages.success(request, f"お知らせ「{item.title}」を削除しました。")
+    return redirect("public:manage_news")
+
+
+# --- FAQ --------------------------------------------------------------------------------------------------
+
+
+@operator_required
+def faq_list(request):
+    return render(
+        request,
+        "public/manage/faq_list.html",
+        {"entries": selectors.faq_for_operators(), "now": timezone.now()},
+    )
+
+
+@operator_required
+@require_http_methods(["GET", "POST"])
+def faq_edit(request, pk: int | None = None):
+    entry = get_object_or_404(FaqEntry, pk=pk) if pk else None
+    initial = (
+        {
+            "audience": entry.audience,
+            "question": entry.question,
+            "answer": entry.answer,
+            "sort_order": entry.sort_order,
+            "published_at": entry.published_at and timezone.localtime(entry.published_at),
+        }
+        if entry
+        else {}
+    )
+    form = FaqForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if entry is None:
+            entry = services.faq_create(by=request.user, **form.cleaned_data)
+        else:
+            services.faq_update(entry=entry, by=request.user, **form.cleaned_data)
+        messages.success(
+            request, f"よくある質問「{entry.question}」を保存しました（{entry.publication_state().label}）。"
+        )
+        return redirect("public:manage_faq")
+    return render(request, "public/manage/faq_form.html", {"form": form, "entry": entry})
+
+
+@operator_required
+@require_POST
+def faq_delete(request, pk: int):
+    entry = get_object_or_404(FaqEntry, pk=pk)
+    services.faq_delete(entry=entry, by=request.user)
+    messages.success(request, f"よくある質問「{entry.question}」を削除しました。")
+    return redirect("public:manage_faq")
+
+
+# --- the inquiry queue --------------------------------------------------------------------------------------
+
+
+@operator_required
+def inquiry_queue(request):
+    status = request.GET.get("status", "open")
+    if status not in selectors.QUEUE_FILTERS:
+        status = "open"
+    mine = request.GET.get("who") == "me"
+    unassigned = request.GET.get("who") == "none"
+    search = request.GET.get("q", "").strip()[:100]
+    inquiries = selectors.inquiry_queue(
+        status=status, assignee=request.user if mine else None, unassigned=unassigned, search=search
+    )
+    page = Paginator(inquiries, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "public/manage/inquiry_queue.html",
+        {
+            "page": page,
+            "status": status,
+            "who": request.GET.get("who", ""),
+            "search": search,
+            "query": query.urlencode(),
+            "counts": selectors.queue_counts(),
+            "statuses": [("open", "未完了（新規・対応中）"), *InquiryStatus.choices, ("all", "すべて")],
+        },
+    )
+
+
+def _detail(request, inquiry: Inquiry, *, forms: dict | None = None, status: int = 200):
+    operators = list(selectors.operators())
+    forms = forms or {}
+    context = {
+        "ticket": inquiry,
+        "thread": selectors.operator_thread(inquiry),
+        "reply_form": forms.get("reply") or ReplyForm(prefix="reply"),
+        "note_form": forms.get("note") or NoteForm(prefix="note"),
+        "assign_form": forms.get("assign")
+        or AssignForm(initial={"assignee": inquiry.assignee_id}, operators=operators, prefix="assign"),
+        "status_form": forms.get("status") or StatusForm(initial={"status": inquiry.status}, prefix="status"),
+    }
+    return render(request, "public/manage/inquiry_detail.html", context, status=status)
+
+
+def _ticket(ticket_number: str) -> Inquiry:
+    return get_object_or_404(Inquiry.objects.select_related("assignee", "user"), ticket_number=ticket_number)
+
+
+@operator_required
+def inquiry_detail(request, ticket_number: str):
+    return _detail(request, _ticket(ticket_number))
+
+
+@operator_required
+@require_POST
+def inquiry_reply(request, ticket_number: str):
+    ticket = _ticket(ticket_number)
+    form = ReplyForm(request.POST, prefix="reply")
+    if form.is_valid():
+        try:
+            services.inquiry_reply(inquiry=ticket, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"{ticket.ticket_number} に回答し、問い合わせ者にメールを送りました。")
+            return redirect("public:manage_inquiry", ticket_number=ticket.ticket_number)
+    return _detail(request, ticket, forms={"reply": form}, status=400)
+
+
+@operator_required
+@require_POST
+def inquiry_note(request, ticket_number: str):
+    ticket = _ticket(ticket_number)
+    form = NoteForm(request.POST, prefix="note")
+    if form.is_valid():
+        services.inquiry_add_note(inquiry=ticket, by=request.user, body=form.cleaned_data["body"])
+        messages.success(request, "内部メモを記録しました。")
+        return redirect("public:manage_inquiry", ticket_number=ticket.ticket_number)
+    return _detail(request, ticket, forms={"note": form}, status=400)
+
+
+@operator_required
+@require_POST
+def inquiry_assign(request, ticket_number: str):
+    ticket = _ticket(ticket_number)
+    form = AssignForm(request.POST, operators=list(selectors.operators()), prefix="assign")
+    if form.is_valid():
+        assignee_id = form.cleaned_data["assignee"]
+        assignee = User.objects.get(pk=assignee_id) if assignee_id else None
+        try:
+            services.inquiry_assign(inquiry=ticket, assignee=assignee, by=request.user)
+        except ApplicationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "担当者を更新しました。")
+            return redirect("public:manage_inquiry", ticket_number=ticket.ticket_number)
+    return _detail(request, ticket, forms={"assign": form}, status=400)
+
+
+@operator_required
+@require_POST
+def inquiry_status(request, ticket_number: str):
+    ticket = _ticket(ticket_number)
+    form = StatusForm(request.POST, prefix="status")
+    if form.is_valid():
+        try:
+            services.inquiry_set_status(inquiry=ticket, status=form.cleaned_data["status"], by=request.user)
+        except ApplicationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "対応状況を更新しました。")
+            return redirect("public:manage_inquiry", ticket_number=ticket.ticket_number)
+    return _detail(request, ticket, forms={"status": form}, status=400)
