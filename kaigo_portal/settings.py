@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kaigo_portal.accounts",
     "kaigo_portal.audit",
     "kaigo_portal.web",
+    "subsidies",
 ]
 
 MIDDLEWARE = [
@@ -278,4 +279,21 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Subsidies (助成金): receipts, and the operator's own account for the 全銀 総合振込 file (振込依頼人).
+KAIGO_SUBSIDY_RECEIPT_MAX_BYTES = env_int("KAIGO_SUBSIDY_RECEIPT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+KAIGO_SUBSIDY_RECEIPTS_MAX_COUNT = env_int("KAIGO_SUBSIDY_RECEIPTS_MAX_COUNT", 10, minimum=1, maximum=100)
+KAIGO_SUBSIDY_PAYER = {
+    key: env_str(f"KAIGO_SUBSIDY_PAYER_{key.upper()}", "")
+    for key in (
+        "code",
+        "name",
+        "bank_code",
+        "bank_name",
+        "branch_code",
+        "branch_name",
+        "account_type",
+        "account_number",
+    )
 }

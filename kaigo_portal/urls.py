@@ -37,9 +37,11 @@ urlpatterns = [
     path("session/organisation/", web_views.switch_membership, name="switch_membership"),
     path("accounts/", include("allauth.urls")),
     path("org/", include("kaigo_portal.accounts.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/me/", api_views.me, name="api_me"),
+    path("api/v1/subsidies/", include("subsidies.api_urls")),
     path("healthz", healthz, name="healthz"),
 ]

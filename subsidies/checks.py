@@ -1,0 +1,23 @@
+"""System checks (`manage.py check`): the payer account of the 全銀 transfer file."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register()
+def payer_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    from .payments import payer_problems
+
+    values = {key: value or "" for key, value in settings.KAIGO_SUBSIDY_PAYER.items()}
+    if not any(values.values()):
+        if settings.DEBUG:
+            return []
+        return [
+            checks.Warning(
+                "KAIGO_SUBSIDY_PAYER_* are not set: the operator cannot download the 全銀 transfer file.",
+                id="subsidies.W001",
+            )
+        ]
+    return [checks.Error(problem, id="subsidies.E001") for problem in payer_problems(values)]
