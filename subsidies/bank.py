@@ -103,16 +103,16 @@ def check_bank_fields(values: dict[str, str], *, required: bool) -> dict[str, li
         "account_number": "口座番号",
         "account_holder": "口座名義",
     }
-    checks = {
+    checks = {  # in the order of the form, so that messages read top to bottom
         "bank_code": lambda v: _digits_error(v, 4, "金融機関コード"),
+        "bank_name": lambda v: _kana_error(v, "金融機関名（カナ）", BANK_NAME_MAX),
         "branch_code": lambda v: _digits_error(v, 3, "支店コード"),
-        "account_number": _account_number_error,
+        "branch_name": lambda v: _kana_error(v, "支店名（カナ）", BANK_NAME_MAX),
         "account_type": lambda v: (
             None if v in AccountType.values else "預金種目は普通・当座・貯蓄から選んでください。"
         ),
+        "account_number": _account_number_error,
         "account_holder": lambda v: _kana_error(v, "口座名義", HOLDER_MAX),
-        "bank_name": lambda v: _kana_error(v, "金融機関名（カナ）", BANK_NAME_MAX),
-        "branch_name": lambda v: _kana_error(v, "支店名（カナ）", BANK_NAME_MAX),
     }
     for name, check in checks.items():
         value = values.get(name, "")

@@ -59,11 +59,7 @@ def draft(
     receipt: bool = True,
 ) -> Application:
     application = services.application_create(office=office, program_year=program_year, by=by)
-    data = (
-        {**GOOD_PURCHASE, **GOOD_BANK}
-        if purchase is None and bank is None
-        else {**(purchase or {}), **(bank or {})}
-    )
+    data = {**(GOOD_PURCHASE if purchase is None else purchase), **(GOOD_BANK if bank is None else bank)}
     services.application_save_draft(application=application, by=by, data=data)
     if receipt:
         services.receipt_add(application=application, by=by, name="receipt.pdf", content=pdf_bytes())
