@@ -98,6 +98,7 @@ class OfficeApplicationsView(APIView):
 
 class ApplicationList(OfficeApplicationsView):
     @extend_schema(
+        operation_id="subsidy_applications_list",
         summary="自事業所の助成金申請の状態",
         description="API キー（read スコープ）の事業所の、年度ごとの助成金申請と状態の履歴を返します。",
         responses=ApplicationListOut,
@@ -110,6 +111,7 @@ class ApplicationList(OfficeApplicationsView):
 
 class ApplicationDetail(OfficeApplicationsView):
     @extend_schema(
+        operation_id="subsidy_application_retrieve",
         summary="自事業所の助成金申請1件",
         description="他の事業所の申請は 404 です。",
         responses=ApplicationOut,

@@ -190,3 +190,5 @@ def test_the_schema_documents_the_endpoints(client):
     body = client.get("/api/schema/").content.decode()
     assert "/api/v1/subsidies/applications/" in body
     assert "自事業所の助成金申請の状態" in body
+    assert "operationId: subsidy_applications_list" in body
+    assert "operationId: subsidy_application_retrieve" in body

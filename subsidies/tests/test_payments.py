@@ -121,6 +121,11 @@ def test_a_bad_payer_setting_is_a_system_check_error(settings, key, value, probl
     assert "subsidies.E001" in str(error.value)
 
 
+def test_an_unset_payer_is_not_a_check_error(settings):
+    settings.KAIGO_SUBSIDY_PAYER = {key: "" for key in PAYER}
+    call_command("check")  # the payments page explains instead; the CSV needs no payer
+
+
 def test_the_csv_lists_the_same_payments(two_approved):
     first, second = two_approved
     text = payments.payments_csv(two_approved).decode("utf-8")
