@@ -4,6 +4,7 @@ Applications are not registered: they change only through services.py, on the re
 """
 
 from django.contrib import admin
+from django.db import models
 
 from .models import Category, ProgramYear, ServiceTypeCategory
 
@@ -36,3 +37,4 @@ class ProgramYearAdmin(admin.ModelAdmin):
         "allow_reapply_after_grant",
     ]
     inlines = [CategoryInline, ServiceTypeCategoryInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -192,3 +192,13 @@ def test_the_schema_documents_the_endpoints(client):
     assert "自事業所の助成金申請の状態" in body
     assert "operationId: subsidy_applications_list" in body
     assert "operationId: subsidy_application_retrieve" in body
+
+
+def test_the_list_takes_a_fixed_number_of_queries(orgs, cast, fy2025, fy2026, django_assert_max_num_queries):
+    with time_machine.travel(dt.datetime(2025, 11, 4, 10, tzinfo=JST), tick=False):
+        submitted(orgs["kyotaku"], cast["olive"], fy2025)
+    with time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=JST), tick=False):
+        draft(orgs["kyotaku"], cast["olive"], fy2026)
+    client = key_client(orgs["kyotaku"])
+    with django_assert_max_num_queries(8):
+        assert len(client.get(LIST).json()["applications"]) == 2

@@ -66,3 +66,16 @@ def test_a_service_type_appears_once_per_year(fy2026):
             service_name="訪問介護",
             category=Category.objects.get(program_year=fy2026, code="other"),
         )
+
+
+def test_the_operator_edits_a_year_in_the_admin_site(login, cast, fy2026):
+    pat = login(cast["pat"])
+    page = pat.get(f"/admin/subsidies/programyear/{fy2026.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "訪問・通所・短期滞在系" in body and "居宅介護支援" in body
+    # The mapping rows offer only this year's categories.
+    assert body.count(">訪問・通所・短期滞在系（3台・64,000円）<") >= 20
+    assert pat.get("/admin/subsidies/programyear/add/").status_code == 200
+    assert "運営者用管理サイトで編集する" in pat.get("/subsidies/review/master/").content.decode()
+    assert login(cast["olive"]).get("/admin/subsidies/programyear/").status_code == 302
