@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaigo_portal.web",
     "eligibility",
     "kaigo_portal.public",
+    "subsidies",
 ]
 
 MIDDLEWARE = [
@@ -317,3 +318,19 @@ KAIGO_INQUIRY_LIMIT_WINDOW_SECONDS = env_int(
 KAIGO_INQUIRY_MIN_SECONDS = env_int("KAIGO_INQUIRY_MIN_SECONDS", 3, minimum=0, maximum=600)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: use REMOTE_ADDR).
 KAIGO_INQUIRY_PROXY_COUNT = env_int("KAIGO_INQUIRY_PROXY_COUNT", 0, minimum=0, maximum=5)
+# Subsidies (助成金): receipts, and the operator's own account for the 全銀 総合振込 file (振込依頼人).
+KAIGO_SUBSIDY_RECEIPT_MAX_BYTES = env_int("KAIGO_SUBSIDY_RECEIPT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+KAIGO_SUBSIDY_RECEIPTS_MAX_COUNT = env_int("KAIGO_SUBSIDY_RECEIPTS_MAX_COUNT", 10, minimum=1, maximum=100)
+KAIGO_SUBSIDY_PAYER = {
+    key: env_str(f"KAIGO_SUBSIDY_PAYER_{key.upper()}", "")
+    for key in (
+        "code",
+        "name",
+        "bank_code",
+        "bank_name",
+        "branch_code",
+        "branch_name",
+        "account_type",
+        "account_number",
+    )
+}

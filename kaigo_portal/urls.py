@@ -39,6 +39,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("org/", include("kaigo_portal.accounts.urls")),
     path("portal/", include("kaigo_portal.public.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -51,5 +52,6 @@ urlpatterns = [
         name="api_import_errors",
     ),
     path("imports/", include("eligibility.urls_imports")),
+    path("api/v1/subsidies/", include("subsidies.api_urls")),
     path("healthz", healthz, name="healthz"),
 ]
