@@ -37,6 +37,7 @@ urlpatterns = [
     path("session/organisation/", web_views.switch_membership, name="switch_membership"),
     path("accounts/", include("allauth.urls")),
     path("org/", include("kaigo_portal.accounts.urls")),
+    path("persons/", include("eligibility.urls_persons")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
