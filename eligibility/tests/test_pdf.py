@@ -5,7 +5,6 @@ test_views_persons.py."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import sys
 
 import pytest
@@ -77,11 +76,13 @@ class _Refuse:
 def test_a_weasyprint_that_cannot_load_disables_pdfs_instead_of_failing(monkeypatch, error):
     monkeypatch.delitem(sys.modules, "weasyprint")
     monkeypatch.setattr(sys, "meta_path", [_Refuse(error), *sys.meta_path])
+    pdf._weasyprint.cache_clear()
     try:
-        reloaded = importlib.reload(pdf)
-        assert not reloaded.available()
-        assert str(error) in reloaded.unavailable_reason()
+        assert not pdf.available()
+        assert str(error) in pdf.unavailable_reason()
+        with pytest.raises(RuntimeError, match="WeasyPrint is not available"):
+            pdf.card_pdf(None)
     finally:
         monkeypatch.undo()
-        importlib.reload(pdf)
+        pdf._weasyprint.cache_clear()
     assert pdf.available()

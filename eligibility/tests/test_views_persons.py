@@ -322,7 +322,7 @@ def test_the_pdf_follows_the_as_of_date(login, cast, hanako):
 
 
 def test_without_weasyprint_the_pdf_link_explains_in_japanese(login, cast, hanako, monkeypatch):
-    monkeypatch.setattr(pdf, "weasyprint", None)
+    monkeypatch.setattr(pdf, "_weasyprint", lambda: (None, "OSError: no library called 'libpango-1.0-0'"))
     client = login(cast["alice"])
     response = client.get(page_of("1310000001") + "card.pdf")
     assert response.status_code == 503
