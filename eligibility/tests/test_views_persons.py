@@ -264,6 +264,14 @@ def test_the_card_can_be_shown_as_of_another_date(login, cast, hanako, frozen):
     assert "この日付の給付制限はありません" in body
 
 
+def test_today_is_the_date_in_japan(login, cast, hanako):
+    # 2026-03-31 15:30 UTC is already 4/1 in Japan: the new certification (要介護2) is the one in force.
+    with time_machine.travel(dt.datetime(2026, 3, 31, 15, 30, tzinfo=dt.UTC), tick=False):
+        body = login(cast["alice"]).get(page_of("1310000001")).content.decode()
+    assert "令和8年4月1日（2026年4月1日） 現在" in body and "（今日ではありません）" not in body
+    assert "要介護2" in body and "1月当たり 19,705 単位" in body
+
+
 def test_a_bad_as_of_date_says_so_and_shows_today(login, cast, hanako, frozen):
     body = login(cast["alice"]).get(page_of("1310000001"), {"on": "2026-02-30"}).content.decode()
     assert "YYYY-MM-DD の形で入力してください" in body
