@@ -110,8 +110,19 @@ class InsuredPerson(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["insurer", "insured_number"], name="one_person_per_number")
         ]
+        # Prefix search (LIKE 'x%') uses an index on PostgreSQL only with varchar_pattern_ops
+        # (SQLite ignores opclasses).
         indexes = [
-            models.Index(fields=["insurer", "name_kana"], name="person_kana"),
+            models.Index(
+                fields=["insurer", "name_kana"],
+                name="person_kana",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["insurer", "insured_number"],
+                name="person_number_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["insurer", "birth_date"], name="person_birth"),
         ]
 

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.db.models import Q, QuerySet
 
@@ -60,7 +63,10 @@ def persons_for(actor: access.Actor, *, category: str, insured_number: str = "",
     if insured_number:
         persons = persons.filter(insured_number__startswith=insured_number)
     if name_kana:
-        persons = persons.filter(name_kana__startswith=name_kana)
+        # フリガナ may separate family and given names with a full-width or a half-width space (both
+        # pass the import's kana rule): match the prefix either way.
+        spaced = {name_kana, name_kana.replace(" ", "\u3000"), name_kana.replace("\u3000", " ")}
+        persons = persons.filter(reduce(operator.or_, (Q(name_kana__startswith=s) for s in sorted(spaced))))
     if birth_date:
         persons = persons.filter(birth_date=birth_date)
     return persons.order_by("name_kana", "insured_number")
@@ -69,12 +75,18 @@ def persons_for(actor: access.Actor, *, category: str, insured_number: str = "",
 def current_versions(model: type[Version], person: InsuredPerson, on: dt.date) -> list[Version]:
     """What was true on `on`: per record key, the latest version effective on or before `on`, unless it
     is a deletion; period records must also cover `on`."""
+    versions = model.objects.filter(person=person, effective_date__lte=on).order_by("effective_date", "id")
+    return versions_as_of(model, versions, on)
+
+
+def versions_as_of(model: type[Version], versions: Iterable[Version], on: dt.date) -> list[Version]:
+    """The same rule as `current_versions`, over versions already loaded (so that a loop over dates
+    needs one query, not one per date)."""
     key_fields = VERSION_KEYS[model]
     latest: dict[tuple, Version] = {}
-    for version in model.objects.filter(person=person, effective_date__lte=on).order_by(
-        "effective_date", "id"
-    ):
-        latest[tuple(getattr(version, name) for name in key_fields)] = version
+    for version in sorted(versions, key=lambda v: (v.effective_date, v.pk)):
+        if version.effective_date <= on:
+            latest[tuple(getattr(version, name) for name in key_fields)] = version
     live = [v for v in latest.values() if not v.deleted]
     if hasattr(model, "valid_to"):
         live = [v for v in live if v.valid_from <= on and (v.valid_to is None or on <= v.valid_to)]
@@ -130,19 +142,22 @@ def card_as_of(person: InsuredPerson, on: dt.date) -> Card:
 
 @dataclass(frozen=True)
 class Remainder:
+    """What is left of an allowance on a date, and the ledger lines counted against it."""
+
     kind: str
     cap: int
     used: int
     period_start: dt.date | None
+    lines: tuple[LedgerLineVersion, ...] = ()
 
     @property
     def remaining(self) -> int:
         return max(self.cap - self.used, 0)
 
 
-def _level_on(person: InsuredPerson, on: dt.date) -> str | None:
-    certifications = current_versions(CertificationVersion, person, on)
-    return certifications[-1].care_level if certifications else None
+def _level_on(certifications: list[CertificationVersion], on: dt.date) -> str | None:
+    current = versions_as_of(CertificationVersion, certifications, on)
+    return current[-1].care_level if current else None
 
 
 def housing_remainder(person: InsuredPerson, on: dt.date) -> Remainder:
@@ -152,17 +167,21 @@ def housing_remainder(person: InsuredPerson, on: dt.date) -> Remainder:
         line for line in current_versions(LedgerLineVersion, person, on) if line.kind == LedgerKind.HOUSING
     ]
     lines.sort(key=lambda line: (line.service_date, line.line_id))
-    used, start, dwelling, start_stage, reset_used = 0, None, None, None, False
+    certifications = list(CertificationVersion.objects.filter(person=person)) if lines else []
+    counted: list[LedgerLineVersion] = []
+    start, dwelling, start_stage, reset_used = None, None, None, False
     for line in lines:
-        stage = HOUSING_STAGE.get(_level_on(person, line.service_date))
+        stage = HOUSING_STAGE.get(_level_on(certifications, line.service_date))
         moved = dwelling is not None and line.dwelling != dwelling
         risen = not reset_used and start_stage is not None and stage is not None and stage - start_stage >= 3
         if start is None or moved or risen:
             reset_used = reset_used or (risen and not moved)
-            used, start, start_stage = 0, line.service_date, stage
+            counted, start, start_stage = [], line.service_date, stage
         dwelling = line.dwelling
-        used += line.amount
-    return Remainder(LedgerKind.HOUSING, HOUSING_CAP, used, start)
+        counted.append(line)
+    return Remainder(
+        LedgerKind.HOUSING, HOUSING_CAP, sum(line.amount for line in counted), start, tuple(counted)
+    )
 
 
 def fiscal_year_start(on: dt.date) -> dt.date:
@@ -172,9 +191,11 @@ def fiscal_year_start(on: dt.date) -> dt.date:
 def equipment_remainder(person: InsuredPerson, on: dt.date) -> Remainder:
     """福祉用具購入: ¥100,000 per fiscal year (April to March) of the purchase date."""
     start = fiscal_year_start(on)
-    used = sum(
-        line.amount
+    counted = tuple(
+        line
         for line in current_versions(LedgerLineVersion, person, on)
         if line.kind == LedgerKind.EQUIPMENT and start <= line.service_date <= on
     )
-    return Remainder(LedgerKind.EQUIPMENT, EQUIPMENT_CAP, used, start)
+    return Remainder(
+        LedgerKind.EQUIPMENT, EQUIPMENT_CAP, sum(line.amount for line in counted), start, counted
+    )

@@ -40,6 +40,7 @@ urlpatterns = [
     path("org/", include("kaigo_portal.accounts.urls")),
     path("portal/", include("kaigo_portal.public.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("persons/", include("eligibility.urls_persons")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

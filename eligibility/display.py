@@ -1,0 +1,82 @@
+"""How versions read on the municipal screens: the history tables (one per record type).
+
+Formatting only; which versions exist and which one counts is in `selectors`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import models
+
+from kaigo_portal import wareki
+
+from . import selectors
+from .models import (
+    BurdenRatioVersion,
+    CertificationVersion,
+    CostLimitVersion,
+    InsuredPerson,
+    LedgerLineVersion,
+    PersonVersion,
+    RestrictionVersion,
+    Version,
+)
+
+# (model, the section's title, the fields its table shows), in the order of the card.
+HISTORY_SECTIONS: tuple[tuple[type[Version], str, tuple[str, ...]], ...] = (
+    (PersonVersion, "被保険者情報（一面）", ("name", "name_kana", "birth_date", "sex", "address", "category",
+                                            "qualified_on", "disqualified_on", "issued_on")),
+    (CertificationVersion, "認定情報（二面）", ("care_level", "certified_on", "valid_from", "valid_to",
+                                              "panel_opinion", "care_plan_office_name", "care_plan_notified_on")),
+    (BurdenRatioVersion, "負担割合", ("ratio", "valid_from", "valid_to")),
+    (CostLimitVersion, "負担限度額認定", ("stage", "residence_cap", "food_cap", "valid_from", "valid_to")),
+    (RestrictionVersion, "給付制限（三面）", ("kind", "valid_from", "valid_to", "detail")),
+    (LedgerLineVersion, "住宅改修・福祉用具購入", ("line_id", "kind", "service_date", "amount", "dwelling")),
+)  # fmt: skip
+
+YEN_FIELDS = {"residence_cap", "food_cap", "amount"}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    version: Version
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class HistoryTable:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[HistoryRow]
+
+
+def history_tables(person: InsuredPerson, *, with_ledger: bool) -> list[HistoryTable]:
+    """Every version of every record type, oldest first (one query per type). The ledger is left out
+    when the home_modification category was not granted."""
+    tables = []
+    for model, title, fields in HISTORY_SECTIONS:
+        if model is LedgerLineVersion and not with_ledger:
+            continue
+        meta_fields = [model._meta.get_field(name) for name in fields]
+        rows = [
+            HistoryRow(version, [display(version, field) for field in meta_fields])
+            for version in selectors.history(model, person)
+        ]
+        headers = [str(field.verbose_name) for field in meta_fields]
+        tables.append(HistoryTable(model._meta.model_name, title, headers, rows))
+    return tables
+
+
+def display(version: Version, field: models.Field) -> str:
+    value = getattr(version, field.name)
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(getattr(version, f"get_{field.name}_display")())
+    if isinstance(value, dt.date):
+        return wareki.to_wareki_with_seireki(value) if field.name == "birth_date" else wareki.to_wareki(value)
+    if field.name in YEN_FIELDS:
+        return f"{value:,}円"
+    return str(value)

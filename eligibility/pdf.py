@@ -1,0 +1,60 @@
+"""The 介護保険被保険者証 as a PDF (WeasyPrint), from `selectors.card_as_of`.
+
+WeasyPrint needs Pango (a system library). Where it cannot load, the portal keeps running and the PDF
+link says, in Japanese, that PDFs cannot be made on this server; nothing else depends on it. It is
+imported on first use, not at start-up, so that management commands neither pay for it nor log it.
+The font is IPAex (Debian's fonts-ipaexfont), found through fontconfig and embedded as a subset.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from types import ModuleType
+
+from django.template.loader import render_to_string
+
+from .selectors import Card
+
+logger = logging.getLogger(__name__)
+
+RESTRICTION_ROWS = 3  # the form's rows for 給付制限
+
+
+@functools.cache
+def _weasyprint() -> tuple[ModuleType | None, str]:
+    """WeasyPrint, or None and why it cannot load (tried once per process)."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:  # OSError: the Pango / GObject libraries are missing
+        reason = f"{type(error).__name__}: {error}"
+        logger.warning("WeasyPrint cannot load; PDFs are disabled (%s)", reason)
+        return None, reason
+    # WeasyPrint logs every rendering step at INFO: keep only its warnings in the portal's log.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    return weasyprint, ""
+
+
+def available() -> bool:
+    return _weasyprint()[0] is not None
+
+
+def unavailable_reason() -> str:
+    return _weasyprint()[1]
+
+
+def card_pdf(card: Card) -> bytes:
+    """被保険者証 (一面・二面・三面) as of `card.on`. The caller has authorised the read (channel PDF)."""
+    weasyprint, reason = _weasyprint()
+    if weasyprint is None:
+        raise RuntimeError(f"WeasyPrint is not available: {reason}")
+    # The form has room for three 給付制限 rows; more restrictions get more rows, fewer leave blanks.
+    rows = max(RESTRICTION_ROWS, len(card.restrictions))
+    context = {
+        "card": card,
+        "person": card.person,
+        "restriction_rowspan": rows + 1,
+        "restriction_blanks": range(rows - len(card.restrictions)),
+    }
+    html = render_to_string("eligibility/card_pdf.html", context)
+    return weasyprint.HTML(string=html).write_pdf()
