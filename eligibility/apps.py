@@ -6,4 +6,9 @@ class EligibilityConfig(AppConfig):
     verbose_name = "被保険者・資格"
 
     def ready(self) -> None:
+        from kaigo_portal import demo
+
+        from . import demo as eligibility_demo
         from .imports import record_types  # noqa: F401  (registers the built-in record types)
+
+        demo.register("eligibility", eligibility_demo.seed, order=20)

@@ -23,3 +23,13 @@ class PublicConfig(AppConfig):
             )
         if not 1 <= len(settings.KAIGO_CONTACT_HOURS) <= 100:
             raise ImproperlyConfigured("KAIGO_CONTACT_HOURS must be 1 to 100 characters")
+
+        from kaigo_portal import demo
+
+        def seed_public() -> str:
+            from .services import seed_demo_content
+
+            created = seed_demo_content()
+            return f"公開ポータル: お知らせ {created['news']} 件、よくある質問 {created['faq']} 件を追加"
+
+        demo.register("public", seed_public, order=30)

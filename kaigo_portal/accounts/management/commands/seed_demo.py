@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from kaigo_portal import demo
 from kaigo_portal.accounts.models import (
     Membership,
     OfficeService,
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             for email, name, org_key, role in USERS:
                 self._staff(email, name, orgs[org_key], role)
             self._user("person@example.jp", "介護 太郎", UserKind.PERSON)
+        for _name, seeder in demo.seeders():  # what the apps above the kernel add (persons, news, …)
+            self.stdout.write(seeder())
         if not quiet:
             self._print_sign_ins()
 
