@@ -17,14 +17,15 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import audit_log
+    from bench import audit_log, ingest
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         print(f"database: {connection.vendor}")
-        for line in audit_log.run():
-            print(line)
+        for module in (audit_log, ingest):
+            for line in module.run():
+                print(line, flush=True)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0
