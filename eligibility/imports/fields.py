@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ def text(max_length: int) -> Callable[[str], str]:
     return parse
 
 
+@functools.lru_cache(maxsize=1 << 16)  # dates repeat across rows; a bad one raises and is not cached
 def date(value: str) -> dt.date:
     match = _DATE.match(value)
     if not match:

@@ -77,10 +77,10 @@ def _spooled(spool) -> Iterator[list[ParsedRow]]:
     chunk: list[ParsedRow] = []
     while True:
         try:
-            row = pickle.load(spool)  # noqa: S301  (our own temporary file, written just above)
+            name, action, effective, insurer, insured, line, values = pickle.load(spool)  # noqa: S301  (our own file)
         except EOFError:
             break
-        chunk.append(row)
+        chunk.append(ParsedRow(line, get(name), action, effective, insurer, insured, values))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -126,8 +126,9 @@ def _validate_rows(job, stream, spool, issues, result, progress) -> None:
         if row.ok:
             if row.record_type.creates_person and row.action != "delete":
                 result.persons_in_file.add(row.insured_number)
-            row.issues = []
-            pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            spooled = (row.record_type.name, row.action, row.effective_date, row.insurer_number, row.insured_number,
+                       row.line, row.values)  # fmt: skip
+            pickle.dump(spooled, spool, protocol=pickle.HIGHEST_PROTOCOL)
         if result.rows_total % CHUNK == 0:
             progress({"phase": "validate", "done": result.rows_total, "failed": len(result.failed_lines)})
 

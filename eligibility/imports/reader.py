@@ -48,45 +48,65 @@ def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
         yield raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw.rstrip(b"\r")
 
 
+_UNDECODABLE = "\x00undecodable\x00"  # stands in for a line that cannot be decoded (never valid CSV content)
+
+
 def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
     head = stream.read(65536)
     stream.seek(0)
     encoding = detect_encoding(head)
-    lines = _physical_lines(stream)
+    codec = "cp932" if encoding == "cp932" else "utf-8"
+
+    def text_lines() -> Iterator[str]:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and encoding == "utf-8-sig":
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield raw.decode(codec)
+            except UnicodeDecodeError:
+                yield _UNDECODABLE + "\n"
+
+    # One reader over the whole stream: quoted cells may span lines, and line_num gives the physical line.
+    csv.field_size_limit(MAX_RECORD_BYTES)
+    reader = csv.reader(text_lines(), strict=True)
     header: list[str] | None = None
-    number = 0
-    pending: list[str] = []
-    start = 0
-    for raw in lines:
-        number += 1
-        if number == 1 and encoding == "utf-8-sig":
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
+    end = 0
+    while True:
         try:
-            text = raw.decode("cp932" if encoding == "cp932" else "utf-8")
-        except UnicodeDecodeError:
-            if pending:
-                yield RawRecord(start, None, ("record.truncated", "引用符が閉じられていません。"))
-                pending = []
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            start, end = end + 1, reader.line_num
+            message = str(error)
+            if "field larger" in message:
+                yield RawRecord(
+                    start,
+                    None,
+                    ("record.too_long", f"1件のデータが長すぎます（{MAX_RECORD_BYTES:,}文字まで）。"),
+                )
+            elif "unexpected end of data" in message or "EOF" in message:
+                yield RawRecord(
+                    start,
+                    None,
+                    ("record.truncated", "ファイルが途中で終わっています（引用符が閉じられていません）。"),
+                )
+            else:
+                yield RawRecord(
+                    start, None, ("record.malformed", f"CSV の形式が正しくありません（{error}）。")
+                )
+            continue
+        start, end = end + 1, reader.line_num
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # a blank line
+        if any(_UNDECODABLE in cell for cell in cells):
+            label = "Shift_JIS" if codec == "cp932" else "UTF-8"
             yield RawRecord(
-                number,
-                None,
-                (
-                    "encoding.invalid",
-                    f"文字コード（{_encoding_label(encoding)}）として読めない文字があります。",
-                ),
+                start, None, ("encoding.invalid", f"文字コード（{label}）として読めない文字があります。")
             )
             continue
-        if not pending:
-            if text.strip() == "":
-                continue
-            start = number
-        pending.append(text)
-        record = "\n".join(pending)
-        if record.count('"') % 2 == 1 and len(record) < MAX_RECORD_BYTES:
-            continue  # a quoted field goes on on the next line
-        pending = []
         if header is None:
-            header = _header(record)
+            header = _header(cells)
             if header is None:
                 yield RawRecord(
                     start,
@@ -95,43 +115,29 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
                 )
                 return
             continue
-        yield _csv_record(record, start, header)
-    if pending:
-        yield RawRecord(
-            start,
-            None,
-            ("record.truncated", "ファイルが途中で終わっています（引用符が閉じられていません）。"),
-        )
+        yield _csv_record(cells, start, header)
 
 
-def _encoding_label(encoding: str) -> str:
-    return "Shift_JIS" if encoding == "cp932" else "UTF-8"
-
-
-def _header(record: str) -> list[str] | None:
-    names = [name.strip() for name in next(csv.reader([record]))]
+def _header(cells: list[str]) -> list[str] | None:
+    names = [name.strip() for name in cells]
     if "record_type" not in names or len(set(names)) != len(names):
         return None
     return names
 
 
-def _csv_record(record: str, line: int, header: list[str]) -> RawRecord:
-    if len(record) > MAX_RECORD_BYTES:
-        return RawRecord(line, None, ("record.too_long", f"1件のデータが長すぎます（{len(record):,}文字）。"))
-    try:
-        cells = next(csv.reader([record], strict=True))
-    except csv.Error as error:
-        return RawRecord(line, None, ("record.malformed", f"CSV の形式が正しくありません（{error}）。"))
+def _csv_record(cells: list[str], line: int, header: list[str]) -> RawRecord:
     if len(cells) != len(header):
         return RawRecord(
             line, None, ("record.columns", f"項目数が {len(cells)} です（見出しは {len(header)} 項目）。")
         )
-    too_long = next((name for name, cell in zip(header, cells, strict=True) if len(cell) > MAX_FIELD), None)
-    if too_long:
-        return RawRecord(
-            line, None, ("field.too_long", f"項目「{too_long}」が長すぎます（{MAX_FIELD}文字まで）。")
-        )
-    return RawRecord(line, {name: cell.strip() for name, cell in zip(header, cells, strict=True)})
+    record = {}
+    for name, cell in zip(header, cells, strict=True):
+        if len(cell) > MAX_FIELD:
+            return RawRecord(
+                line, None, ("field.too_long", f"項目「{name}」が長すぎます（{MAX_FIELD}文字まで）。")
+            )
+        record[name] = cell.strip()
+    return RawRecord(line, record)
 
 
 def read_jsonl(stream: BinaryIO) -> Iterator[RawRecord]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from kaigo_portal import numbers
 
 from . import fields as f
@@ -51,12 +53,17 @@ def validate(record: RawRecord, *, insurer_number: str) -> ParsedRow | None:
     return row
 
 
+@functools.lru_cache(maxsize=64)
+def _insurer_issues(value: str) -> tuple[numbers.NumberIssue, ...]:
+    return tuple(numbers.check_insurer_number(value))  # a file names one insurer over and over
+
+
 def _common(row: ParsedRow, cells: dict[str, str], insurer_number: str) -> None:
     try:
         row.effective_date = f.date(cells.get("effective_date", ""))
     except RowErrors as error:
         row.error("effective_date", cells.get("effective_date", ""), error.code, f"異動日：{error.message}")
-    insurer_issues = numbers.check_insurer_number(row.insurer_number)
+    insurer_issues = _insurer_issues(row.insurer_number)
     for issue in insurer_issues:
         row.error("insurer_number", row.insurer_number, issue.code, issue.message, issue.severity)
     if not numbers.has_errors(insurer_issues) and row.insurer_number != insurer_number:
