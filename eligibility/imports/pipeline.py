@@ -22,6 +22,8 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kaigo_portal.accounts.models import Organisation
+
 from ..models import ImportJob, InsuredPerson, PersonVersion
 from . import reader
 from .registry import Issue, ParsedRow, get
@@ -95,13 +97,24 @@ def run(job: ImportJob, *, progress: Progress, use_copy: bool | None = None) -> 
     issues = IssueSpool()
     with tempfile.TemporaryFile() as spool, job.file.open("rb") as stream:
         _validate_rows(job, stream, spool, issues, result, progress)
-        _check_sets(job, spool, issues, result, progress)
+        if job.mode == "commit" and issues.errors == 0 and result.rows_total:
+            # The checks that need the database run in the same transaction as the writes, chunk by chunk;
+            # one error anywhere rolls everything back: the whole file or nothing.
+            with transaction.atomic():
+                # One import per insurer at a time: a second job waits here until the first commits.
+                Organisation.objects.select_for_update().filter(pk=job.insurer_id).first()
+                writer = Writer(job, use_copy=use_copy)
+                _check_sets(job, spool, issues, result, progress, writer=writer)
+                if issues.errors:
+                    transaction.set_rollback(True)
+                else:
+                    writer.finish()
+                    result.applied = True
+        else:
+            _check_sets(job, spool, issues, result, progress, writer=None)
         result.rows_ok = result.rows_total - len(result.failed_lines)
         result.rows_failed = len(result.failed_lines)
         result.warnings = issues.warnings
-        if job.mode == "commit" and issues.errors == 0 and result.rows_total:
-            _apply(job, spool, result, progress, use_copy=use_copy)
-            result.applied = True
     result.errors_csv = issues.csv_bytes() if issues.errors or issues.warnings else b""
     return result
 
@@ -147,21 +160,35 @@ def _latest_states(job, record_type, numbers: set[str]) -> dict[tuple, bool]:
     return states
 
 
-def _check_sets(job, spool, issues, result, progress) -> None:
-    """Duplicates, unknown persons, and add/change/delete against the current state (file, then database)."""
+def _person_ids(job, numbers: set[str]) -> dict[str, int]:
+    return dict(
+        InsuredPerson.objects.filter(insurer=job.insurer, insured_number__in=numbers).values_list(
+            "insured_number", "id"
+        )
+    )
+
+
+def _check_sets(job, spool, issues, result, progress, *, writer: Writer | None) -> None:
+    """Duplicates, unknown persons, and add/change/delete against the current state (file, then database);
+    with a writer, each chunk is written once it is checked and no error has been found anywhere."""
     state: dict[tuple, bool] = {}  # record key -> live, for every key the file touches, in file order
     seen: set[tuple] = set()
     done = 0
     for chunk in _spooled(spool):
         numbers = {row.insured_number for row in chunk}
-        for name in {row.record_type.name for row in chunk} | {"person"}:  # persons: for the references
-            for key, live in _latest_states(job, get(name), numbers).items():
-                state.setdefault(key, live)
+        ids = _person_ids(job, numbers)
+        if ids:  # a bulk first load has no one in the database yet: nothing to look up
+            existing = set(ids)
+            for name in {row.record_type.name for row in chunk} | {"person"}:  # persons: for the references
+                for key, live in _latest_states(job, get(name), existing).items():
+                    state.setdefault(key, live)
         for row in chunk:
             for issue in _set_issues(row, state, seen, result.persons_in_file):
                 _record_issue(issue, issues, result)
+        if writer is not None and not issues.errors:
+            writer.write(chunk, ids)
         done += len(chunk)
-        progress({"phase": "check", "done": done, "failed": len(result.failed_lines)})
+        progress({"phase": "apply" if writer else "check", "done": done, "failed": len(result.failed_lines)})
 
 
 def _set_issues(
@@ -204,30 +231,62 @@ def _set_issues(
     return found
 
 
-def _apply(job, spool, result, progress, *, use_copy: bool) -> None:
-    """All or nothing: every version of the file in one transaction. Rows go in with COPY on PostgreSQL
-    and with executemany elsewhere (the same tuples either way); search fields are set in one statement."""
-    done = 0
-    now = timezone.now()
-    with transaction.atomic():
-        for chunk in _spooled(spool):
-            persons = _person_ids(job, chunk, now)
-            tuples: dict[type, list[tuple]] = {}
-            for row in chunk:
-                model = row.record_type.model
-                if row.action == "delete":
-                    values = {name: row.values[name] for name in row.record_type.key_fields}
-                    values |= _placeholders(model, values)
+class Writer:
+    """Appends a checked chunk's versions: COPY on PostgreSQL, executemany elsewhere (the same tuples)."""
+
+    def __init__(self, job: ImportJob, *, use_copy: bool):
+        self.job, self.use_copy, self.now = job, use_copy, timezone.now()
+        self.refresh: set[int] = set()  # persons whose search fields must be set from their versions
+
+    def write(self, chunk: list[ParsedRow], ids: dict[str, int]) -> None:
+        self._create_persons(chunk, ids)
+        tuples: dict[type, list[tuple]] = {}
+        for row in chunk:
+            model = row.record_type.model
+            if row.action == "delete":
+                values = {name: row.values[name] for name in row.record_type.key_fields}
+                values |= _placeholders(model, values)
+            else:
+                values = row.record_type.version_values(row)
+            person_id = ids[row.insured_number]
+            fixed = {"person_id": person_id, "effective_date": row.effective_date, "deleted": row.action == "delete",
+                     "job_id": self.job.pk, "line": row.line, "recorded_at": self.now}  # fmt: skip
+            tuples.setdefault(model, []).append(_as_tuple(model, fixed | values, use_copy=self.use_copy))
+        for model, rows in tuples.items():
+            insert_rows(model, rows, use_copy=self.use_copy)
+
+    def _create_persons(self, chunk: list[ParsedRow], ids: dict[str, int]) -> None:
+        """New persons, with their search fields from the chunk's person row when it is their only one."""
+        new: dict[str, InsuredPerson] = {}
+        stale: set[str] = set()  # numbers whose search fields must come from their versions at the end
+        for row in chunk:
+            number, is_person_row = row.insured_number, row.record_type.creates_person
+            if number in ids:
+                if is_person_row:
+                    stale.add(number)  # an existing person's attributes change
+            elif number in new:
+                if is_person_row:
+                    stale.add(number)  # several person rows for a new person
+            else:
+                person = new[number] = InsuredPerson(
+                    insurer_id=self.job.insurer_id, insured_number=number, created_at=self.now
+                )
+                if is_person_row and row.action == "add":
+                    v = row.values
+                    person.name, person.name_kana, person.birth_date = (
+                        v["name"],
+                        v["name_kana"],
+                        v["birth_date"],
+                    )
                 else:
-                    values = row.record_type.version_values(row)
-                fixed = {"person_id": persons[row.insured_number], "effective_date": row.effective_date,
-                         "deleted": row.action == "delete", "job_id": job.pk, "line": row.line, "recorded_at": now}  # fmt: skip
-                tuples.setdefault(model, []).append(_as_tuple(model, fixed | values, use_copy=use_copy))
-            for model, rows in tuples.items():
-                insert_rows(model, rows, use_copy=use_copy)
-            done += len(chunk)
-            progress({"phase": "apply", "done": done, "failed": 0})
-        _refresh_search_fields(job)
+                    stale.add(number)
+        for person in InsuredPerson.objects.bulk_create(new.values(), batch_size=CHUNK):
+            ids[person.insured_number] = person.pk
+        self.refresh.update(ids[number] for number in stale)
+
+    def finish(self) -> None:
+        if self.refresh:
+            _refresh_search_fields(sorted(self.refresh))
 
 
 @functools.cache
@@ -275,26 +334,9 @@ def _placeholders(model, values: dict) -> dict:
     return filler
 
 
-def _person_ids(job, chunk: list[ParsedRow], now) -> dict[str, int]:
-    numbers = {row.insured_number for row in chunk}
-    InsuredPerson.objects.bulk_create(
-        [
-            InsuredPerson(insurer=job.insurer, insured_number=number, created_at=now)
-            for number in sorted(numbers)
-        ],
-        ignore_conflicts=True,
-    )
-    return dict(
-        InsuredPerson.objects.filter(insurer=job.insurer, insured_number__in=numbers).values_list(
-            "insured_number", "id"
-        )
-    )
-
-
-def _refresh_search_fields(job) -> None:
+def _refresh_search_fields(person_ids: list[int]) -> None:
     """The name, kana and birth date copied onto InsuredPerson for search: those of the person's version in
-    force today (or the earliest, if all are future-dated), for every person this job touched. One
-    set-based statement, the same SQL on PostgreSQL and SQLite."""
+    force today (or the earliest, if all are future-dated). Set-based, the same SQL on PostgreSQL and SQLite."""
     person, version = InsuredPerson._meta.db_table, PersonVersion._meta.db_table
     # Table and column names come from the models; the values are parameters.
     latest = (
@@ -308,10 +350,10 @@ def _refresh_search_fields(job) -> None:
         for column in ("name", "name_kana", "birth_date")
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {person} SET {sets} WHERE id IN (SELECT person_id FROM {version} WHERE job_id = %s)",  # noqa: S608
-            [today, today] * 3 + [job.pk],
-        )
+        for start in range(0, len(person_ids), CHUNK):
+            batch = person_ids[start : start + CHUNK]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(f"UPDATE {person} SET {sets} WHERE id IN ({marks})", [today, today] * 3 + batch)  # noqa: S608
 
 
 def read_errors(job: ImportJob, limit: int = 100) -> list[list[str]]:
