@@ -42,7 +42,9 @@ class Result:
     applied: bool = False
     errors_csv: bytes = b""
     failed_lines: set[int] = field(default_factory=set)
-    persons_in_file: set[str] = field(default_factory=set)  # added or changed by a person row of the file
+    persons_in_file: set[int] = field(
+        default_factory=set
+    )  # hashes of the numbers a person row adds or changes
 
 
 class IssueSpool:
@@ -138,12 +140,45 @@ def _validate_rows(job, stream, spool, issues, result, progress) -> None:
             _record_issue(issue, issues, result)
         if row.ok:
             if row.record_type.creates_person and row.action != "delete":
-                result.persons_in_file.add(row.insured_number)
+                result.persons_in_file.add(hash(row.insured_number))
             spooled = (row.record_type.name, row.action, row.effective_date, row.insurer_number, row.insured_number,
                        row.line, row.values)  # fmt: skip
             pickle.dump(spooled, spool, protocol=pickle.HIGHEST_PROTOCOL)
         if result.rows_total % CHUNK == 0:
             progress({"phase": "validate", "done": result.rows_total, "failed": len(result.failed_lines)})
+
+
+class KeyStates:
+    """Per record key the file touches: whether it is live, and the effective dates the file gave it.
+
+    Keys are kept as 64-bit hashes and the state packed in one int (date ordinal × 2 + live), so that a
+    file of a million persons fits in memory; a collision (odds about 1 in 10^7 at that size) could only
+    cause a false error report, never a silent change."""
+
+    def __init__(self) -> None:
+        self.packed: dict[int, int] = {}  # hash(key) -> last effective date's ordinal * 2 + live
+        self.more_dates: dict[int, set[int]] = {}  # for the rare key the file gives several dates
+
+    def seed(self, key: tuple, live: bool) -> None:
+        self.packed.setdefault(hash(key), int(live))  # from the database: no file date yet (ordinal 0)
+
+    def is_live(self, key: tuple) -> bool:
+        return bool(self.packed.get(hash(key), 0) & 1)
+
+    def seen(self, key: tuple, day) -> bool:
+        """Whether the file already had this key with this effective date."""
+        packed = self.packed.get(hash(key))
+        if packed is None or packed >> 1 == 0:
+            return False
+        ordinal = day.toordinal()
+        return packed >> 1 == ordinal or ordinal in self.more_dates.get(hash(key), ())
+
+    def record(self, key: tuple, day, live: bool) -> None:
+        h, ordinal = hash(key), day.toordinal()
+        previous = self.packed.get(h, 0) >> 1
+        if previous and previous != ordinal:
+            self.more_dates.setdefault(h, set()).add(previous)
+        self.packed[h] = ordinal * 2 + int(live)
 
 
 def _latest_states(job, record_type, numbers: set[str]) -> dict[tuple, bool]:
@@ -171,8 +206,7 @@ def _person_ids(job, numbers: set[str]) -> dict[str, int]:
 def _check_sets(job, spool, issues, result, progress, *, writer: Writer | None) -> None:
     """Duplicates, unknown persons, and add/change/delete against the current state (file, then database);
     with a writer, each chunk is written once it is checked and no error has been found anywhere."""
-    state: dict[tuple, bool] = {}  # record key -> live, for every key the file touches, in file order
-    seen: set[tuple] = set()
+    states = KeyStates()
     done = 0
     for chunk in _spooled(spool):
         numbers = {row.insured_number for row in chunk}
@@ -181,9 +215,9 @@ def _check_sets(job, spool, issues, result, progress, *, writer: Writer | None) 
             existing = set(ids)
             for name in {row.record_type.name for row in chunk} | {"person"}:  # persons: for the references
                 for key, live in _latest_states(job, get(name), existing).items():
-                    state.setdefault(key, live)
+                    states.seed(key, live)
         for row in chunk:
-            for issue in _set_issues(row, state, seen, result.persons_in_file):
+            for issue in _set_issues(row, states, result.persons_in_file):
                 _record_issue(issue, issues, result)
         if writer is not None and not issues.errors:
             writer.write(chunk, ids)
@@ -191,43 +225,28 @@ def _check_sets(job, spool, issues, result, progress, *, writer: Writer | None) 
         progress({"phase": "apply" if writer else "check", "done": done, "failed": len(result.failed_lines)})
 
 
-def _set_issues(
-    row: ParsedRow, state: dict[tuple, bool], seen: set[tuple], persons_in_file: set[str]
-) -> list[Issue]:
+def _set_issues(row: ParsedRow, states: KeyStates, persons_in_file: set[int]) -> list[Issue]:
+    key = row.key
+    if states.seen(key, row.effective_date):
+        message = "同じレコード・同じ異動日の行がファイル内で重複しています。"
+        return [Issue.make(row.line, "", "", "record.duplicate_in_file", message)]
     found: list[Issue] = []
-    dated_key = (*row.key, row.effective_date)
-    if dated_key in seen:
-        return [
-            Issue.make(
-                row.line,
-                "",
-                "",
-                "record.duplicate_in_file",
-                "同じレコード・同じ異動日の行がファイル内で重複しています。",
-            )
-        ]
-    seen.add(dated_key)
-    person_known = row.insured_number in persons_in_file or state.get(("person", row.insured_number))
+    person_known = hash(row.insured_number) in persons_in_file or states.is_live(
+        ("person", row.insured_number)
+    )
     if not row.record_type.creates_person and not person_known:
-        found.append(Issue.make(row.line, "insured_number", row.insured_number, "person.unknown",
-                                "この被保険者はファイルにもデータベースにも登録されていません。"))  # fmt: skip
-    live = state.get(row.key, False)
+        message = "この被保険者はファイルにもデータベースにも登録されていません。"
+        found.append(Issue.make(row.line, "insured_number", row.insured_number, "person.unknown", message))
+    live = states.is_live(key)
     if row.action == "add" and live:
-        found.append(
-            Issue.make(
-                row.line,
-                "action",
-                row.action,
-                "record.exists",
-                "既に登録されています。変更は change で送ってください。",
-            )
-        )
+        message = "既に登録されています。変更は change で送ってください。"
+        found.append(Issue.make(row.line, "action", row.action, "record.exists", message))
     elif row.action in ("change", "delete") and not live:
         found.append(
             Issue.make(row.line, "action", row.action, "record.not_found", "変更・削除する登録がありません。")
         )
     if not found:
-        state[row.key] = row.action != "delete"
+        states.record(key, row.effective_date, row.action != "delete")
     return found
 
 
