@@ -313,12 +313,17 @@ def _columns(model) -> list:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+@functools.cache
+def _defaults(model) -> tuple:
+    return tuple((f.attname, f.get_default()) for f in _columns(model))
+
+
 def _as_tuple(model, values: dict, *, use_copy: bool) -> tuple:
     """A row in `_columns` order. psycopg's COPY adapts Python values itself; other databases get Django's
     conversion (dates as text on SQLite)."""
-    fields = _columns(model)
     if use_copy:
-        return tuple(values[f.attname] if f.attname in values else f.get_default() for f in fields)
+        return tuple(values.get(attname, default) for attname, default in _defaults(model))
+    fields = _columns(model)
     return tuple(
         f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), connection)
         for f in fields

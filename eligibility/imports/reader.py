@@ -57,13 +57,17 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
     encoding = detect_encoding(head)
     codec = "cp932" if encoding == "cp932" else "utf-8"
 
+    undecodable = False
+
     def text_lines() -> Iterator[str]:
+        nonlocal undecodable
         for number, raw in enumerate(stream, start=1):
             if number == 1 and encoding == "utf-8-sig":
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
                 yield raw.decode(codec)
             except UnicodeDecodeError:
+                undecodable = True
                 yield _UNDECODABLE + "\n"
 
     # One reader over the whole stream: quoted cells may span lines, and line_num gives the physical line.
@@ -99,7 +103,7 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
         start, end = end + 1, reader.line_num
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # a blank line
-        if any(_UNDECODABLE in cell for cell in cells):
+        if undecodable and any(_UNDECODABLE in cell for cell in cells):
             label = "Shift_JIS" if codec == "cp932" else "UTF-8"
             yield RawRecord(
                 start, None, ("encoding.invalid", f"文字コード（{label}）として読めない文字があります。")
