@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gc
 import io
 import pickle
 import tempfile
@@ -93,7 +94,20 @@ def _spooled(spool) -> Iterator[list[ParsedRow]]:
 
 
 def run(job: ImportJob, *, progress: Progress, use_copy: bool | None = None) -> Result:
-    """`use_copy`: COPY on PostgreSQL (the default there); False forces the portable path anywhere."""
+    """`use_copy`: COPY on PostgreSQL (the default there); False forces the portable path anywhere.
+
+    The cyclic garbage collector is paused meanwhile: a job makes millions of short-lived objects and no
+    cycles, and its full collections would otherwise grow with the file (measured: superlinear time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(job, progress=progress, use_copy=use_copy)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(job: ImportJob, *, progress: Progress, use_copy: bool | None) -> Result:
     use_copy = connection.vendor == "postgresql" if use_copy is None else use_copy
     result = Result()
     issues = IssueSpool()
