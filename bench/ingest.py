@@ -26,6 +26,9 @@ def _import_in_child(path: str, queue) -> None:
     from eligibility import services
     from kaigo_portal.accounts.models import Organisation
 
+    from django.conf import settings
+
+    settings.DEBUG = False  # as a production worker runs: no query log kept in memory
     connections.close_all()  # the child's own connection, not the parent's socket
     insurer = Organisation.objects.get(insurer_number="131011")
     with open(path, "rb") as handle:  # streamed into storage, never read whole
