@@ -122,5 +122,7 @@ class ImportErrors(APIView):
 def errors_download(job: ImportJob) -> FileResponse:
     if not job.errors_file:
         raise Http404("no error file")
-    return FileResponse(job.errors_file.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.csv",
-                        content_type="text/csv; charset=utf-8")  # fmt: skip
+    response = FileResponse(job.errors_file.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.csv",
+                            content_type="text/csv; charset=utf-8")  # fmt: skip
+    response["Cache-Control"] = "private, no-store"  # values of the insurer's own file, which name persons
+    return response

@@ -70,6 +70,8 @@ def history_tables(person: InsuredPerson, *, with_ledger: bool) -> list[HistoryT
 
 
 def display(version: Version, field: models.Field) -> str:
+    if version.deleted and field.name not in selectors.VERSION_KEYS[type(version)]:
+        return "—"  # a deletion carries its record's key; its other columns are placeholders
     value = getattr(version, field.name)
     if value is None or value == "":
         return "—"

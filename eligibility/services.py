@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 
@@ -15,7 +16,7 @@ from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
 from .imports import pipeline
-from .models import ImportFormat, ImportJob, ImportMode, ImportStatus
+from .models import ImportFormat, ImportJob, ImportMode, ImportStatus, PersonVersion
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,9 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     nothing (the apply step is one transaction), so it simply starts again."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("insurer").filter(pk=job_id).first()
-        if job is None or job.is_finished:
+        # Only a queued job runs. A redelivered message for a job that is running (or whose worker died)
+        # does nothing: such a job runs again only when someone queues it again (import_job_retry).
+        if job is None or job.status != ImportStatus.QUEUED:
             return job
         job.status, job.started_at, job.attempts = ImportStatus.RUNNING, timezone.now(), job.attempts + 1
         job.save(update_fields=["status", "started_at", "attempts"])
@@ -173,11 +176,47 @@ def _finish(job: ImportJob, result: pipeline.Result) -> None:
     )
 
 
+def import_job_is_stalled(job: ImportJob) -> bool:
+    """A running job whose progress has not moved for KAIGO_IMPORT_STALL_SECONDS: its worker has died."""
+    if job.status != ImportStatus.RUNNING:
+        return False
+    progress = cache.get(progress_key(job.pk)) or {}
+    last = progress.get("at") or (job.started_at.isoformat() if job.started_at else None)
+    if last is None:
+        return True
+    quiet = timezone.now() - dt.datetime.fromisoformat(last)
+    return quiet.total_seconds() > settings.KAIGO_IMPORT_STALL_SECONDS
+
+
 def import_job_retry(*, job: ImportJob) -> ImportJob:
-    """Queues again a job that failed or whose worker died while it ran (it had applied nothing)."""
-    if job.status not in (ImportStatus.RUNNING, ImportStatus.FAILED):
-        raise ApplicationError("このジョブは再実行できません。", code="import.not_retryable", status=409)
-    job.status, job.message = ImportStatus.QUEUED, "再実行を待っています。"
-    job.save(update_fields=["status", "message"])
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    """Queues again a job that failed, or whose worker died while it ran (it had applied nothing: the
+    apply step is one transaction). A job that is still making progress cannot be queued twice."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not (job.status == ImportStatus.FAILED or import_job_is_stalled(job)):
+            raise ApplicationError(
+                "このジョブは再実行できません（完了済み、または処理中です）。",
+                code="import.not_retryable",
+                status=409,
+            )
+        job.status, job.message = ImportStatus.QUEUED, "再実行を待っています。"
+        job.save(update_fields=["status", "message"])
+        cache.delete(progress_key(job.pk))
+        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def search_fields_refresh_due(*, today: dt.date | None = None, days: int = 7) -> int:
+    """Copies onto InsuredPerson the name, kana and birth date of person versions that took effect in the
+    last `days` days (a change imported ahead of its date). Nightly; safe to run again."""
+    today = today or timezone.localdate()
+    due = (
+        PersonVersion.objects.filter(
+            effective_date__lte=today, effective_date__gt=today - dt.timedelta(days=days)
+        )
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    ids = sorted(set(due))
+    pipeline.refresh_search_fields(ids, today=today)
+    return len(ids)

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES
@@ -41,6 +42,7 @@ class UploadForm(forms.Form):
                              widget=forms.RadioSelect, help_text="まず「検証のみ」で確かめ、エラーがなければ「取込」を選んでください。")  # fmt: skip
 
 
+@never_cache
 @municipal_required
 def import_list(request, insurer):
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -58,15 +60,17 @@ def import_list(request, insurer):
     return render(request, "eligibility/import_list.html", {"form": form, "page": jobs, "insurer": insurer})
 
 
+@never_cache
 @municipal_required
 def import_detail(request, insurer, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
     return render(request, "eligibility/import_detail.html", {
         "job": job, "progress": services.import_progress(job), "errors": read_errors(job),
-        "retryable": job.status in (ImportStatus.RUNNING, ImportStatus.FAILED),
+        "retryable": job.status == ImportStatus.FAILED or services.import_job_is_stalled(job),
     })  # fmt: skip
 
 
+@never_cache
 @municipal_required
 def import_progress(request, insurer, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
@@ -75,6 +79,7 @@ def import_progress(request, insurer, job_id: int):
     )
 
 
+@never_cache
 @municipal_required
 def import_errors(request, insurer, job_id: int):
     return errors_download(get_object_or_404(ImportJob, pk=job_id, insurer=insurer))

@@ -205,7 +205,8 @@ SPECTACULAR_SETTINGS = {
 # runs background work with no server to install.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # An unacknowledged task (acks_late) goes back to the queue only after this long, not during a long import.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 6 * 60 * 60}
 else:
     _queue_dir = Path(env_str("KAIGO_CELERY_QUEUE_DIR", str(VAR_DIR / "celery" / "queue")))
     _queue_dir.mkdir(parents=True, exist_ok=True)
@@ -222,6 +223,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "eligibility-search-fields-nightly": {
+        "task": "eligibility.tasks.refresh_search_fields",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "audit-verify-nightly": {
         "task": "kaigo_portal.audit.tasks.verify_chains",
         "schedule": crontab(hour=3, minute=15),
@@ -302,6 +307,8 @@ LOGGING = {
 
 # Municipal bulk imports.
 KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimum=1_000)
+# A running import whose progress has not moved for this long has lost its worker and may be queued again.
+KAIGO_IMPORT_STALL_SECONDS = env_int("KAIGO_IMPORT_STALL_SECONDS", 300, minimum=0)
 
 # The public portal (kaigo_portal.public): the contact centre shown on every public page, and the
 # inquiry form's limits. A window counts submissions per client IP and per e-mail address.

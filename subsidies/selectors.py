@@ -99,8 +99,8 @@ def current_program_year(today: dt.date | None = None) -> ProgramYear | None:
 
 def receipt_for(membership: Membership | None, receipt_id: int) -> Receipt:
     receipts = Receipt.objects.select_related("application__office")
-    if is_reviewer(membership):
-        receipt = receipts.filter(pk=receipt_id).first()
+    if is_reviewer(membership):  # a draft is the office's own business until it is submitted
+        receipt = receipts.filter(pk=receipt_id).exclude(application__status=ApplicationStatus.DRAFT).first()
     elif is_applicant(membership):
         receipt = receipts.filter(pk=receipt_id, application__office=membership.organisation).first()
     else:

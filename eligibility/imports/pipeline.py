@@ -18,7 +18,6 @@ import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -283,7 +282,7 @@ class Writer:
             model = row.record_type.model
             if row.action == "delete":
                 values = {name: row.values[name] for name in row.record_type.key_fields}
-                values |= _placeholders(model, values)
+                values |= _placeholders(model, values, row.effective_date)
             else:
                 values = row.record_type.version_values(row)
             person_id = ids[row.insured_number]
@@ -324,7 +323,7 @@ class Writer:
 
     def finish(self) -> None:
         if self.refresh:
-            _refresh_search_fields(sorted(self.refresh))
+            refresh_search_fields(sorted(self.refresh))
 
 
 @functools.cache
@@ -363,8 +362,9 @@ def insert_rows(model, rows: list[tuple], *, use_copy: bool) -> None:
             cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def _placeholders(model, values: dict) -> dict:
-    """A deletion version carries the key and empty values for the other (required) columns."""
+def _placeholders(model, values: dict, day) -> dict:
+    """A deletion version carries the key and placeholders for the other required columns: empty text,
+    zero, and its own effective date for dates (a real date, so nothing that formats it can fail)."""
     filler = {}
     for model_field in _columns(model):
         name = model_field.name
@@ -373,11 +373,11 @@ def _placeholders(model, values: dict) -> dict:
         if model_field.null:
             continue
         internal = model_field.get_internal_type()
-        filler[name] = date.min if internal == "DateField" else 0 if "Integer" in internal else ""
+        filler[name] = day if internal == "DateField" else 0 if "Integer" in internal else ""
     return filler
 
 
-def _refresh_search_fields(person_ids: list[int]) -> None:
+def refresh_search_fields(person_ids: list[int], *, today=None) -> None:
     """The name, kana and birth date copied onto InsuredPerson for search: those of the person's version in
     force today (or the earliest, if all are future-dated). Set-based, the same SQL on PostgreSQL and SQLite."""
     person, version = InsuredPerson._meta.db_table, PersonVersion._meta.db_table
@@ -387,7 +387,7 @@ def _refresh_search_fields(person_ids: list[int]) -> None:
         f"ORDER BY CASE WHEN v.effective_date <= %s THEN 0 ELSE 1 END, "
         f"CASE WHEN v.effective_date <= %s THEN v.effective_date END DESC, v.effective_date, v.id DESC LIMIT 1"
     )
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     sets = ", ".join(
         f"{column} = ({latest.format(column='v.' + column)})"
         for column in ("name", "name_kana", "birth_date")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from eligibility import selectors, services
 from eligibility.imports import synthetic
@@ -258,3 +259,54 @@ def test_a_failed_job_can_be_queued_again_and_a_finished_one_cannot(
     job.refresh_from_db()
     assert (job.status, job.attempts) == ("succeeded", 1)
     assert InsuredPerson.objects.count() == 1
+
+
+def test_a_running_job_is_neither_run_twice_nor_queued_twice(
+    orgs, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from kaigo_portal.errors import ApplicationError
+
+    job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(csv_file([PERSON])), file_format="csv",
+                                     mode="commit", uploaded_by="test")  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    services.import_job_run(job_id=job.pk)  # a redelivered message for a running job
+    assert counts() == (0, 0, 0, 0)
+    cache.set(services.progress_key(job.pk), {"phase": "apply", "done": 10, "at": timezone.now().isoformat()})
+    with pytest.raises(ApplicationError, match="再実行できません"):
+        services.import_job_retry(job=job)
+    settings.KAIGO_IMPORT_STALL_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_job_retry(job=job)
+    job.refresh_from_db()
+    assert job.status == "succeeded" and counts()[0] == 1
+
+
+def test_the_person_page_shows_an_imported_deletion(login, cast, orgs):
+    run_job(orgs["chiyoda"], csv_file([PERSON, CERTIFICATION]))
+    ended = CERTIFICATION | {"action": "delete", "effective_date": "2027-01-15", "care_level": "", "certified_on": "",
+                             "valid_to": ""}  # fmt: skip
+    assert run_job(orgs["chiyoda"], csv_file([ended])).status == "succeeded"
+    response = login(cast["alice"]).get("/persons/131011/0000000001/")
+    assert response.status_code == 200
+    assert "削除" in response.content.decode()
+
+
+def test_a_change_imported_ahead_of_its_date_becomes_searchable_on_that_date(orgs):
+    from eligibility.tasks import refresh_search_fields
+
+    run_job(orgs["chiyoda"], csv_file([PERSON]))
+    later = PERSON | {
+        "action": "change",
+        "effective_date": "2027-01-10",
+        "name": "介護　花江",
+        "name_kana": "カイゴ　ハナエ",
+    }
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)):
+        run_job(orgs["chiyoda"], csv_file([later]))
+        assert InsuredPerson.objects.values_list("name_kana", flat=True).get() == "カイゴ　ハナコ"
+    with time_machine.travel(dt.datetime(2027, 1, 10, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=9)))):
+        assert refresh_search_fields() == 1
+    assert InsuredPerson.objects.values_list("name_kana", flat=True).get() == "カイゴ　ハナエ"

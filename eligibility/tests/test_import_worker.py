@@ -9,7 +9,6 @@ import os
 import signal
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 
 from conftest import require_tool
@@ -17,12 +16,13 @@ from eligibility import services
 from eligibility.imports import synthetic
 from eligibility.models import ImportJob, InsuredPerson, PersonVersion
 from eligibility.tests.importing import upload
+from kaigo_portal.errors import ApplicationError
 
 PERSONS = 6000
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_worker_leaves_nothing_applied_and_the_job_runs_again(worker_process, orgs):
+def test_a_killed_worker_leaves_nothing_applied_and_the_job_runs_again(worker_process, orgs, settings):
     require_tool("redis", hint="set REDIS_URL=redis://127.0.0.1:6379/<n>", available=bool(settings.REDIS_URL))
     content = synthetic.csv_bytes("131011", PERSONS)
     job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(content), file_format="csv",
@@ -41,6 +41,9 @@ def test_a_killed_worker_leaves_nothing_applied_and_the_job_runs_again(worker_pr
     assert (job.status, job.attempts) == ("running", 1)
     assert not InsuredPerson.objects.exists() and not PersonVersion.objects.exists()
 
+    with pytest.raises(ApplicationError):  # its progress is fresh: it might still be running somewhere
+        services.import_job_retry(job=job)
+    settings.KAIGO_IMPORT_STALL_SECONDS = 0  # as if five quiet minutes had passed
     services.import_job_retry(job=job)
     second = worker_process().start()
     assert second.wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_finished, seconds=180), (

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kaigo_portal import wareki
-from kaigo_portal.accounts.models import User
+from kaigo_portal.accounts.models import Organisation, User
 from kaigo_portal.errors import ApplicationError
 
 from ..models import (
@@ -114,6 +114,9 @@ def application_approve(*, application: Application, by: User, note: str = "") -
     """交付決定 for the amount computed on submission."""
     require_operator(by)
     with transaction.atomic():
+        # Lock the office first: two approvals of the same office's applications (different years) must not
+        # both pass the 1回限り check.
+        Organisation.objects.select_for_update().filter(pk=application.office_id).first()
         application = lock(application)
         if application.status != Status.UNDER_REVIEW:
             raise not_now(application, "交付決定")

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from kaigo_portal.errors import ApplicationError
 from subsidies import services
@@ -481,10 +482,14 @@ def test_the_email_task_is_safe_to_run_twice(orgs, cast, fy2026, frozen, django_
 def test_no_email_is_sent_when_the_transaction_rolls_back(
     orgs, cast, fy2026, frozen, django_capture_on_commit_callbacks
 ):
-    application = draft(orgs["kyotaku"], cast["olive"], fy2026)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ApplicationError):
-        services.application_approve(application=application, by=cast["pat"])
+    application = submitted(orgs["kyotaku"], cast["olive"], fy2026, bank=GOOD_BANK)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.application_start_review(application=application, by=cast["pat"])  # succeeds …
+        raise RuntimeError("… but a later step of the same transaction fails")
     assert mail.outbox == []
+    application.refresh_from_db()
+    assert application.status == "submitted"
 
 
 def test_connection_support_alone_is_eligible(orgs, cast, fy2026, frozen):

@@ -287,9 +287,11 @@ def test_receipts_are_served_only_to_the_office_and_operators(login, orgs, cast,
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == pdf_bytes()
-    assert login(cast["pat"]).get(url).status_code == 200
+    assert login(cast["pat"]).get(url).status_code == 404  # a draft is the office's own business
     for who in ("oscar", "carol", "bob", "alice", "pia"):
         assert login(cast[who]).get(url).status_code == 404, who
+    Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.SUBMITTED)
+    assert login(cast["pat"]).get(url).status_code == 200  # submitted: the operator reviews it
 
 
 # --- submitting ------------------------------------------------------------------------------------------------

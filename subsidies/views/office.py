@@ -81,7 +81,8 @@ def _post(request, application):
     if action == "upload":
         errors.update(_upload(request, application))
     elif action.startswith("delete-receipt-"):
-        receipt = get_object_or_404(application.receipts, pk=action.removeprefix("delete-receipt-") or 0)
+        receipt_id = action.removeprefix("delete-receipt-")
+        receipt = get_object_or_404(application.receipts, pk=int(receipt_id) if receipt_id.isdigit() else 0)
         services.receipt_remove(receipt=receipt, by=request.user)
         messages.success(request, f"領収書「{receipt.original_name}」を削除しました。")
     elif action == "submit" and not errors:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -83,10 +84,32 @@ def test_rows_are_chained_per_insurer_shard_and_verify(settings):
     assert ok and f"OK: {len(rows)} rows" in output
 
 
-def test_chain_choice_is_stable_and_in_range(settings):
+def test_chain_choice_is_the_same_in_every_process(settings):
+    import hashlib
+    import subprocess
+    import sys
+
     settings.KAIGO_AUDIT_CHAINS = 16
-    assert [chain_for(n) for n in INSURERS] == [chain_for(n) for n in INSURERS]
-    assert all(0 <= chain_for(n) < 16 for n in INSURERS)
+    # Independent of chain_for: the first 4 bytes of SHA-256, modulo the chain count.
+    expected = [int.from_bytes(hashlib.sha256(n.encode()).digest()[:4], "big") % 16 for n in INSURERS]
+    assert [chain_for(n) for n in INSURERS] == expected
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'kaigo_portal.settings'); django.setup();"
+        f"from kaigo_portal.audit.services import chain_for; print([chain_for(n) for n in {INSURERS!r}])"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "KAIGO_AUDIT_CHAINS": "16", "PYTHONHASHSEED": "12345"})  # fmt: skip
+    assert other.stdout.strip() == str(expected)
+
+
+def test_rows_logged_while_verifying_are_not_reported_as_missing():
+    from kaigo_portal.audit.services import verify_chain
+
+    rows = fill(1)
+    chain = rows[0].chain
+    head = ChainHead.objects.get(chain=chain)
+    record([access(INSURERS[0], "0000000099")])  # appended after the head was read
+    assert verify_chain(chain, head)[1] is None
 
 
 def test_rows_are_time_ordered_by_id_and_time():
