@@ -1,0 +1,83 @@
+"""Background work for consent: notices. Tasks take ids, reload, and send e-mail."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kaigo_portal.accounts.models import Membership, Role
+
+from . import services
+from .models import Consent, PrivacyContact, Relationship
+
+
+@shared_task
+def send_withdrawal_notices(consent_id: int) -> None:
+    """Tells each office with a live relationship that consent was withdrawn (to the named care manager,
+    else the office's admins). On retry the same notices go again: harmless, and better than none."""
+    from .policy import live_relationship_q
+
+    consent = Consent.objects.select_related("person__insurer").filter(pk=consent_id).first()
+    if consent is None:
+        return
+    relationships = (
+        Relationship.objects.filter(person=consent.person)
+        .filter(live_relationship_q(timezone.now()))
+        .select_related("office", "care_manager")
+    )
+    for relationship in relationships:
+        recipients = (
+            [relationship.care_manager.email] if relationship.care_manager else _admins(relationship.office)
+        )
+        if not recipients:
+            continue
+        context = {"consent": consent, "office": relationship.office, "person": consent.person}
+        send_mail(
+            subject="【介護情報基盤ポータル】同意の撤回のお知らせ",
+            message=render_to_string("consent/email/withdrawn.txt", context),
+            from_email=None,
+            recipient_list=recipients,
+        )
+
+
+def _admins(office) -> list[str]:
+    return list(
+        Membership.objects.filter(organisation=office, role=Role.OFFICE_ADMIN, is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+@shared_task
+def send_break_glass_alert(relationship_id: int) -> None:
+    """Alerts the municipality's privacy contact (else its admins) at once that break-glass was used."""
+    relationship = (
+        Relationship.objects.select_related("office", "person__insurer").filter(pk=relationship_id).first()
+    )
+    if relationship is None:
+        return
+    insurer = relationship.person.insurer
+    contact = PrivacyContact.objects.filter(insurer=insurer).first()
+    recipients = (
+        [contact.email]
+        if contact
+        else list(
+            Membership.objects.filter(
+                organisation=insurer, role=Role.MUNICIPAL_ADMIN, is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    )
+    send_mail(
+        subject="【介護情報基盤ポータル】災害時の緊急閲覧が行われました",
+        message=render_to_string("consent/email/break_glass.txt", {"relationship": relationship}),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+@shared_task
+def sweep_relationships() -> None:
+    """Nightly: records the end of lapsed, expired and disqualified relationships. Safe to run twice."""
+    services.relationships_sweep()
