@@ -5,13 +5,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import secrets
-import unicodedata
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from eligibility.forms import normalise_kana
 from eligibility.models import InsuredPerson, PersonVersion
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation, OrganisationKind, Role, User
 from kaigo_portal.errors import ApplicationError
@@ -223,7 +224,8 @@ def verification_locked(*, office: Organisation, user: User) -> bool:
 
 
 def _normalised_kana(value: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", value).split())
+    """Katakana without spaces: ｶｲｺﾞ, かいご and カイゴ　ハナコ compare alike."""
+    return "".join(normalise_kana(value).split())
 
 
 def relationship_verify_insurance_card(
@@ -404,10 +406,12 @@ def claims_ingest(*, federation: Organisation, rows: list[dict]) -> dict:
                 person__insurer__insurer_number=row["insurer_number"],
                 person__insured_number=row["insured_number"],
             ).exclude(method=VerificationMethod.DISASTER)  # fmt: skip
-            updated = relationships.filter(Q(anchor_on__lt=anchor)).update(
-                anchor_on=anchor, last_claim_month=row["service_month"]
+            month = row["service_month"]
+            updated = relationships.update(
+                anchor_on=Greatest("anchor_on", Value(anchor)),
+                last_claim_month=Greatest(Coalesce("last_claim_month", Value(month)), Value(month)),
             )
-            if updated or relationships.exists():
+            if updated:
                 matched += 1
             else:
                 unmatched += 1

@@ -15,8 +15,9 @@ from .models import Consent, PrivacyContact, Relationship
 
 @shared_task
 def send_withdrawal_notices(consent_id: int) -> None:
-    """Tells each office with a live relationship that consent was withdrawn (to the named care manager,
-    else the office's admins). On retry the same notices go again: harmless, and better than none."""
+    """Tells each office with a live relationship that consent was withdrawn.
+
+    On retry the same notices go again: harmless, and better than none."""
     from .policy import live_relationship_q
 
     consent = Consent.objects.select_related("person__insurer").filter(pk=consent_id).first()
@@ -25,12 +26,10 @@ def send_withdrawal_notices(consent_id: int) -> None:
     relationships = (
         Relationship.objects.filter(person=consent.person)
         .filter(live_relationship_q(timezone.now()))
-        .select_related("office", "care_manager")
+        .select_related("office", "care_manager", "verified_by")
     )
     for relationship in relationships:
-        recipients = (
-            [relationship.care_manager.email] if relationship.care_manager else _admins(relationship.office)
-        )
+        recipients = _recipients(relationship)
         if not recipients:
             continue
         context = {"consent": consent, "office": relationship.office, "person": consent.person}
@@ -40,6 +39,16 @@ def send_withdrawal_notices(consent_id: int) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+
+
+def _recipients(relationship) -> list[str]:
+    """The named 担当ケアマネ; else the office's admins; else the staff member who did the 本人確認."""
+    if relationship.care_manager is not None:
+        return [relationship.care_manager.email]
+    admins = _admins(relationship.office)
+    if admins:
+        return admins
+    return [relationship.verified_by.email] if relationship.verified_by else []
 
 
 def _admins(office) -> list[str]:
