@@ -231,3 +231,74 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person}（{self.get_document_display()}）"
+
+
+class InvitationKind(models.TextChoices):
+    PERSON = "person", "本人"
+    REPRESENTATIVE = "representative", "代理人"
+
+
+class Invitation(models.Model):
+    """利用登録の招待 — a one-time code made by municipal staff after checking identity at the counter.
+    Valid for 14 days, usable once. Only the code's hash is kept."""
+
+    kind = models.CharField("種別", max_length=20, choices=InvitationKind.choices)
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="invitations")
+    representative = models.ForeignKey(
+        Representative, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField("送付先メールアドレス", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField("有効期限")
+    used_at = models.DateTimeField("利用日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "利用登録の招待"
+        verbose_name_plural = "利用登録の招待"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person} ({self.expires_at:%Y-%m-%d})"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "未対応"
+    CLOSED = "closed", "対応済み"
+
+
+class Dispute(models.Model):
+    """心当たりがない — the person does not recognise a read in their access history: a case for the
+    municipality's queue."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="disputes")
+    entry_id = models.BigIntegerField("閲覧記録ID")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.CharField("ご本人のコメント", max_length=500, blank=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    resolution = models.CharField("対応結果", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "閲覧記録への申出"
+        verbose_name_plural = "閲覧記録への申出"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "entry_id"], condition=Q(status="open"), name="one_open_dispute_per_entry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} #{self.entry_id} ({self.get_status_display()})"

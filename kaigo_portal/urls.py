@@ -42,7 +42,7 @@ urlpatterns = [
     path("portal/", include("kaigo_portal.public.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("persons/", include("eligibility.urls_persons")),
-    path("care/", include("consent.urls")),
+    path("", include("consent.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
