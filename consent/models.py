@@ -192,6 +192,7 @@ class PersonAccount(models.Model):
     )
     person = models.OneToOneField(InsuredPerson, on_delete=models.PROTECT, related_name="account")
     notify_new_organisation = models.BooleanField("新しい組織が閲覧したらメールで知らせる", default=False)
+    notified_through = models.BigIntegerField("通知済みの閲覧記録ID", default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -166,3 +166,52 @@ def dispute_close(*, dispute: Dispute, by: User, resolution: str) -> Dispute:
         dispute.resolution = resolution.strip()
         dispute.save(update_fields=["status", "closed_at", "closed_by", "resolution"])
     return dispute
+
+
+def new_organisation_notice_set(*, account: PersonAccount, enabled: bool) -> PersonAccount:
+    """Turns the e-mail about a new organisation's first look on or off. Turning it on starts from now:
+    organisations that looked before are not news."""
+    with transaction.atomic():
+        account.notify_new_organisation = enabled
+        if enabled:
+            account.notified_through = _last_entry_id(account.person)
+        account.save(update_fields=["notify_new_organisation", "notified_through"])
+    return account
+
+
+def _last_entry_id(person: InsuredPerson) -> int:
+    last = (
+        AccessLogEntry.objects.filter(
+            insurer_number=person.insurer.insurer_number, insured_number=person.insured_number
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+def new_organisations_since(account: PersonAccount) -> tuple[list[AccessLogEntry], int]:
+    """Granted reads after `notified_through` by organisations that had never read this person's data
+    before: the first such row per organisation, and the last row id looked at."""
+    person = account.person
+    rows = AccessLogEntry.objects.filter(
+        insurer_number=person.insurer.insurer_number, insured_number=person.insured_number
+    )
+    fresh = list(
+        rows.filter(id__gt=account.notified_through, outcome="granted")
+        .exclude(organisation_number="")
+        .order_by("id")
+    )
+    if not fresh:
+        return [], account.notified_through
+    known = set(
+        rows.filter(id__lte=account.notified_through, outcome="granted").values_list(
+            "organisation_number", flat=True
+        )
+    )
+    first: dict[str, AccessLogEntry] = {}
+    for row in fresh:
+        if row.organisation_number not in known and row.organisation_number not in first:
+            first[row.organisation_number] = row
+    return list(first.values()), fresh[-1].id

@@ -90,3 +90,28 @@ def send_break_glass_alert(relationship_id: int) -> None:
 def sweep_relationships() -> None:
     """Nightly: records the end of lapsed, expired and disqualified relationships. Safe to run twice."""
     services.relationships_sweep()
+
+
+@shared_task
+def send_new_organisation_notices() -> None:
+    """Every few minutes: e-mails persons who asked to hear when an organisation looks at their data for
+    the first time. Moves each account's mark forward after sending; a retry after a crash between send
+    and save sends the same notice again (rather than none)."""
+    from .models import PersonAccount
+    from .services_persons import new_organisations_since
+
+    for account in PersonAccount.objects.filter(notify_new_organisation=True).select_related(
+        "user", "person__insurer"
+    ):
+        new, through = new_organisations_since(account)
+        if new:
+            send_mail(
+                subject="【介護情報基盤ポータル】新しい組織があなたの情報を閲覧しました",
+                message=render_to_string(
+                    "consent/email/new_organisation.txt", {"account": account, "rows": new}
+                ),
+                from_email=None,
+                recipient_list=[account.user.email],
+            )
+        if through != account.notified_through:
+            PersonAccount.objects.filter(pk=account.pk).update(notified_through=through)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("me/<int:pk>/consents/", views_persons.my_consents, name="my_consents"),
     path("me/<int:pk>/consents/change/", views_persons.my_consent_change, name="my_consent_change"),
     path("me/<int:pk>/access-log/", views_persons.my_access_log, name="my_access_log"),
+    path("me/<int:pk>/access-log/notice/", views_persons.my_notice_setting, name="my_notice_setting"),
     path("me/<int:pk>/access-log/<int:entry_id>/dispute/", views_persons.my_dispute, name="my_dispute"),
     # Municipal staff
     path("municipal/consents/", views_municipal.consents, name="municipal_consents"),

@@ -122,6 +122,18 @@ def my_access_log(request, pk: int):
 
 @person_required
 @require_POST
+def my_notice_setting(request, pk: int):
+    """Only the person themself (not a representative) chooses the e-mail about new organisations."""
+    account = PersonAccount.objects.filter(user=request.user, person_id=pk).first()
+    if account is None:
+        raise Http404("not your own account")
+    services_persons.new_organisation_notice_set(account=account, enabled=request.POST.get("enabled") == "1")
+    messages.success(request, "通知の設定を変更しました。")
+    return redirect("consent:my_access_log", pk)
+
+
+@person_required
+@require_POST
 def my_dispute(request, pk: int, entry_id: int):
     person = _acting_for(request, pk)
     try:

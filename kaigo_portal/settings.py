@@ -347,3 +347,7 @@ CELERY_BEAT_SCHEDULE["consent-sweep-relationships"] = {
     "task": "consent.tasks.sweep_relationships",
     "schedule": crontab(hour=2, minute=30),
 }
+CELERY_BEAT_SCHEDULE["consent-new-organisation-notices"] = {
+    "task": "consent.tasks.send_new_organisation_notices",
+    "schedule": 10 * 60,
+}

@@ -176,3 +176,24 @@ def test_i_dont_recognise_this_opens_a_case_for_the_municipality(login, cast, or
 def test_staff_cannot_use_the_persons_pages(login, cast, hanako):
     assert login(cast["alice"]).get(reverse("consent:my_home")).status_code == 403
     assert not PersonAccount.objects.exists()
+
+
+def test_an_optional_email_tells_the_person_when_a_new_organisation_first_looks(
+    login, cast, orgs, hanako, mailoutbox
+):
+    from consent.tasks import send_new_organisation_notices
+
+    user = cf.person_user("hanako@example.jp", hanako)
+    alice = Actor(user=cast["alice"], organisation=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF)
+    with at(2026, 6, 1, 10):
+        access.authorize(alice, hanako, Category.ELIGIBILITY, "x")  # before the setting: not news
+        login(user).post(reverse("consent:my_notice_setting", args=[hanako.pk]), {"enabled": "1"})
+        access.authorize(alice, hanako, Category.ELIGIBILITY, "x")  # an organisation already known
+        cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+        bob = Actor(user=cast["bob"], organisation=orgs["kyotaku"], role=Role.CARE_MANAGER)
+        access.authorize(bob, hanako, Category.ELIGIBILITY, "x")
+        access.authorize(bob, hanako, Category.HOME_MODIFICATION, "x")
+        send_new_organisation_notices()
+        send_new_organisation_notices()  # nothing new the second time
+    assert [m.to for m in mailoutbox] == [["hanako@example.jp"]]
+    assert "ケアプランセンター神田" in mailoutbox[0].body and "千代田区" not in mailoutbox[0].body
