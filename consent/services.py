@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import secrets
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from .models import (
 FACILITY_RESIDENTIAL_SERVICE_TYPES = frozenset({"32", "33", "36", "51", "52", "54", "55"})
 
 BREAK_GLASS_MAX = dt.timedelta(days=7)
+logger = logging.getLogger(__name__)
 
 
 def _reference(prefix: str) -> str:
@@ -59,6 +61,7 @@ def consent_record(
     with transaction.atomic():
         consent.full_clean()
         consent.save()
+        logger.info("consent %s: person=%s source=%s by=%s", status, person.pk, source, by and by.pk)
         if status == ConsentStatus.WITHDRAWN:
             transaction.on_commit(lambda: _notify_withdrawn(consent.pk))
     return consent

@@ -14,6 +14,7 @@ urlpatterns = [
     path("care/caseload/", views.caseload, name="caseload"),
     path("care/break-glass/", views.break_glass, name="break_glass"),
     re_path(rf"^care/persons/{PERSON}/$", views.person_detail, name="office_person"),
+    re_path(rf"^care/persons/{PERSON}/consent/$", views.consent_on_behalf, name="office_consent"),
     path("care/relationships/<int:pk>/end/", views.relationship_end, name="relationship_end"),
     # The person (本人) and representatives
     path("me/", views_persons.my_home, name="my_home"),

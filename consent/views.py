@@ -147,6 +147,7 @@ def person_detail(request, insurer_number: str, insured_number: str):
         "housing": eligibility_selectors.housing_remainder(person, on) if Category.HOME_MODIFICATION in shown else None,
         "equipment": eligibility_selectors.equipment_remainder(person, on) if Category.HOME_MODIFICATION in shown else None,
         "relationship": selectors.open_relationships(request.membership.organisation).filter(person=person).first(),
+        "may_take_consent": services.may_take_consent(request.membership.organisation),
     }  # fmt: skip
     return render(request, "consent/person_detail.html", context)
 
@@ -162,6 +163,23 @@ def relationship_end(request, pk: int):
     else:
         messages.success(request, "担当事業所としての関係を終了しました。今後この方の情報は表示されません。")
     return redirect("consent:caseload")
+
+
+@office_required
+@require_POST
+def consent_on_behalf(request, insurer_number: str, insured_number: str):
+    """Consent taken on the municipality's behalf (居宅介護支援・施設・居住系 only; the service checks)."""
+    person = _person_or_404(insurer_number, insured_number)
+    try:
+        services.consent_record_by_office(office=request.membership.organisation, person=person,
+                                          granted=request.POST.get("granted") == "1", by=request.user)  # fmt: skip
+    except ApplicationError as error:
+        if error.status == 404:
+            raise Http404(error.message) from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "市町村に代わり、同意の意思を記録しました。")
+    return redirect("consent:office_person", insurer_number, insured_number)
 
 
 @office_required

@@ -172,3 +172,29 @@ def test_the_office_ends_a_relationship_and_sees_nothing_from_the_next_request(l
     relationship.refresh_from_db()
     assert (relationship.end_reason, relationship.ended_by) == ("office", cast["bob"])
     assert client.get(url).status_code == 404
+
+
+def test_a_care_management_office_records_consent_on_the_municipalitys_behalf_a_provider_cannot(
+    login, cast, orgs, hanako
+):
+    url = reverse("consent:office_consent", args=["131011", "0000000201"])
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    cf.relationship(orgs["homon"], hanako, by=cast["carol"])
+    page = (
+        login(cast["bob"])
+        .get(reverse("consent:office_person", args=["131011", "0000000201"]))
+        .content.decode()
+    )
+    assert "同意を記録する" in page
+    login(cast["bob"]).post(url, {"granted": "1"})
+    assert (
+        "同意を記録する"
+        not in login(cast["carol"])
+        .get(reverse("consent:office_person", args=["131011", "0000000201"]))
+        .content.decode()
+    )
+    login(cast["carol"]).post(url, {"granted": "1"})
+    assert list(hanako.consents.values_list("source", "office__name")) == [
+        ("office", "ケアプランセンター神田")
+    ]
+    assert login(cast["oscar"]).post(url, {"granted": "1"}).status_code == 404
