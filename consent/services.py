@@ -312,6 +312,12 @@ def relationship_break_glass(
         raise ApplicationError(
             "災害時の特例期間が宣言されていません。", code="break_glass.no_disaster", status=403
         )
+    if (
+        Relationship.objects.filter(office=office, person=person)
+        .filter(policy.live_relationship_q(now))
+        .exists()
+    ):
+        raise ApplicationError("既に担当事業所です。緊急閲覧は不要です。", code="break_glass.not_needed")
     period_end = timezone.make_aware(dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time()))
     with transaction.atomic():
         relationship = _open_new(

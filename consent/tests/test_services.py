@@ -265,3 +265,15 @@ def test_relationships_are_never_deleted_a_new_verification_replaces_the_open_on
     first.refresh_from_db()
     assert first.end_reason == "replaced" and second.ended_at is None
     assert Relationship.objects.count() == 2
+
+
+def test_break_glass_is_refused_where_a_live_relationship_already_exists(orgs, cast, hanako):
+    with at(2026, 6, 1, 10):
+        services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
+                                         ends_on=dt.date(2026, 6, 30), reason="豪雨")  # fmt: skip
+        cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+        with pytest.raises(ApplicationError) as refused:
+            services.relationship_break_glass(
+                office=orgs["kyotaku"], person=hanako, by=cast["bob"], reason="x"
+            )
+    assert refused.value.code == "break_glass.not_needed"
