@@ -26,7 +26,7 @@ from pathlib import Path
 
 from django.db import connection
 
-CONNECTIONS = 32
+CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "32"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
