@@ -49,10 +49,19 @@ def invitation_create(
         representative=representative, code_hash=_hash(raw), email=email, created_by=by,
         expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
     )  # fmt: skip
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     with transaction.atomic():
         invitation.full_clean()
         invitation.save()
-    return invitation, "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+        if email:
+            transaction.on_commit(lambda: _send_code(invitation.pk, code))
+    return invitation, code
+
+
+def _send_code(invitation_id: int, code: str) -> None:
+    from .tasks import send_invitation_code
+
+    send_invitation_code.delay(invitation_id, code)
 
 
 def invitation_check(code: str) -> Invitation:

@@ -115,3 +115,29 @@ def send_new_organisation_notices() -> None:
             )
         if through != account.notified_through:
             PersonAccount.objects.filter(pk=account.pk).update(notified_through=through)
+
+
+@shared_task
+def send_invitation_code(invitation_id: int, code: str) -> None:
+    """E-mails an invitation code (when the counter gave an address instead of printing it). The code is
+    only in this message and the e-mail: the portal keeps its hash. A used or expired invitation gets
+    nothing, so a retry never re-sends a dead code."""
+    from django.conf import settings
+
+    from .models import Invitation
+
+    invitation = Invitation.objects.select_related("person__insurer").filter(pk=invitation_id).first()
+    if (
+        invitation is None
+        or not invitation.email
+        or invitation.used_at
+        or invitation.expires_at <= timezone.now()
+    ):
+        return
+    context = {"invitation": invitation, "code": code, "url": f"{settings.KAIGO_SITE_URL}/me/invitation/"}
+    send_mail(
+        subject="【介護情報基盤ポータル】利用登録のご案内（招待コード）",
+        message=render_to_string("consent/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )

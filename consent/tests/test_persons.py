@@ -197,3 +197,14 @@ def test_an_optional_email_tells_the_person_when_a_new_organisation_first_looks(
         send_new_organisation_notices()  # nothing new the second time
     assert [m.to for m in mailoutbox] == [["hanako@example.jp"]]
     assert "ケアプランセンター神田" in mailoutbox[0].body and "千代田区" not in mailoutbox[0].body
+
+
+def test_an_invitation_can_be_emailed_and_only_while_it_is_usable(
+    cast, hanako, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invitation, code = services_persons.invitation_create(
+            person=hanako, by=cast["alice"], email="hanako@example.jp"
+        )
+    assert [m.to for m in mailoutbox] == [["hanako@example.jp"]]
+    assert code in mailoutbox[0].body and "/me/invitation/" in mailoutbox[0].body
