@@ -7,10 +7,12 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from eligibility.imports.registry import register
-        from kaigo_portal import access
+        from kaigo_portal import access, demo
 
+        from . import demo as consent_demo
         from . import policy
         from .imports import ConsentRecord
 
         access.register_rules(policy.ConsentRules())
         register(ConsentRecord)
+        demo.register("consent", consent_demo.seed, order=40)

@@ -65,3 +65,22 @@ def test_logging_a_listed_page_takes_the_same_queries_whatever_its_size(
         with django_assert_max_num_queries(12):
             access.log_listed(bob, listed, Category.CAREPLAN, access.Purpose.CARE_MANAGEMENT)
         assert AccessLogEntry.objects.filter(outcome="granted", method="mynumber_card").count() == size
+
+
+def test_the_demo_gives_the_care_manager_a_caseload_and_the_person_an_account(settings):
+    import io
+
+    from django.core.management import call_command
+
+    from consent.models import Consent, PersonAccount, Relationship
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", "--quiet", stdout=out)
+    call_command("seed_demo", "--quiet", stdout=io.StringIO())
+    assert "同意・担当事業所: 担当 20 人" in out.getvalue()
+    assert (Relationship.objects.count(), Consent.objects.count(), PersonAccount.objects.count()) == (
+        25,
+        10,
+        1,
+    )
