@@ -156,3 +156,8 @@ def test_the_claims_feed_keeps_a_relationship_alive(orgs, cast, hanako):
     )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
     assert Relationship.objects.count() == 1
+
+
+def test_the_insurance_card_route_is_browser_only(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    assert not [path for path in schema["paths"] if "verif" in path or "identity" in path]
