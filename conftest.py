@@ -81,7 +81,7 @@ def make_org(kind: str, name: str, *, services: tuple[str, ...] = (), **numbers)
 
 def make_user(email: str, *, org: Organisation | None = None, role: str | None = None, mfa: bool = True,
               kind: str = UserKind.STAFF, name: str = "", totp_secret: str | None = None) -> User:  # fmt: skip
-    """A user with the password `correct-horse-battery` and, for staff, TOTP set up (with `totp_secret`
+    """A user with the password `correct-horse-battery` and TOTP set up (with `totp_secret`
     if given, so that a browser test can type the current code: see `totp_now`)."""
     user = User.objects.create_user(
         email=email, password="correct-horse-battery", name=name or email.split("@")[0], kind=kind
@@ -91,7 +91,7 @@ def make_user(email: str, *, org: Organisation | None = None, role: str | None =
     if role == Role.PLATFORM_OPERATOR:  # the operator's model permissions in Django admin
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
-    if mfa and kind == UserKind.STAFF:
+    if mfa:  # persons need MFA too (TOTP, or a My Number card sign-in)
         TOTP.activate(user, totp_secret or generate_totp_secret())
     return user
 

@@ -235,8 +235,15 @@ def filter_persons(actor: Actor, queryset: QuerySet, category: str, *, prefix: s
 def log_listed(actor: Actor, persons: Iterable[PersonLike], category: str, purpose: str) -> None:
     """Logs the persons a list showed, as granted reads (lists come from `filter_persons`)."""
     rows = []
-    for person in persons:
-        decision = _rules().decide(actor, person, category)
+    persons = list(persons)
+    rules = _rules()
+    # A rule set may answer for a whole page at once (a fixed number of queries, not one per person).
+    decide_many = getattr(rules, "decide_many", None)
+    if decide_many is not None:
+        decisions = decide_many(actor, persons, category)
+    else:
+        decisions = [rules.decide(actor, person, category) for person in persons]
+    for person, decision in zip(persons, decisions, strict=True):
         if not decision.granted:  # a list built without filter_persons: a bug, and never shown silently
             raise RuntimeError(f"listed a person the rules refuse ({decision.reason})")
         rows.append(_access_row(actor, person, category, purpose, decision))

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kaigo_portal.audit",
     "kaigo_portal.web",
     "eligibility",
+    "consent",
     "kaigo_portal.public",
     "subsidies",
 ]
@@ -340,4 +341,20 @@ KAIGO_SUBSIDY_PAYER = {
         "account_type",
         "account_number",
     )
+}
+
+# Consent and relationships (consent app). A relationship made by 本人確認 lapses when no claim has
+# arrived for this many months (until a claim arrives, it lasts this long from the 本人確認).
+KAIGO_RELATIONSHIP_LAPSE_MONTHS = env_int("KAIGO_RELATIONSHIP_LAPSE_MONTHS", 3, minimum=1, maximum=24)
+# The 被保険者証 (4情報) form locks after this many failures per user / per office within the window.
+KAIGO_VERIFY_MAX_FAILURES_USER = env_int("KAIGO_VERIFY_MAX_FAILURES_USER", 5, minimum=1, maximum=100)
+KAIGO_VERIFY_MAX_FAILURES_OFFICE = env_int("KAIGO_VERIFY_MAX_FAILURES_OFFICE", 20, minimum=1, maximum=1000)
+KAIGO_VERIFY_LOCK_SECONDS = env_int("KAIGO_VERIFY_LOCK_SECONDS", 60 * 60, minimum=60)
+CELERY_BEAT_SCHEDULE["consent-sweep-relationships"] = {
+    "task": "consent.tasks.sweep_relationships",
+    "schedule": crontab(hour=2, minute=30),
+}
+CELERY_BEAT_SCHEDULE["consent-new-organisation-notices"] = {
+    "task": "consent.tasks.send_new_organisation_notices",
+    "schedule": 10 * 60,
 }

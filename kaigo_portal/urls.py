@@ -2,9 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from consent import api as consent_api
 from eligibility import api as eligibility_api
 from kaigo_portal.accounts.models import Role
 from kaigo_portal.api import views as api_views
@@ -41,6 +42,7 @@ urlpatterns = [
     path("portal/", include("kaigo_portal.public.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("persons/", include("eligibility.urls_persons")),
+    path("", include("consent.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -54,5 +56,16 @@ urlpatterns = [
     ),
     path("imports/", include("eligibility.urls_imports")),
     path("api/v1/subsidies/", include("subsidies.api_urls")),
+    path("api/v1/claims/", consent_api.ClaimsFeed.as_view(), name="api_claims"),
+    re_path(
+        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/eligibility/$",
+        consent_api.PersonEligibility.as_view(),
+        name="api_person_eligibility",
+    ),
+    re_path(
+        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/home-modification/$",
+        consent_api.PersonHomeModification.as_view(),
+        name="api_person_home_modification",
+    ),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,4 +1,4 @@
-"""Which organisation a request acts for, and the MFA gate for staff."""
+"""Which organisation a request acts for, and the MFA gate for every user."""
 
 from __future__ import annotations
 
@@ -29,13 +29,24 @@ class MembershipMiddleware:
         return self.get_response(request)
 
 
+# Set in the session by a sign-in with the My Number card (the card issue): possession of the card plus
+# its PIN is two factors, so such a session counts as MFA without TOTP.
+SESSION_CARD_SIGN_IN = "kaigo_card_sign_in"
+
+
 def mfa_required_for(user) -> bool:
-    """Every staff user needs MFA; the person (本人) signs in with the My Number card instead."""
-    return settings.KAIGO_REQUIRE_MFA and user.is_authenticated and not user.is_person
+    """Every user needs MFA: staff (医療情報システムの安全管理に関するガイドライン 6.0) and persons (本人),
+    whose pages show their care data."""
+    return settings.KAIGO_REQUIRE_MFA and user.is_authenticated
+
+
+def mfa_satisfied(request) -> bool:
+    """TOTP is set up, or this session began with a My Number card sign-in (counts as MFA)."""
+    return bool(request.session.get(SESSION_CARD_SIGN_IN)) or is_mfa_enabled(request.user)
 
 
 class MfaRequiredMiddleware:
-    """Until a staff user has set up TOTP, the MFA set-up pages and sign-out are all they can reach."""
+    """Until a user has set up TOTP (or signed in with the card), the MFA set-up pages and sign-out are all they can reach."""
 
     ALLOWED_PREFIXES = (
         "/accounts/2fa/",
@@ -53,7 +64,7 @@ class MfaRequiredMiddleware:
         if (
             mfa_required_for(user)
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not is_mfa_enabled(user)
+            and not mfa_satisfied(request)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

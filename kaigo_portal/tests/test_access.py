@@ -34,6 +34,16 @@ def person(orgs):
     return PersonRef(orgs["chiyoda"], "0000000042")
 
 
+@pytest.fixture(autouse=True)
+def fallback_rules():
+    """These tests are about the door itself: they run on its fallback rules (the consent app's rules
+    are tested in consent/tests), and leave the registered set as they found it."""
+    saved = access.registered_rules()
+    access.register_rules(None)
+    yield
+    access.register_rules(saved)
+
+
 @pytest.fixture
 def fresh_rules():
     """Leaves the registered rule set as it found it."""

@@ -67,9 +67,24 @@ def test_production_settings_pass_the_deploy_checks():
 
 
 def test_production_web_server_refuses_to_start_without_access_rules():
-    result = run_django("import kaigo_portal.wsgi", **PRODUCTION)
+    # The consent app registers its rules when the apps load; with the registry emptied (as if the app
+    # were missing), the production check refuses to start.
+    result = run_django(
+        SETUP
+        + "; from kaigo_portal import access; access.register_rules(None); access.ensure_rules_for_production()",
+        **PRODUCTION,
+    )
     assert result.returncode != 0
     assert "No access rule set is registered" in result.stderr
+
+
+def test_production_web_server_starts_with_the_consent_rules_registered():
+    result = run_django(
+        "import kaigo_portal.wsgi; from kaigo_portal import access; print(type(access.registered_rules()).__name__)",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ConsentRules"]
 
 
 def test_development_defaults_start_with_nothing_set(tmp_path):

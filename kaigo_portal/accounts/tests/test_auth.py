@@ -8,8 +8,10 @@ import time
 import pytest
 import time_machine
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.urls import reverse
 
 from conftest import make_user
+from kaigo_portal.accounts.middleware import SESSION_CARD_SIGN_IN
 from kaigo_portal.accounts.models import Role, User, UserKind
 
 pytestmark = pytest.mark.django_db
@@ -114,11 +116,21 @@ def test_staff_with_mfa_get_their_home_page(client, orgs, org_key, role):
     assert f"{role.label}としてサインインしています" in response.content.decode()
 
 
-def test_the_person_needs_no_totp(client):
+def test_the_person_needs_mfa_too_and_a_card_sign_in_counts_as_mfa(client):
     client.force_login(make_user("honnin@example.jp", kind=UserKind.PERSON, mfa=False))
+    response = client.get("/")
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    session = client.session
+    session[SESSION_CARD_SIGN_IN] = True  # what the card sign-in (card issue) will set
+    session.save()
     response = client.get("/")
     assert response.status_code == 200
     assert "さんのページ" in response.content.decode()
+
+
+def test_the_person_with_totp_gets_their_page(client):
+    client.force_login(make_user("honnin@example.jp", kind=UserKind.PERSON))
+    assert client.get("/").status_code == 200
 
 
 def test_demo_switch_turns_mfa_off_and_says_so(client, orgs, settings):

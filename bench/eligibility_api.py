@@ -1,0 +1,179 @@
+"""The eligibility read API under gunicorn on PostgreSQL against a bare JSON view of the same server.
+
+Loads BENCH_API_PERSONS insured persons (default 1,000,000; set-based SQL), gives an office a live
+relationship with BENCH_API_CASELOAD of them, starts gunicorn (gthread workers) on the bench database,
+and drives both URLs with 32 keep-alive connections from an asyncio client for BENCH_API_SECONDS each:
+
+    ratio eligibility_api_vs_bare: <throughput api / throughput bare>
+    bench eligibility_api_p99_ms: <ms>
+
+Every API request is a full read: the key check, the policy, the durable access-log row, the card query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.db import connection
+
+CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "32"))
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(persons: int, caseload: int) -> tuple[str, list[str]]:
+    from kaigo_portal.accounts.models import ApiScope, OfficeService, Organisation, OrganisationKind
+    from kaigo_portal.accounts.services import api_key_create
+
+    insurer, _ = Organisation.objects.get_or_create(
+        kind=OrganisationKind.INSURER, insurer_number="131011",
+        defaults={"name": "千代田区", "prefecture": "13", "go_live_date": "2026-04-01"},
+    )  # fmt: skip
+    office, _ = Organisation.objects.get_or_create(
+        kind=OrganisationKind.CARE_OFFICE, office_number="1370100016",
+        defaults={"name": "ケアプランセンター神田", "prefecture": "13"},
+    )  # fmt: skip
+    OfficeService.objects.get_or_create(organisation=office, code="43")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO eligibility_insuredperson (insurer_id, insured_number, name_kana, name, birth_date, created_at) "
+            "SELECT %s, lpad(n::text, 10, '0'), 'カイゴ　ハナコ', '介護 花子', date '1940-05-03', now() "
+            "FROM generate_series(1, %s) n",
+            [insurer.pk, persons],
+        )
+        cursor.execute(
+            "INSERT INTO eligibility_personversion (person_id, effective_date, deleted, recorded_at, name, name_kana, "
+            "birth_date, sex, postal_code, address, qualified_on, category) "
+            "SELECT id, date '2005-05-03', false, now(), name, name_kana, birth_date, '2', '101-0051', "
+            "'東京都千代田区神田神保町一丁目1番地', date '2005-05-03', '1' FROM eligibility_insuredperson WHERE insurer_id = %s",
+            [insurer.pk],
+        )
+        cursor.execute(
+            "INSERT INTO eligibility_certificationversion (person_id, effective_date, deleted, recorded_at, care_level, "
+            "certified_on, valid_from, valid_to, panel_opinion, care_plan_office_number, care_plan_office_name) "
+            "SELECT id, date '2026-04-01', false, now(), '22', date '2026-04-01', date '2026-04-01', date '2027-03-31', "
+            "'', '1370100016', 'ケアプランセンター神田' FROM eligibility_insuredperson WHERE insurer_id = %s",
+            [insurer.pk],
+        )
+        cursor.execute(
+            "INSERT INTO consent_relationship (office_id, person_id, method, verified_at, verified_by_name, anchor_on, "
+            "reason, review_note, end_reason) SELECT %s, id, 'mynumber_card', now(), 'bench', current_date, '', '', '' "
+            "FROM eligibility_insuredperson WHERE insurer_id = %s ORDER BY id LIMIT %s",
+            [office.pk, insurer.pk, caseload],
+        )
+        cursor.execute("ANALYZE")
+    _key, raw = api_key_create(organisation=office, scope=ApiScope.READ, name="bench", by=None)
+    return raw, [f"{n:010d}" for n in range(1, caseload + 1)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 60, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
+        [gunicorn, "bench.wsgi_bench:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+         "--workers", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+async def _connection(port: int, paths, headers: str, until: float, latencies: list, errors: list) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            path = paths()
+            start = time.perf_counter()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode())
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                errors.append(status)
+            if b"connection: close" in head.lower():
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def _drive(port: int, paths, headers: str, seconds: float) -> tuple[float, float, int]:
+    async def main():
+        latencies: list[float] = []
+        errors: list[int] = []
+        until = time.perf_counter() + seconds
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(_connection(port, paths, headers, until, latencies, errors) for _ in range(CONNECTIONS))
+        )
+        return len(latencies) / (time.perf_counter() - start), latencies, errors
+
+    throughput, latencies, errors = asyncio.run(main())
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 100 else float("nan")
+    return throughput, p99, len(errors)
+
+
+def run() -> Iterator[str]:
+    if connection.vendor != "postgresql":
+        yield "bench eligibility_api: n/a (needs PostgreSQL; set DATABASE_URL)"
+        return
+    persons = int(os.environ.get("BENCH_API_PERSONS", "1000000"))
+    caseload = int(os.environ.get("BENCH_API_CASELOAD", "10000"))
+    seconds = float(os.environ.get("BENCH_API_SECONDS", "10"))
+    workers = int(os.environ.get("BENCH_API_WORKERS", str(2 * (os.cpu_count() or 1))))
+    threads = int(os.environ.get("BENCH_API_THREADS", "8"))
+    start = time.perf_counter()
+    raw, numbers = _load(persons, caseload)
+    yield f"bench eligibility_api_persons: {persons} (loaded in {time.perf_counter() - start:.0f} s; caseload {caseload})"
+    connection.close()
+    port = _free_port()
+    server = _start_gunicorn(port, workers, threads)
+    try:
+        rng = random.Random(1)  # noqa: S311  (which persons to ask for, not a secret)
+        api_paths = lambda: f"/api/v1/persons/131011/{rng.choice(numbers)}/eligibility/"  # noqa: E731
+        auth = f"Authorization: Api-Key {raw}\r\n"
+        _drive(port, lambda: "/bench/bare/", "", 2)  # warm up both paths
+        _drive(port, api_paths, auth, 2)
+        bare, bare_p99, bare_errors = _drive(port, lambda: "/bench/bare/", "", seconds)
+        api, api_p99, api_errors = _drive(port, api_paths, auth, seconds)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    yield f"bench bare_json_rps: {bare:.0f} (p99 {bare_p99:.1f} ms, errors {bare_errors})"
+    yield f"bench eligibility_api_rps: {api:.0f} (errors {api_errors}; gunicorn gthread {workers}x{threads}, {CONNECTIONS} connections)"
+    yield f"ratio eligibility_api_vs_bare: {api / bare:.2f}"
+    yield f"bench eligibility_api_p99_ms: {api_p99:.1f}"

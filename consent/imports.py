@@ -1,0 +1,45 @@
+"""Consent from paper applications, in bulk: a record type of eligibility's import (registered from
+ConsentConfig.ready(); eligibility never imports this app).
+
+One record per consent form, keyed by the municipality's 受付番号 (`reference`). `add` records a form;
+`change` corrects it (its latest version counts); `delete` marks it recorded in error. What is in force
+for a person is the latest event on or before the day (see consent.policy.consents_in_force).
+"""
+
+from __future__ import annotations
+
+from eligibility.imports import fields as f
+from eligibility.imports.registry import Column, ParsedRow, RecordType
+
+from .models import Consent, ConsentSource, ConsentStatus
+
+IMPORTABLE_SOURCES = (
+    ConsentSource.APPLICATION_NEW, ConsentSource.APPLICATION_RENEWAL, ConsentSource.APPLICATION_CHANGE,
+    ConsentSource.PAPER,
+)  # fmt: skip
+
+
+class ConsentRecord(RecordType):
+    name = "consent"
+    label = "同意（包括同意・撤回）"
+    model = Consent
+    key_fields = ("reference",)
+    columns = (
+        Column("reference", "受付番号", f.line_id),
+        Column("status", "同意の状態", f.choice(ConsentStatus)),
+        Column("source", "取得の経緯", f.choice(ConsentSource)),
+        Column("note", "備考", f.text(200), required=False),
+    )
+
+    def check(self, row: ParsedRow) -> None:
+        source = row.values.get("source")
+        if source and source not in IMPORTABLE_SOURCES:
+            row.error("source", source, "consent.source_not_importable",
+                      "取込できるのは申請時の包括同意（application_new / application_renewal / application_change）と"
+                      "窓口の書面（paper）だけです。")  # fmt: skip
+
+    def version_values(self, row: ParsedRow) -> dict:
+        values = dict(row.values)
+        values.setdefault("note", "")
+        values["recorded_by_name"] = "一括取込"
+        return values

@@ -1,0 +1,73 @@
+"""Reads for the consent screens, already scoped to the actor through the door."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from eligibility.models import CertificationVersion, InsuredPerson
+from kaigo_portal import access
+from kaigo_portal.audit.models import AccessLogEntry, Category
+
+from .models import Relationship
+from .policy import live_relationship_q
+
+RENEWAL_WINDOW_DAYS = 60
+
+
+def _current_certification(today: dt.date) -> QuerySet:
+    """The person's certification in force today: the latest version effective on or before today whose
+    period covers today. (A later deletion of that record is not looked at here: the card page is exact.)"""
+    return CertificationVersion.objects.filter(
+        person=OuterRef("pk"),
+        effective_date__lte=today,
+        valid_from__lte=today,
+        valid_to__gte=today,
+        deleted=False,
+    ).order_by("-valid_from", "-effective_date", "-id")
+
+
+def caseload_for(actor: access.Actor) -> QuerySet[InsuredPerson]:
+    """The persons with a live relationship to the actor's office, with care level and validity: one query."""
+    today = timezone.localdate()
+    current = _current_certification(today)
+    relationships = Relationship.objects.filter(office=actor.organisation, person=OuterRef("pk")).filter(
+        live_relationship_q(timezone.now())
+    )
+    persons = access.filter_persons(
+        actor, InsuredPerson.objects.select_related("insurer"), Category.ELIGIBILITY
+    )
+    return persons.annotate(
+        care_level=Subquery(current.values("care_level")[:1]),
+        valid_to=Subquery(current.values("valid_to")[:1]),
+        relationship_id=Subquery(relationships.order_by("-verified_at").values("pk")[:1]),
+        relationship_method=Subquery(relationships.order_by("-verified_at").values("method")[:1]),
+    ).order_by("name_kana", "insured_number")
+
+
+def renewal_due(valid_to: dt.date | None, today: dt.date) -> bool:
+    return valid_to is not None and today <= valid_to <= today + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+
+
+def access_history(person: InsuredPerson, *, since: dt.datetime | None) -> QuerySet[AccessLogEntry]:
+    """Who looked at the person's data (every channel: pages, lists, API, PDF), newest first."""
+    rows = AccessLogEntry.objects.filter(
+        insurer_number=person.insurer.insurer_number, insured_number=person.insured_number
+    )
+    if since is not None:
+        rows = rows.filter(at__gte=since)
+    return rows.order_by("-at", "-id")
+
+
+def open_relationships(office) -> QuerySet[Relationship]:
+    return Relationship.objects.filter(office=office, ended_at__isnull=True)
+
+
+def break_glass_queue(insurer) -> QuerySet[Relationship]:
+    return (
+        Relationship.objects.filter(person__insurer=insurer, method="disaster", reviewed_at__isnull=True)
+        .select_related("office", "person")
+        .order_by("verified_at")
+    )

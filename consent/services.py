@@ -1,0 +1,427 @@
+"""Every write of consent, 本人確認 and relationships. Atomic; e-mails go out after commit via Celery."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from eligibility.forms import normalise_kana
+from eligibility.models import InsuredPerson, PersonVersion
+from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation, OrganisationKind, Role, User
+from kaigo_portal.errors import ApplicationError
+
+from . import policy
+from .models import (
+    Consent,
+    ConsentSource,
+    ConsentStatus,
+    DisasterPeriod,
+    EndReason,
+    Relationship,
+    VerificationAttempt,
+    VerificationMethod,
+)
+
+# Who may take consent on the municipality's behalf (domain.md §3.3, [CB-0421]): a care-management office
+# (居宅介護支援 43, 介護予防支援 46, or a 地域包括支援センター) or a facility/residential office (施設・居住系).
+# Facility/residential are the 居住・入所系 types of §6.3 where the person lives at the office:
+# 32 認知症対応型共同生活介護, 33 特定施設入居者生活介護, 36 地域密着型特定施設入居者生活介護,
+# 51 介護福祉施設, 52 介護保健施設, 54 地域密着型介護老人福祉施設入所者生活介護, 55 介護医療院.
+# Not the short-stay variants (27, 28, 38: a short stay is not where the person lives) nor 59
+# (特定入所者介護サービス費 is a benefit, not a kind of office). Every other provider may not.
+FACILITY_RESIDENTIAL_SERVICE_TYPES = frozenset({"32", "33", "36", "51", "52", "54", "55"})
+
+BREAK_GLASS_MAX = dt.timedelta(days=7)
+logger = logging.getLogger(__name__)
+
+
+def _reference(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+# --- consent ----------------------------------------------------------------------------------------
+def consent_record(
+    *, person: InsuredPerson, status: str, source: str, by: User | None = None, office: Organisation | None = None,
+    reference: str = "", note: str = "", on: dt.date | None = None,
+) -> Consent:  # fmt: skip
+    """Adds one consent event (history is never overwritten). A withdrawal tells the offices."""
+    consent = Consent(
+        person=person, status=status, source=source, office=office, recorded_by=by,
+        recorded_by_name=by.name if by else "", reference=reference or _reference(source), note=note,
+        effective_date=on or timezone.localdate(),
+    )  # fmt: skip
+    with transaction.atomic():
+        consent.full_clean()
+        consent.save()
+        logger.info("consent %s: person=%s source=%s by=%s", status, person.pk, source, by and by.pk)
+        if status == ConsentStatus.WITHDRAWN:
+            transaction.on_commit(lambda: _notify_withdrawn(consent.pk))
+    return consent
+
+
+def _notify_withdrawn(consent_id: int) -> None:
+    from .tasks import send_withdrawal_notices
+
+    send_withdrawal_notices.delay(consent_id)
+
+
+APPLICATION_SOURCES = {
+    "new": ConsentSource.APPLICATION_NEW,
+    "renewal": ConsentSource.APPLICATION_RENEWAL,
+    "change": ConsentSource.APPLICATION_CHANGE,
+}
+
+
+def consent_record_with_application(
+    *, person: InsuredPerson, application_kind: str, granted: bool, by: User | None, reference: str = ""
+) -> Consent:
+    """包括同意 taken with a certification application (新規 / 更新 / 区分変更). The certification app calls
+    this when it records an application."""
+    if application_kind not in APPLICATION_SOURCES:
+        raise ApplicationError("申請の種類が正しくありません。", code="consent.application_kind")
+    return consent_record(
+        person=person, status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
+        source=APPLICATION_SOURCES[application_kind], by=by, reference=reference,
+    )  # fmt: skip
+
+
+def _require_municipal_of(by: User, person: InsuredPerson) -> None:
+    if not by.memberships.filter(
+        is_active=True, organisation=person.insurer_id, role__in=MUNICIPAL_ROLES
+    ).exists():
+        raise ApplicationError(
+            "この被保険者の保険者の職員だけが記録できます。", code="consent.not_municipal", status=403
+        )
+
+
+def consent_record_paper(
+    *, person: InsuredPerson, status: str, by: User, note: str = "", on: dt.date | None = None
+) -> Consent:
+    """Municipal staff record a paper application: consent, refusal, or a withdrawal on request."""
+    _require_municipal_of(by, person)
+    return consent_record(person=person, status=status, source=ConsentSource.PAPER, by=by, note=note, on=on)
+
+
+def may_take_consent(office: Organisation) -> bool:
+    """A 居宅介護支援事業所 (or 介護予防支援 / 地域包括) or a facility/residential office; no other provider."""
+    if office.kind != OrganisationKind.CARE_OFFICE and not office.office_number:
+        return False
+    return office.is_care_management_office or bool(
+        office.service_type_codes() & FACILITY_RESIDENTIAL_SERVICE_TYPES
+    )
+
+
+def consent_record_by_office(
+    *, office: Organisation, person: InsuredPerson, granted: bool, by: User, note: str = ""
+) -> Consent:
+    """Consent taken on the municipality's behalf, by an office that serves the person."""
+    if not may_take_consent(office):
+        raise ApplicationError(
+            "同意の取得は居宅介護支援事業所・施設・居住系の事業所だけが行えます。",
+            code="consent.office_not_allowed", status=403,
+        )  # fmt: skip
+    if (
+        not Relationship.objects.filter(office=office, person=person)
+        .filter(policy.live_relationship_q(timezone.now()))
+        .exists()
+    ):
+        raise ApplicationError("担当事業所ではありません。", code="no_relationship", status=404)
+    return consent_record(
+        person=person, status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
+        source=ConsentSource.OFFICE, office=office, by=by, note=note,
+    )  # fmt: skip
+
+
+def consent_withdraw(*, person: InsuredPerson, by: User, source: str, note: str = "") -> Consent:
+    """撤回: blocks consent-gated reads from the next request; each office with a relationship is told."""
+    if source == ConsentSource.PAPER:
+        _require_municipal_of(by, person)
+    return consent_record(person=person, status=ConsentStatus.WITHDRAWN, source=source, by=by, note=note)
+
+
+def consent_current(person: InsuredPerson, on: dt.date | None = None) -> Consent | None:
+    on = on or timezone.localdate()
+    return (
+        Consent.objects.filter(person=person, deleted=False, effective_date__lte=on)
+        .order_by("-effective_date", "-id")
+        .first()
+    )
+
+
+# --- relationships ----------------------------------------------------------------------------------
+def _open_new(
+    *, office: Organisation, person: InsuredPerson, method: str, by: User | None, **extra
+) -> Relationship:
+    """Ends the office's open relationship with the person (if any) and opens a new one."""
+    now = timezone.now()
+    Relationship.objects.filter(office=office, person=person, ended_at__isnull=True).update(
+        ended_at=now, end_reason=EndReason.REPLACED, ended_by=by
+    )
+    relationship = Relationship(
+        office=office, person=person, method=method, verified_at=now, verified_by=by,
+        verified_by_name=by.name if by else "", anchor_on=timezone.localdate(now),
+        care_manager=by if by and _is_care_manager_of(by, office) else None, **extra,
+    )  # fmt: skip
+    relationship.full_clean(validate_constraints=False)
+    relationship.save()
+    return relationship
+
+
+def _is_care_manager_of(user: User, office: Organisation) -> bool:
+    return user.memberships.filter(organisation=office, role=Role.CARE_MANAGER, is_active=True).exists()
+
+
+def _require_office_member(by: User | None, office: Organisation) -> None:
+    if office.office_number is None:
+        raise ApplicationError(
+            "介護事業所だけが本人確認を行えます。", code="verification.not_office", status=403
+        )
+    if by is not None and not by.memberships.filter(organisation=office, is_active=True).exists():
+        raise ApplicationError("この事業所の職員ではありません。", code="verification.not_member", status=403)
+
+
+def _qualified(person: InsuredPerson, today: dt.date) -> bool:
+    version = (
+        PersonVersion.objects.filter(person=person, effective_date__lte=today)
+        .order_by("-effective_date", "-id")
+        .first()
+    )
+    return (
+        version is not None
+        and not version.deleted
+        and (version.disqualified_on is None or version.disqualified_on > today)
+    )
+
+
+def relationship_verify_mynumber_card(
+    *, office: Organisation, person: InsuredPerson, by: User | None
+) -> Relationship:
+    """本人確認 by the My Number card. The card issue's endpoint calls this with the person it has already
+    resolved from a verified card signature; no card logic lives here."""
+    _require_office_member(by, office)
+    if not _qualified(person, timezone.localdate()):
+        raise ApplicationError("資格のない被保険者です。", code="verification.not_qualified")
+    with transaction.atomic():
+        return _open_new(office=office, person=person, method=VerificationMethod.MYNUMBER_CARD, by=by)
+
+
+def _failures_since(**filters) -> int:
+    since = timezone.now() - dt.timedelta(seconds=settings.KAIGO_VERIFY_LOCK_SECONDS)
+    return VerificationAttempt.objects.filter(succeeded=False, at__gte=since, **filters).count()
+
+
+def verification_locked(*, office: Organisation, user: User) -> bool:
+    """Locked after a few failures, per user and per office, for KAIGO_VERIFY_LOCK_SECONDS."""
+    return (
+        _failures_since(user=user) >= settings.KAIGO_VERIFY_MAX_FAILURES_USER
+        or _failures_since(office=office) >= settings.KAIGO_VERIFY_MAX_FAILURES_OFFICE
+    )
+
+
+def _normalised_kana(value: str) -> str:
+    """Katakana without spaces: ｶｲｺﾞ, かいご and カイゴ　ハナコ compare alike."""
+    return "".join(normalise_kana(value).split())
+
+
+def relationship_verify_insurance_card(
+    *, office: Organisation, by: User, insurer_number: str, insured_number: str, name_kana: str,
+    birth_date: dt.date,
+) -> Relationship:  # fmt: skip
+    """本人確認 by the 被保険者証 (4情報): all four must match. Browser-only (never in the API).
+
+    Every failure is counted (per user and per office) and says only "does not match", so the form cannot
+    be used to find out who is insured; after a few failures it is locked for a while.
+    """
+    _require_office_member(by, office)
+    if verification_locked(office=office, user=by):
+        raise ApplicationError(
+            "本人確認の失敗が続いたため、しばらく利用できません。", code="verification.locked", status=429
+        )
+    person = (
+        InsuredPerson.objects.select_related("insurer")
+        .filter(insurer__insurer_number=insurer_number, insured_number=insured_number)
+        .first()
+    )
+    today = timezone.localdate()
+    matches = (
+        person is not None
+        and person.birth_date == birth_date
+        and _normalised_kana(person.name_kana) == _normalised_kana(name_kana)
+        and _qualified(person, today)
+    )
+    with transaction.atomic():
+        VerificationAttempt.objects.create(office=office, user=by, succeeded=matches)
+        if matches:
+            return _open_new(office=office, person=person, method=VerificationMethod.INSURANCE_CARD, by=by)
+    raise ApplicationError(
+        "入力された内容と一致する被保険者が見つかりません。被保険者証の記載をご確認ください。",
+        code="verification.mismatch",
+    )
+
+
+def disaster_period_declare(
+    *, insurer: Organisation, by: User, starts_on: dt.date, ends_on: dt.date, reason: str
+) -> DisasterPeriod:
+    """A municipal admin declares a disaster period (災害救助法の適用等) for the insurer."""
+    if not by.memberships.filter(organisation=insurer, role=Role.MUNICIPAL_ADMIN, is_active=True).exists():
+        raise ApplicationError("市町村管理者だけが宣言できます。", code="disaster.not_admin", status=403)
+    if not reason.strip():
+        raise ApplicationError("理由を入力してください。", code="disaster.reason_required",
+                               fields={"reason": ["必須です。"]})  # fmt: skip
+    if ends_on < starts_on:
+        raise ApplicationError("終了日が開始日より前です。", code="disaster.period_reversed")
+    period = DisasterPeriod(
+        insurer=insurer, declared_by=by, starts_on=starts_on, ends_on=ends_on, reason=reason
+    )
+    with transaction.atomic():
+        period.full_clean()
+        period.save()
+    return period
+
+
+def active_disaster_period(insurer_id: int, today: dt.date) -> DisasterPeriod | None:
+    return (
+        DisasterPeriod.objects.filter(
+            insurer_id=insurer_id, starts_on__lte=today, ends_on__gte=today, closed_at__isnull=True
+        )
+        .order_by("-ends_on")
+        .first()
+    )
+
+
+def relationship_break_glass(
+    *, office: Organisation, person: InsuredPerson, by: User, reason: str
+) -> Relationship:
+    """災害時の緊急閲覧: stands in for 本人確認 for at most 7 days inside a declared disaster period. The
+    municipality's privacy contact is alerted at once and the use waits in the review queue."""
+    _require_office_member(by, office)
+    if not reason.strip():
+        raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
+                               fields={"reason": ["必須です。"]})  # fmt: skip
+    now = timezone.now()
+    period = active_disaster_period(person.insurer_id, timezone.localdate(now))
+    if period is None:
+        raise ApplicationError(
+            "災害時の特例期間が宣言されていません。", code="break_glass.no_disaster", status=403
+        )
+    if (
+        Relationship.objects.filter(office=office, person=person)
+        .filter(policy.live_relationship_q(now))
+        .exists()
+    ):
+        raise ApplicationError("既に担当事業所です。緊急閲覧は不要です。", code="break_glass.not_needed")
+    period_end = timezone.make_aware(dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time()))
+    with transaction.atomic():
+        relationship = _open_new(
+            office=office, person=person, method=VerificationMethod.DISASTER, by=by,
+            expires_at=min(now + BREAK_GLASS_MAX, period_end), disaster_period=period, reason=reason.strip(),
+        )  # fmt: skip
+        transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
+    return relationship
+
+
+def _alert_break_glass(relationship_id: int) -> None:
+    from .tasks import send_break_glass_alert
+
+    send_break_glass_alert.delay(relationship_id)
+
+
+def break_glass_review_close(*, relationship: Relationship, by: User, note: str) -> Relationship:
+    """Someone at the municipality has looked at a break-glass use and closes it in the queue."""
+    if relationship.method != VerificationMethod.DISASTER:
+        raise ApplicationError("緊急閲覧ではありません。", code="break_glass.not_break_glass")
+    _require_municipal_of(by, relationship.person)
+    if not note.strip():
+        raise ApplicationError("確認結果を入力してください。", code="break_glass.note_required",
+                               fields={"note": ["必須です。"]})  # fmt: skip
+    with transaction.atomic():
+        relationship.reviewed_at, relationship.reviewed_by, relationship.review_note = (
+            timezone.now(),
+            by,
+            note.strip(),
+        )
+        relationship.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    return relationship
+
+
+def relationship_end(
+    *, relationship: Relationship, by: User | None, reason: str = EndReason.OFFICE
+) -> Relationship:
+    """The office ends its relationship: from the next request it sees nothing of the person."""
+    if (
+        by is not None
+        and not by.memberships.filter(organisation=relationship.office_id, is_active=True).exists()
+    ):
+        raise ApplicationError("この事業所の職員ではありません。", code="relationship.not_member", status=403)
+    with transaction.atomic():
+        updated = Relationship.objects.filter(pk=relationship.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason=reason, ended_by=by
+        )
+        if not updated:
+            raise ApplicationError("既に終了しています。", code="relationship.already_ended")
+    relationship.refresh_from_db()
+    return relationship
+
+
+def relationships_sweep(*, today: dt.date | None = None) -> dict[str, int]:
+    """Ends (for the record) what the policy already treats as over: lapsed relationships, expired
+    break-glass, and relationships of persons whose 資格 has ended. Safe to run twice."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    open_ = Relationship.objects.filter(ended_at__isnull=True)
+    counts = {}
+    with transaction.atomic():
+        counts["lapsed"] = (
+            open_.exclude(method=VerificationMethod.DISASTER)
+            .filter(anchor_on__lt=policy.lapse_cutoff(today))
+            .update(ended_at=now, end_reason=EndReason.LAPSED)
+        )
+        counts["expired"] = open_.filter(method=VerificationMethod.DISASTER, expires_at__lte=now).update(
+            ended_at=now, end_reason=EndReason.EXPIRED
+        )
+        disqualified = [r.pk for r in open_.select_related("person") if not _qualified(r.person, today)]
+        counts["disqualified"] = Relationship.objects.filter(pk__in=disqualified).update(
+            ended_at=now, end_reason=EndReason.DISQUALIFIED
+        )
+    return counts
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def claims_ingest(*, federation: Organisation, rows: list[dict]) -> dict:
+    """Monthly claims (office, insurer, insured number, service month) keep relationships alive: each
+    moves the relationship's anchor to the end of the claimed month. Rows naming no open relationship are
+    counted, not errors (a claim can come before or without 本人確認)."""
+    if federation.kind != OrganisationKind.FEDERATION:
+        raise ApplicationError(
+            "請求実績は国保連合会だけが送れます。", code="claims.not_federation", status=403
+        )
+    matched = unmatched = 0
+    with transaction.atomic():
+        for row in rows:
+            anchor = month_end(row["service_month"])
+            relationships = Relationship.objects.filter(
+                ended_at__isnull=True, office__office_number=row["office_number"],
+                person__insurer__insurer_number=row["insurer_number"],
+                person__insured_number=row["insured_number"],
+            ).exclude(method=VerificationMethod.DISASTER)  # fmt: skip
+            month = row["service_month"]
+            updated = relationships.update(
+                anchor_on=Greatest("anchor_on", Value(anchor)),
+                last_claim_month=Greatest(Coalesce("last_claim_month", Value(month)), Value(month)),
+            )
+            if updated:
+                matched += 1
+            else:
+                unmatched += 1
+    return {"rows": len(rows), "matched": matched, "unmatched": unmatched}

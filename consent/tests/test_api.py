@@ -1,0 +1,163 @@
+"""The read API (office key, scope read): whole bodies, the 404/403 split, the log; the claims feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+import yaml
+from rest_framework.test import APIClient
+
+from consent.models import Relationship
+from consent.tests import factories as cf
+from eligibility.tests import factories as ef
+from kaigo_portal.accounts.models import ApiScope
+from kaigo_portal.accounts.services import api_key_create
+from kaigo_portal.audit.models import AccessLogEntry
+
+pytestmark = pytest.mark.django_db
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+@pytest.fixture(autouse=True)
+def _june():
+    with time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=JST), tick=False):
+        yield
+
+
+def client_for(org, scope=ApiScope.READ) -> APIClient:
+    _key, raw = api_key_create(organisation=org, scope=scope, name="介護ソフト", by=None)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
+
+
+@pytest.fixture
+def hanako(orgs):
+    person = ef.person(insurer=orgs["chiyoda"], insured_number="0000000301")
+    ef.certification(person=person)
+    return person
+
+
+URL = "/api/v1/persons/131011/0000000301/eligibility/"
+
+
+def test_an_office_with_a_relationship_reads_the_card_and_it_is_logged(orgs, cast, hanako):
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    response = client_for(orgs["kyotaku"]).get(URL)
+    assert response.status_code == 200
+    assert response.json() == {
+        "insurer_number": "131011", "insured_number": "0000000301", "as_of": "2026-06-01",
+        "person": {"name": "介護 花子", "name_kana": "カイゴ　ハナコ", "birth_date": "1940-05-03", "sex": "2",
+                   "address": "東京都千代田区神田神保町一丁目1番地", "qualified_on": "2005-05-03", "disqualified_on": None},
+        "certification": {"care_level": "22", "care_level_name": "要介護2", "valid_from": "2026-04-01",
+                          "valid_to": "2027-03-31", "benefit_limit_units": 19705},
+        "burden_ratio": None,
+    }  # fmt: skip
+    row = AccessLogEntry.objects.get()
+    assert (row.channel, row.outcome, row.method, row.role, row.category) == (
+        "api",
+        "granted",
+        "mynumber_card",
+        "care_manager",
+        "eligibility",
+    )
+
+
+def test_no_relationship_and_no_person_are_the_same_404(orgs, hanako):
+    client = client_for(orgs["kyotaku"])
+    for url in (
+        URL,
+        "/api/v1/persons/131011/0000009999/eligibility/",
+        "/api/v1/persons/999999/0000000301/eligibility/",
+    ):
+        response = client.get(url)
+        assert (response.status_code, response.json()) == (
+            404,
+            {"error": {"code": "not_found", "message": "見つかりません。", "fields": {}}},
+        )
+
+
+def test_a_relationship_with_an_insurer_not_live_is_a_403_with_its_code(orgs, cast):
+    person = ef.person(insurer=orgs["hitachi"], insured_number="0000000302")
+    cf.relationship(orgs["homon"], person, by=cast["carol"])
+    response = client_for(orgs["homon"]).get("/api/v1/persons/082024/0000000302/home-modification/")
+    assert (response.status_code, response.json()) == (
+        403,
+        {"error": {"code": "insurer_not_live", "message": "この操作を行う権限がありません。", "fields": {}}},
+    )
+
+
+def test_home_modification_body(orgs, cast, hanako):
+    cf.relationship(orgs["homon"], hanako, by=cast["carol"])
+    ef.ledger_line(person=hanako, line_id="H1", service_date=dt.date(2026, 5, 10), amount=50_000)
+    response = client_for(orgs["homon"]).get("/api/v1/persons/131011/0000000301/home-modification/")
+    assert response.json() == {
+        "insurer_number": "131011", "insured_number": "0000000301", "as_of": "2026-06-01",
+        "housing": {"cap": 200000, "used": 50000, "remaining": 150000, "period_start": "2026-05-10",
+                    "lines": [{"line_id": "H1", "service_date": "2026-05-10", "amount": 50000}]},
+        "equipment": {"cap": 100000, "used": 0, "remaining": 100000, "period_start": "2026-04-01", "lines": []},
+    }  # fmt: skip
+
+
+def test_other_scopes_and_signed_in_users_are_refused(orgs, cast, hanako, login):
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    assert client_for(orgs["kyotaku"], ApiScope.DEVICE).get(URL).status_code == 403
+    assert login(cast["bob"]).get(URL).status_code == 403
+
+
+def test_the_eligibility_api_takes_the_same_queries_for_10_and_200_persons_in_the_caseload(
+    orgs, cast, hanako, django_assert_max_num_queries
+):
+    client = client_for(orgs["kyotaku"])
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    assert client.get(URL).status_code == 200  # the key's first use writes its last_used_at
+    counts = []
+    for extra in (9, 191):
+        for _ in range(extra):
+            cf.relationship(orgs["kyotaku"], ef.person(insurer=orgs["chiyoda"]), by=cast["bob"])
+        with django_assert_max_num_queries(25) as captured:
+            assert client.get(URL).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_every_refusal_code_is_in_the_openapi_schema(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    operation = schema["paths"]["/api/v1/persons/{insurer_no}/{insured_no}/eligibility/"]["get"]
+    forbidden = operation["responses"]["403"]
+    examples = forbidden["content"]["application/json"]["examples"]
+    assert {e["value"]["error"]["code"] for e in examples.values()} == {
+        "insurer_not_live",
+        "care_managers_only",
+        "no_consent",
+    }
+    assert "not_found" in operation["responses"]["404"]["description"]
+
+
+def test_the_claims_feed_keeps_a_relationship_alive(orgs, cast, hanako):
+    with time_machine.travel(dt.datetime(2026, 3, 10, 10, tzinfo=JST), tick=False):
+        relationship = cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    body = {"rows": [
+        {"office_number": "1370100016", "insurer_number": "131011", "insured_number": "0000000301", "service_month": "2026-05"},
+        {"office_number": "1370100024", "insurer_number": "131011", "insured_number": "0000000301", "service_month": "2026-05"},
+    ]}  # fmt: skip
+    response = client_for(orgs["kokuhoren"], ApiScope.CLAIMS).post("/api/v1/claims/", body, format="json")
+    assert (response.status_code, response.json()) == (200, {"rows": 2, "matched": 1, "unmatched": 1})
+    relationship.refresh_from_db()
+    assert (relationship.anchor_on, relationship.last_claim_month) == (
+        dt.date(2026, 5, 31),
+        dt.date(2026, 5, 1),
+    )
+    assert client_for(orgs["kyotaku"]).post("/api/v1/claims/", body, format="json").status_code == 403
+    bad = client_for(orgs["kokuhoren"], ApiScope.CLAIMS).post(
+        "/api/v1/claims/", {"rows": [{"office_number": "x"}]}, format="json"
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    assert Relationship.objects.count() == 1
+
+
+def test_the_insurance_card_route_is_browser_only(client):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    assert not [path for path in schema["paths"] if "verif" in path or "identity" in path]

@@ -1,0 +1,200 @@
+"""Office screens: 本人確認 by 被保険者証 (with lock-out), the caseload, a person's page, ending."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from consent.models import Relationship, VerificationAttempt
+from consent.tests import factories as cf
+from eligibility.tests import factories as ef
+from kaigo_portal.audit.models import AccessLogEntry
+
+pytestmark = pytest.mark.django_db
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+@pytest.fixture(autouse=True)
+def _june():
+    with time_machine.travel(dt.datetime(2026, 6, 1, 10, tzinfo=JST), tick=False):
+        yield
+
+
+@pytest.fixture
+def hanako(orgs):
+    return ef.person(insurer=orgs["chiyoda"], insured_number="0000000201", name_kana="カイゴ　ハナコ",
+                     birth_date=dt.date(1940, 5, 3))  # fmt: skip
+
+
+CARD = {"insurer_number": "131011", "insured_number": "0000000201", "name_kana": "かいご はなこ",
+        "birth_date": "昭和15年5月3日"}  # fmt: skip
+
+
+def test_the_insurance_card_form_makes_a_relationship_when_all_four_match(login, cast, orgs, hanako):
+    client = login(cast["bob"])
+    response = client.post(reverse("consent:verify"), CARD)
+    assert response.status_code == 302
+    relationship = Relationship.objects.get()
+    assert (relationship.office, relationship.person, relationship.method, relationship.care_manager) == (
+        orgs["kyotaku"],
+        hanako,
+        "insurance_card",
+        cast["bob"],
+    )
+    assert response.url == reverse("consent:office_person", args=["131011", "0000000201"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("insurer_number", "082024"), ("insured_number", "0000000202"), ("name_kana", "カイゴ タロウ"),
+     ("birth_date", "1940-05-04")],
+)  # fmt: skip
+def test_one_wrong_item_says_only_that_nothing_matches(login, cast, hanako, field, value):
+    response = login(cast["bob"]).post(reverse("consent:verify"), CARD | {field: value})
+    assert response.status_code == 400
+    assert "一致する被保険者が見つかりません" in response.content.decode()
+    assert not Relationship.objects.exists()
+    assert VerificationAttempt.objects.filter(succeeded=False).count() == 1
+
+
+def test_the_form_locks_a_user_after_five_failures_even_for_the_right_answer(login, cast, hanako, settings):
+    client = login(cast["bob"])
+    for n in range(5):
+        assert client.post(
+            reverse("consent:verify"), CARD | {"insured_number": f"00000009{n:02d}"}
+        ).status_code in (400, 429)
+    response = client.post(reverse("consent:verify"), CARD)
+    assert response.status_code == 429
+    assert "しばらくこの画面は利用できません" in response.content.decode()
+    assert not Relationship.objects.exists()
+    assert "しばらくこの画面は利用できません" in client.get(reverse("consent:verify")).content.decode()
+    # Another office's user is not locked by bob's failures; an hour later bob may try again.
+    assert login(cast["oscar"]).post(reverse("consent:verify"), CARD).status_code == 302
+    with time_machine.travel(dt.datetime(2026, 6, 1, 11, 1, tzinfo=JST), tick=False):
+        assert login(cast["bob"]).post(reverse("consent:verify"), CARD).status_code == 302
+
+
+def test_the_form_locks_an_office_whose_users_together_fail_too_often(login, cast, orgs, hanako, settings):
+    settings.KAIGO_VERIFY_MAX_FAILURES_OFFICE = 3
+    for name in ("bob", "olive", "bob"):
+        login(cast[name]).post(reverse("consent:verify"), CARD | {"birth_date": "1999-01-01"})
+    assert login(cast["olive"]).post(reverse("consent:verify"), CARD).status_code == 429
+
+
+def test_the_form_is_for_offices_only(login, cast):
+    for name in ("alice", "dan", "pat"):
+        assert login(cast[name]).get(reverse("consent:verify")).status_code == 403
+
+
+def test_the_caseload_lists_live_relationships_with_renewals_due_and_logs_each(login, cast, orgs, hanako):
+    ef.certification(person=hanako, valid_from=dt.date(2025, 8, 1), valid_to=dt.date(2026, 7, 31))
+    other = ef.person(insurer=orgs["chiyoda"], name="別人 次郎", name_kana="ベツジン　ジロウ")
+    ef.certification(person=other, valid_from=dt.date(2026, 4, 1), valid_to=dt.date(2027, 3, 31))
+    stranger = ef.person(insurer=orgs["chiyoda"], name="他人 三郎", name_kana="タニン　サブロウ")
+    for person in (hanako, other):
+        cf.relationship(orgs["kyotaku"], person, by=cast["bob"])
+    cf.relationship(orgs["kyotaku2"], stranger)
+    page = login(cast["bob"]).get(reverse("consent:caseload")).content.decode()
+    assert "介護 花子" in page and "別人 次郎" in page and "他人 三郎" not in page
+    assert page.count("更新時期") == 2  # the explanation, and hanako's row (ends 2026-07-31)
+    assert "要介護2" in page
+    assert sorted(AccessLogEntry.objects.values_list("insured_number", flat=True)) == sorted(
+        [hanako.insured_number, other.insured_number]
+    )
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_the_caseload_takes_the_same_number_of_queries_for_10_and_200(
+    login, cast, orgs, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        person = ef.person(insurer=orgs["chiyoda"])
+        ef.certification(person=person)
+        cf.relationship(orgs["kyotaku"], person, by=cast["bob"])
+    client = login(cast["bob"])
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("consent:caseload"))
+    assert response.content.decode().count("担当を終了") == size
+    assert AccessLogEntry.objects.count() == size
+
+
+def test_the_person_page_shows_sections_or_says_why_not(login, cast, orgs, hanako):
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    page = login(cast["carol"]).get(reverse("consent:office_person", args=["131011", "0000000201"]))
+    assert page.status_code == 404 and "担当事業所ではありません" in page.content.decode()
+    cf.relationship(orgs["homon"], hanako, by=cast["carol"])
+    page = (
+        login(cast["carol"])
+        .get(reverse("consent:office_person", args=["131011", "0000000201"]))
+        .content.decode()
+    )
+    assert "東京都千代田区神田神保町" in page
+    assert page.count("同意がありません") == 2  # careplan, LIFE
+    assert page.count("ケアマネジャーだけが閲覧できる情報です") == 3
+    cf.consent(hanako)
+    page = (
+        login(cast["bob"])
+        .get(reverse("consent:office_person", args=["131011", "0000000201"]))
+        .content.decode()
+    )
+    assert "同意がありません" not in page and "ケアマネジャーだけ" not in page
+    assert AccessLogEntry.objects.filter(actor_user_id=cast["bob"].pk).count() == 7
+
+
+def test_an_unknown_person_and_a_person_without_relationship_look_the_same(login, cast, hanako):
+    client = login(cast["bob"])
+    unknown = client.get(reverse("consent:office_person", args=["131011", "0000009999"]))
+    known = client.get(reverse("consent:office_person", args=["131011", "0000000201"]))
+    assert unknown.status_code == known.status_code == 404
+    assert main_of(unknown) == main_of(known)
+
+
+def main_of(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<main") : page.index("</main>")]
+
+
+def test_the_office_ends_a_relationship_and_sees_nothing_from_the_next_request(login, cast, orgs, hanako):
+    relationship = cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    client = login(cast["bob"])
+    url = reverse("consent:office_person", args=["131011", "0000000201"])
+    assert client.get(url).status_code == 200
+    assert (
+        login(cast["oscar"]).post(reverse("consent:relationship_end", args=[relationship.pk])).status_code
+        == 404
+    )
+    client = login(cast["bob"])
+    response = client.post(reverse("consent:relationship_end", args=[relationship.pk]))
+    assert response.status_code == 302
+    relationship.refresh_from_db()
+    assert (relationship.end_reason, relationship.ended_by) == ("office", cast["bob"])
+    assert client.get(url).status_code == 404
+
+
+def test_a_care_management_office_records_consent_on_the_municipalitys_behalf_a_provider_cannot(
+    login, cast, orgs, hanako
+):
+    url = reverse("consent:office_consent", args=["131011", "0000000201"])
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    cf.relationship(orgs["homon"], hanako, by=cast["carol"])
+    page = (
+        login(cast["bob"])
+        .get(reverse("consent:office_person", args=["131011", "0000000201"]))
+        .content.decode()
+    )
+    assert "同意を記録する" in page
+    login(cast["bob"]).post(url, {"granted": "1"})
+    assert (
+        "同意を記録する"
+        not in login(cast["carol"])
+        .get(reverse("consent:office_person", args=["131011", "0000000201"]))
+        .content.decode()
+    )
+    login(cast["carol"]).post(url, {"granted": "1"})
+    assert list(hanako.consents.values_list("source", "office__name")) == [
+        ("office", "ケアプランセンター神田")
+    ]
+    assert login(cast["oscar"]).post(url, {"granted": "1"}).status_code == 404

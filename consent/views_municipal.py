@@ -1,0 +1,202 @@
+"""Municipal screens: consents (paper applications, withdrawals on request), disaster periods, the
+break-glass review queue, the dispute queue, invitations and representatives. Own insurer only."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from eligibility.models import InsuredPerson
+from kaigo_portal.accounts.models import MUNICIPAL_ROLES
+from kaigo_portal.audit.models import AccessLogEntry
+from kaigo_portal.errors import ApplicationError
+
+from . import selectors, services, services_persons
+from .models import (
+    ConsentStatus,
+    DisasterPeriod,
+    Dispute,
+    DisputeStatus,
+    Relationship,
+    RepresentativeDocument,
+)
+
+
+def municipal_required(view):
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role not in MUNICIPAL_ROLES:
+            raise PermissionDenied("市町村の職員だけが利用できます。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_person(request, insured_number: str) -> InsuredPerson | None:
+    return (
+        InsuredPerson.objects.select_related("insurer")
+        .filter(insurer=request.membership.organisation, insured_number=insured_number.strip())
+        .first()
+    )
+
+
+class PersonPick(forms.Form):
+    insured_number = forms.RegexField(label="被保険者番号（10桁）", regex=r"^\d{10}$")
+
+
+class PaperConsentForm(forms.Form):
+    status = forms.ChoiceField(label="申出の内容", choices=ConsentStatus.choices)
+    note = forms.CharField(label="備考", max_length=200, required=False)
+
+
+@municipal_required
+def consents(request):
+    """Find a person by 被保険者番号; see the consent history; record a paper application or withdrawal."""
+    pick = PersonPick(request.GET or None)
+    person = _own_person(request, pick.cleaned_data["insured_number"]) if pick.is_valid() else None
+    form = PaperConsentForm(request.POST or None)
+    if person is not None and request.method == "POST" and form.is_valid():
+        services.consent_record_paper(person=person, status=form.cleaned_data["status"], by=request.user,
+                                      note=form.cleaned_data["note"])  # fmt: skip
+        messages.success(request, "記録しました。")
+        return redirect(f"{request.path}?insured_number={person.insured_number}")
+    context = {"pick": pick, "person": person, "form": form,
+               "history": person.consents.order_by("-effective_date", "-id") if person else [],
+               "searched": pick.is_bound}  # fmt: skip
+    return render(request, "consent/municipal/consents.html", context)
+
+
+class DisasterForm(forms.Form):
+    starts_on = forms.DateField(label="開始日", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="終了日", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="災害名・理由", max_length=500)
+
+
+@municipal_required
+def disaster_periods(request):
+    form = DisasterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disaster_period_declare(
+                insurer=request.membership.organisation, by=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "災害時の特例期間を宣言しました。")
+            return redirect("consent:municipal_disasters")
+    periods = DisasterPeriod.objects.filter(insurer=request.membership.organisation)
+    return render(request, "consent/municipal/disasters.html", {"form": form, "periods": periods})
+
+
+@municipal_required
+def break_glass_queue(request):
+    queue = selectors.break_glass_queue(request.membership.organisation)
+    return render(request, "consent/municipal/break_glass.html", {"queue": queue})
+
+
+@municipal_required
+@require_POST
+def break_glass_close(request, pk: int):
+    relationship = get_object_or_404(Relationship, pk=pk, person__insurer=request.membership.organisation)
+    try:
+        services.break_glass_review_close(
+            relationship=relationship, by=request.user, note=request.POST.get("note", "")
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "確認済みにしました。")
+    return redirect("consent:municipal_break_glass")
+
+
+@municipal_required
+def disputes(request):
+    rows = Dispute.objects.filter(person__insurer=request.membership.organisation, status=DisputeStatus.OPEN)
+    rows = list(rows.select_related("person").order_by("created_at"))
+    entries = AccessLogEntry.objects.in_bulk([d.entry_id for d in rows])
+    return render(
+        request, "consent/municipal/disputes.html", {"rows": [(d, entries.get(d.entry_id)) for d in rows]}
+    )
+
+
+@municipal_required
+@require_POST
+def dispute_close(request, pk: int):
+    dispute = get_object_or_404(Dispute, pk=pk, person__insurer=request.membership.organisation)
+    try:
+        services_persons.dispute_close(
+            dispute=dispute, by=request.user, resolution=request.POST.get("resolution", "")
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "対応済みにしました。")
+    return redirect("consent:municipal_disputes")
+
+
+class InvitationForm(PersonPick):
+    email = forms.EmailField(label="送付先メールアドレス（任意）", required=False)
+
+
+@municipal_required
+def invitations(request):
+    """After checking identity at the counter: a one-time code for the person (shown once, to print)."""
+    form = InvitationForm(request.POST or None)
+    code = None
+    if request.method == "POST" and form.is_valid():
+        person = _own_person(request, form.cleaned_data["insured_number"])
+        if person is None:
+            form.add_error("insured_number", "この保険者の被保険者ではありません。")
+        else:
+            try:
+                _invitation, code = services_persons.invitation_create(
+                    person=person, by=request.user, email=form.cleaned_data["email"]
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+    return render(request, "consent/municipal/invitations.html", {"form": form, "code": code})
+
+
+class RepresentativeForm(PersonPick):
+    name = forms.CharField(label="代理人の氏名", max_length=100)
+    email = forms.EmailField(label="代理人のメールアドレス")
+    document = forms.ChoiceField(label="確認書類", choices=RepresentativeDocument.choices)
+    valid_from = forms.DateField(label="有効期間（開始）", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label="有効期間（終了）", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@municipal_required
+def representatives(request):
+    form = RepresentativeForm(request.POST or None)
+    code = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        person = _own_person(request, data.pop("insured_number"))
+        if person is None:
+            form.add_error("insured_number", "この保険者の被保険者ではありません。")
+        else:
+            try:
+                _rep, code = services_persons.representative_register(person=person, by=request.user, **data)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "代理人を登録しました。")
+    from .models import Representative
+
+    reps = Representative.objects.filter(person__insurer=request.membership.organisation).select_related(
+        "user", "person"
+    )
+    return render(
+        request, "consent/municipal/representatives.html", {"form": form, "code": code, "reps": reps}
+    )
