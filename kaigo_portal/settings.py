@@ -163,6 +163,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kaigo Portal"
+MFA_TOTP_TOLERANCE = 1  # also the neighbouring 30-second window: clock drift, or a code typed at the turn
 
 # MFA is required for every staff role (医療情報システムの安全管理に関するガイドライン 6.0).
 KAIGO_REQUIRE_MFA = env_bool("KAIGO_REQUIRE_MFA", True)
