@@ -309,6 +309,8 @@ LOGGING = {
 
 # Municipal bulk imports.
 KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimum=1_000)
+# A CSV at least this large is validated in two processes (the machines have two cores).
+KAIGO_IMPORT_PARALLEL_MIN_BYTES = env_int("KAIGO_IMPORT_PARALLEL_MIN_BYTES", 8_000_000, minimum=0)
 # A running import whose progress has not moved for this long has lost its worker and may be queued again.
 KAIGO_IMPORT_STALL_SECONDS = env_int("KAIGO_IMPORT_STALL_SECONDS", 300, minimum=0)
 

@@ -14,11 +14,14 @@ import csv
 import functools
 import gc
 import io
+import os
 import pickle
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -52,10 +55,11 @@ class IssueSpool:
 
     HEADER = ["行", "項目", "値", "コード", "内容", "種別"]
 
-    def __init__(self) -> None:
+    def __init__(self, *, header: bool = True) -> None:
         self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
         self.writer = csv.writer(self.file)
-        self.writer.writerow(self.HEADER)
+        if header:
+            self.writer.writerow(self.HEADER)
         self.errors = self.warnings = 0
 
     def add(self, issue: Issue) -> None:
@@ -66,9 +70,19 @@ class IssueSpool:
         self.writer.writerow([issue.line, issue.field, escape_formula(issue.value), issue.code, issue.message,
                               "エラー" if issue.severity == "error" else "警告"])  # fmt: skip
 
-    def csv_bytes(self) -> bytes:
+    def text(self) -> str:
         self.file.seek(0)
-        return "\ufeff".encode() + self.file.read().encode()  # BOM, so that Excel reads UTF-8
+        return self.file.read()
+
+    def append(self, text: str, *, errors: int, warnings: int) -> None:
+        """Issues found by another process, already as CSV rows (they come after these by line)."""
+        self.file.seek(0, os.SEEK_END)
+        self.file.write(text)
+        self.errors += errors
+        self.warnings += warnings
+
+    def csv_bytes(self) -> bytes:
+        return "\ufeff".encode() + self.text().encode()  # BOM, so that Excel reads UTF-8
 
 
 def escape_formula(value: str) -> str:
@@ -146,8 +160,13 @@ def _record_issue(issue: Issue, issues: IssueSpool, result: Result) -> None:
 
 
 def _validate_rows(job, stream, spool, issues, result, progress) -> None:
+    if not _validate_in_two_processes(job, spool, issues, result, progress):
+        _validate_records(job, reader.read(stream, job.format), spool, issues, result, progress)
+
+
+def _validate_records(job, records, spool, issues, result, progress) -> None:
     insurer_number = job.insurer.insurer_number
-    for record in reader.read(stream, job.format):
+    for record in records:
         result.rows_total += 1
         if record.problem:
             code, message = record.problem
@@ -164,6 +183,108 @@ def _validate_rows(job, stream, spool, issues, result, progress) -> None:
             pickle.dump(spooled, spool, protocol=pickle.HIGHEST_PROTOCOL)
         if result.rows_total % CHUNK == 0:
             progress({"phase": "validate", "done": result.rows_total, "failed": len(result.failed_lines)})
+
+
+# --- validating a large CSV in two processes -------------------------------------------------------------
+
+
+def _lines_between(path: str, start: int, end: int) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        consumed, length = 0, end - start
+        for line in handle:
+            if consumed >= length:
+                return
+            consumed += len(line)
+            yield line
+
+
+def _csv_header(path: str) -> tuple[str, list[str]] | None:
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    encoding = reader.detect_encoding(head)
+    first = head.split(b"\n", 1)[0]
+    if first.count(b'"') % 2:  # a header cell spanning lines: not worth splitting
+        return None
+    codec = "cp932" if encoding == "cp932" else "utf-8"
+    try:
+        text = first.removeprefix(b"\xef\xbb\xbf").decode(codec).rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    header = reader.parse_header(next(csv.reader([text])))
+    return (encoding, header) if header else None
+
+
+def _split_point(path: str, size: int) -> tuple[int, int] | None:
+    """A line boundary near the middle that is outside every quoted cell (an even number of quotes before
+    it, as valid CSV doubles quotes inside cells), and the number of lines before it."""
+    with open(path, "rb") as handle:
+        handle.seek(size // 2)
+        handle.readline()
+        split = handle.tell()
+        if split >= size:
+            return None
+        handle.seek(0)
+        quotes = lines = 0
+        remaining = split
+        while remaining:
+            block = handle.read(min(1 << 24, remaining))
+            remaining -= len(block)
+            quotes += block.count(b'"')
+            lines += block.count(b"\n")
+    return None if quotes % 2 else (split, lines)
+
+
+def _validate_in_two_processes(job, spool, issues, result, progress) -> bool:
+    """Validation is pure Python and CPU-bound: a large CSV is split at a line boundary and its second
+    half validated by a forked child on the other core, while this process validates the first half.
+    The child touches no database. Returns False where splitting does not apply (then one process does it)."""
+    if job.format != "csv" or (os.cpu_count() or 1) < 2:
+        return False
+    try:
+        path = job.file.path
+    except NotImplementedError:  # a storage without local files
+        return False
+    size = os.path.getsize(path)
+    if size < settings.KAIGO_IMPORT_PARALLEL_MIN_BYTES:
+        return False
+    header, point = _csv_header(path), _split_point(path, size)
+    if header is None or point is None:
+        return False
+    (encoding, names), (split, lines_before) = header, point
+    with tempfile.TemporaryDirectory() as folder:
+        child_spool, child_summary = os.path.join(folder, "spool"), os.path.join(folder, "summary")
+        pid = os.fork()
+        if pid == 0:  # the child: the second half, then exit without any clean-up of the parent's resources
+            status = 1
+            try:
+                part, part_issues = Result(), IssueSpool(header=False)
+                records = reader.read_csv(_lines_between(path, split, size), encoding=encoding, header=names,
+                                          first_line=lines_before + 1)  # fmt: skip
+                with open(child_spool, "wb") as out:
+                    _validate_records(job, records, out, part_issues, part, lambda values: None)
+                with open(child_summary, "wb") as out:
+                    summary = (part.rows_total, part.failed_lines, part.persons_in_file, part_issues.errors,
+                               part_issues.warnings, part_issues.text())  # fmt: skip
+                    pickle.dump(summary, out, protocol=pickle.HIGHEST_PROTOCOL)
+                status = 0
+            finally:
+                os._exit(status)
+        records = reader.read_csv(_lines_between(path, 0, split), encoding=encoding)
+        _validate_records(job, records, spool, issues, result, progress)
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            raise RuntimeError(f"the process validating the second half of import {job.pk} failed ({status})")
+        with open(child_summary, "rb") as handle:
+            total, failed_lines, persons, errors, warnings, text = pickle.load(handle)  # noqa: S301  (our own file)
+        result.rows_total += total
+        result.failed_lines |= failed_lines
+        result.persons_in_file |= persons
+        issues.append(text, errors=errors, warnings=warnings)
+        spool.seek(0, os.SEEK_END)
+        with open(child_spool, "rb") as handle:
+            shutil.copyfileobj(handle, spool)
+    return True
 
 
 class KeyStates:

@@ -51,17 +51,22 @@ def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
 _UNDECODABLE = "\x00undecodable\x00"  # stands in for a line that cannot be decoded (never valid CSV content)
 
 
-def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
-    head = stream.read(65536)
-    stream.seek(0)
-    encoding = detect_encoding(head)
+def read_csv(
+    stream, *, encoding: str | None = None, header: list[str] | None = None, first_line: int = 1
+) -> Iterator[RawRecord]:
+    """Records of a CSV stream. A part of a file (see pipeline's parallel validation) is read by giving
+    the file's encoding and header, the part's lines as `stream`, and the line number it starts at."""
+    if encoding is None:
+        head = stream.read(65536)
+        stream.seek(0)
+        encoding = detect_encoding(head)
     codec = "cp932" if encoding == "cp932" else "utf-8"
 
     undecodable = False
 
     def text_lines() -> Iterator[str]:
         nonlocal undecodable
-        for number, raw in enumerate(stream, start=1):
+        for number, raw in enumerate(stream, start=first_line):
             if number == 1 and encoding == "utf-8-sig":
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
@@ -73,15 +78,14 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
     # One reader over the whole stream: quoted cells may span lines, and line_num gives the physical line.
     csv.field_size_limit(MAX_RECORD_BYTES)
     reader = csv.reader(text_lines(), strict=True)
-    header: list[str] | None = None
-    end = 0
+    end = first_line - 1
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            start, end = end + 1, reader.line_num
+            start, end = end + 1, first_line - 1 + reader.line_num
             message = str(error)
             if "field larger" in message:
                 yield RawRecord(
@@ -100,7 +104,7 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
                     start, None, ("record.malformed", f"CSV の形式が正しくありません（{error}）。")
                 )
             continue
-        start, end = end + 1, reader.line_num
+        start, end = end + 1, first_line - 1 + reader.line_num
         if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue  # a blank line
         if undecodable and any(_UNDECODABLE in cell for cell in cells):
@@ -110,7 +114,7 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
             )
             continue
         if header is None:
-            header = _header(cells)
+            header = parse_header(cells)
             if header is None:
                 yield RawRecord(
                     start,
@@ -122,7 +126,7 @@ def read_csv(stream: BinaryIO) -> Iterator[RawRecord]:
         yield _csv_record(cells, start, header)
 
 
-def _header(cells: list[str]) -> list[str] | None:
+def parse_header(cells: list[str]) -> list[str] | None:
     names = [name.strip() for name in cells]
     if "record_type" not in names or len(set(names)) != len(names):
         return None
