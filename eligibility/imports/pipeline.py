@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -241,10 +242,9 @@ def _validate_in_two_processes(job, spool, issues, result, progress) -> bool:
     The child touches no database. Returns False where splitting does not apply (then one process does it)."""
     if job.format != "csv" or (os.cpu_count() or 1) < 2:
         return False
-    try:
-        path = job.file.path
-    except NotImplementedError:  # a storage without local files
+    if not isinstance(job.file.storage, FileSystemStorage):  # the halves are read from a local file
         return False
+    path = job.file.path
     size = os.path.getsize(path)
     if size < settings.KAIGO_IMPORT_PARALLEL_MIN_BYTES:
         return False
