@@ -438,8 +438,13 @@ class Writer:
                     )
                 else:
                     stale.add(number)
-        for person in InsuredPerson.objects.bulk_create(new.values(), batch_size=CHUNK):
-            ids[person.insured_number] = person.pk
+        if self.use_copy:  # COPY the new persons, then read their ids back in one query
+            rows = [_as_tuple(InsuredPerson, vars(person), use_copy=True) for person in new.values()]
+            insert_rows(InsuredPerson, rows, use_copy=True)
+            ids.update(_person_ids(self.job, set(new)))
+        else:
+            for person in InsuredPerson.objects.bulk_create(new.values(), batch_size=CHUNK):
+                ids[person.insured_number] = person.pk
         self.refresh.update(ids[number] for number in stale)
 
     def finish(self) -> None:
