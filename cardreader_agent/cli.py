@@ -25,8 +25,6 @@ CODE_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
 
 def prompt_pin(tries_left: int, wrong: WrongPin | None) -> str | None:
     """Asks for the 4-digit PIN without echo; empty input gives up."""
-    if wrong is not None:
-        print(wrong.message, file=sys.stderr)
     while True:
         pin = getpass.getpass(f"利用者証明用暗証番号（数字4桁、残り{tries_left}回）: ")
         if not pin:
@@ -40,8 +38,14 @@ def read_card(config, *, nonce: bytes, ask_pin: Callable) -> tuple[bytes, bytes]
     reader = pcsc.choose_reader(config.reader)
     log.info("reader %s: waiting for a card", reader)
     pcsc.wait_for_card(reader, timeout=config.card_timeout)
+
+    def ask(tries_left: int, wrong: WrongPin | None) -> str | None:
+        if wrong is not None:
+            print(f"エラー：{wrong.message}", file=sys.stderr)
+        return ask_pin(tries_left, wrong)
+
     with pcsc.exclusive_connection(reader) as connection:
-        return apdu.read_and_sign(connection, challenge=nonce, ask_pin=ask_pin)
+        return apdu.read_and_sign(connection, challenge=nonce, ask_pin=ask)
 
 
 def cmd_readers(args, out) -> int:
