@@ -48,7 +48,7 @@ class ConsentRecord(RecordType):
 def _serial(value: str) -> str:
     """A certificate serial number in hexadecimal (as printed by `openssl x509 -serial`)."""
     text = value.strip().upper().removeprefix("0X")
-    if not text or len(text) > 40 or any(c not in "0123456789ABCDEF" for c in text):
+    if not text or any(c not in "0123456789ABCDEF" for c in text) or len(text.lstrip("0")) > 40:
         raise RowErrors("card_certificate.serial", "シリアル番号は16進数（40桁以内）で入力してください。")
     return text.lstrip("0") or "0"
 

@@ -354,3 +354,19 @@ def test_an_unknown_card_does_not_sign_in(client, hanako, jpki):
     assert response.json()["error"]["code"] == "identity.unknown_card"
     assert client.get("/me/card-sign-in/wait/").status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_the_municipality_loads_card_certificates_through_the_import(orgs, hanako, jpki):
+    from eligibility.tests.importing import issues_of, run_job
+
+    card = jpki.card("imported")
+    issuer = identity.issuer_text(card.certificate)
+    serial = identity.serial_hex(card.certificate)
+    header = "record_type,action,effective_date,insurer_number,insured_number,issuer,serial\r\n"
+    row = f'card_certificate,add,2026-01-05,131011,0000000301,"{issuer}",0x0{serial.lower()}\r\n'
+    job = run_job(orgs["chiyoda"], (header + row).encode())
+    assert job.status == "succeeded", issues_of(job)
+    assert list(CardCertificate.objects.values_list("person", "serial")) == [(hanako.pk, serial)]
+    assert verify(device_client(orgs["kyotaku"]), card).status_code == 201
+    bad = run_job(orgs["chiyoda"], (header + row.replace(f"0x0{serial.lower()}", "XYZ")).encode())
+    assert [issue[3] for issue in issues_of(bad)] == ["card_certificate.serial"]
