@@ -19,6 +19,7 @@ from django.test import Client
 
 from cardreader_agent import cli, pcsc
 from cardreader_agent.client import PortalClient
+from cardreader_agent.errors import NoCard
 from cardreader_agent.testing.vcard import JPKI_AP, JpkiCardModel, VirtualCard
 from conftest import require_pcscd
 from consent import identity
@@ -68,10 +69,19 @@ def insert():
     inserted: list[VirtualCard] = []
 
     def _insert(model: JpkiCardModel, **kwargs) -> VirtualCard:
-        card = VirtualCard(model, **kwargs).insert()
-        inserted.append(card)
-        pcsc.wait_for_card(READER, timeout=5)
-        return card
+        # vpcd sometimes misses a card that connects right after another was pulled out mid-command:
+        # put it in again, as a person would (card.md §2.6: PRESENT within ~0.5 s otherwise).
+        for attempt in range(4):
+            card = VirtualCard(model, **kwargs).insert()
+            inserted.append(card)
+            try:
+                pcsc.wait_for_card(READER, timeout=2)
+                return card
+            except NoCard:
+                card.remove()
+                if attempt == 3:
+                    raise
+        raise AssertionError("unreachable")
 
     yield _insert
     for card in inserted:
