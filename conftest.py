@@ -340,7 +340,8 @@ def pcscd_available() -> bool:
 
 def require_pcscd() -> None:
     require_tool(
-        "pcscd",
-        hint="apt-get install pcscd vsmartcard-vpcd; start it with cardreader_agent/testing/start-pcscd.sh",
+        "pcscd (running, with vpcd's reader)",
+        hint="apt-get install pcscd vsmartcard-vpcd, pip install -e '.[agent]', then start it with "
+        "cardreader_agent/testing/start-pcscd.sh",
         available=shutil.which("pcscd") is not None and pcscd_available(),
     )
