@@ -290,3 +290,58 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+
+# --- The My Number card (the card issue) ---
+
+
+class Jpki:
+    """A throw-away JPKI: the configured CA, a CA nobody configured, and card certificates (made lazily;
+    RSA keys take a while)."""
+
+    def __init__(self, directory: Path):
+        from cardreader_agent.testing.pki import TestCa
+
+        self.ca = TestCa()
+        self.other_ca = TestCa("Unknown Test CA")
+        self.ca_file = directory / "jpki-ca.pem"
+        self.ca_file.write_bytes(self.ca.pem)
+        self._cards: dict[str, object] = {}
+
+    def card(self, name: str, **kwargs):
+        """The certificate (and key) of the card called `name`, issued once per session."""
+        if name not in self._cards:
+            ca = kwargs.pop("ca", self.ca)
+            self._cards[name] = ca.issue(**kwargs)
+        return self._cards[name]
+
+
+@pytest.fixture(scope="session")
+def jpki_session(tmp_path_factory):
+    return Jpki(tmp_path_factory.mktemp("jpki"))
+
+
+@pytest.fixture
+def jpki(jpki_session, settings):
+    """The test JPKI, with its CA configured as the portal's (KAIGO_JPKI_CA_FILES)."""
+    settings.KAIGO_JPKI_CA_FILES = [str(jpki_session.ca_file)]
+    return jpki_session
+
+
+def pcscd_available() -> bool:
+    """A running pcscd that lists vpcd's reader (card.md Part 2)."""
+    try:
+        from cardreader_agent import pcsc
+
+        return "Virtual PCD 00 00" in pcsc.reader_names()
+    except Exception:
+        return False
+
+
+def require_pcscd() -> None:
+    require_tool(
+        "pcscd (running, with vpcd's reader)",
+        hint="apt-get install pcscd vsmartcard-vpcd, pip install -e '.[agent]', then start it with "
+        "cardreader_agent/testing/start-pcscd.sh",
+        available=shutil.which("pcscd") is not None and pcscd_available(),
+    )

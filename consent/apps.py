@@ -11,8 +11,9 @@ class ConsentConfig(AppConfig):
 
         from . import demo as consent_demo
         from . import policy
-        from .imports import ConsentRecord
+        from .imports import CardCertificateRecord, ConsentRecord
 
         access.register_rules(policy.ConsentRules())
         register(ConsentRecord)
+        register(CardCertificateRecord)
         demo.register("consent", consent_demo.seed, order=40)

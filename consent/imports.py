@@ -9,9 +9,9 @@ for a person is the latest event on or before the day (see consent.policy.consen
 from __future__ import annotations
 
 from eligibility.imports import fields as f
-from eligibility.imports.registry import Column, ParsedRow, RecordType
+from eligibility.imports.registry import Column, ParsedRow, RecordType, RowErrors
 
-from .models import Consent, ConsentSource, ConsentStatus
+from .models import CardCertificate, Consent, ConsentSource, ConsentStatus
 
 IMPORTABLE_SOURCES = (
     ConsentSource.APPLICATION_NEW, ConsentSource.APPLICATION_RENEWAL, ConsentSource.APPLICATION_CHANGE,
@@ -43,3 +43,25 @@ class ConsentRecord(RecordType):
         values.setdefault("note", "")
         values["recorded_by_name"] = "一括取込"
         return values
+
+
+def _serial(value: str) -> str:
+    """A certificate serial number in hexadecimal (as printed by `openssl x509 -serial`)."""
+    text = value.strip().upper().removeprefix("0X")
+    if not text or any(c not in "0123456789ABCDEF" for c in text) or len(text.lstrip("0")) > 40:
+        raise RowErrors("card_certificate.serial", "シリアル番号は16進数（40桁以内）で入力してください。")
+    return text.lstrip("0") or "0"
+
+
+class CardCertificateRecord(RecordType):
+    """利用者証明用電子証明書 → 被保険者: the municipality issues the cards, so it loads the link
+    (J-LIS's link in the real system). `delete` ends a registration (a lost or reissued card)."""
+
+    name = "card_certificate"
+    label = "マイナンバーカードの電子証明書（利用者証明用）"
+    model = CardCertificate
+    key_fields = ("issuer", "serial")
+    columns = (
+        Column("issuer", "発行者（RFC 4514）", f.text(400)),
+        Column("serial", "シリアル番号（16進）", _serial),
+    )

@@ -303,3 +303,12 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} #{self.entry_id} ({self.get_status_display()})"
+
+
+from .models_identity import (  # noqa: E402, F401  (the card's models live in their own module)
+    CardAttempt,
+    CardCertificate,
+    CardOutcome,
+    IdentityChallenge,
+    RevokedCertificate,
+)

@@ -3,7 +3,7 @@ municipal screens (/municipal/). Included at the root by kaigo_portal.urls."""
 
 from django.urls import path, re_path
 
-from . import views, views_municipal, views_persons
+from . import views, views_card, views_municipal, views_persons
 
 app_name = "consent"
 PERSON = r"(?P<insurer_number>\d{6})/(?P<insured_number>\d{10})"
@@ -18,6 +18,9 @@ urlpatterns = [
     path("care/relationships/<int:pk>/end/", views.relationship_end, name="relationship_end"),
     # The person (本人) and representatives
     path("me/", views_persons.my_home, name="my_home"),
+    path("me/card-sign-in/", views_card.card_sign_in, name="card_sign_in"),
+    path("me/card-sign-in/start/", views_card.card_sign_in_start, name="card_sign_in_start"),
+    path("me/card-sign-in/wait/", views_card.card_sign_in_wait, name="card_sign_in_wait"),
     path("me/invitation/", views_persons.accept_invitation, name="accept_invitation"),
     path("me/<int:pk>/", views_persons.my_data, name="my_data"),
     path("me/<int:pk>/consents/", views_persons.my_consents, name="my_consents"),
@@ -36,6 +39,9 @@ urlpatterns = [
     ),
     path("municipal/disputes/", views_municipal.disputes, name="municipal_disputes"),
     path("municipal/disputes/<int:pk>/close/", views_municipal.dispute_close, name="municipal_dispute_close"),
+    path(
+        "municipal/card-certificates/", views_municipal.card_certificates, name="municipal_card_certificates"
+    ),
     path("municipal/invitations/", views_municipal.invitations, name="municipal_invitations"),
     path("municipal/representatives/", views_municipal.representatives, name="municipal_representatives"),
 ]

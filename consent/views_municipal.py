@@ -200,3 +200,39 @@ def representatives(request):
     return render(
         request, "consent/municipal/representatives.html", {"form": form, "code": code, "reps": reps}
     )
+
+
+class CardCertificateForm(PersonPick):
+    certificate = forms.FileField(label="利用者証明用電子証明書（PEM または DER）")
+
+
+@municipal_required
+def card_certificates(request):
+    """The registry of card certificates → persons (J-LIS's link in the real system; loaded in bulk with the
+    `card_certificate` import record type, or one at a time here after the counter's 本人確認)."""
+    from . import identity
+    from .models import CardCertificate
+
+    form = CardCertificateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        person = _own_person(request, form.cleaned_data["insured_number"])
+        if person is None:
+            form.add_error("insured_number", "この保険者の被保険者ではありません。")
+        else:
+            try:
+                identity.card_certificate_register(
+                    person=person,
+                    certificate_der=form.cleaned_data["certificate"].read(65536),
+                    by=request.user,
+                )
+            except ApplicationError as error:
+                form.add_error("certificate", error.message)
+            else:
+                messages.success(request, f"{person.name} さんのカード証明書を登録しました。")
+                return redirect("consent:municipal_card_certificates")
+    rows = (
+        CardCertificate.objects.filter(person__insurer=request.membership.organisation)
+        .select_related("person")
+        .order_by("-recorded_at")[:100]
+    )
+    return render(request, "consent/municipal/card_certificates.html", {"form": form, "rows": rows})

@@ -361,3 +361,9 @@ CELERY_BEAT_SCHEDULE["consent-new-organisation-notices"] = {
     "task": "consent.tasks.send_new_organisation_notices",
     "schedule": 10 * 60,
 }
+
+# --- The My Number card (本人確認 and sign-in; consent.identity) ---
+# PEM files of the JPKI 利用者証明用 CA certificates a card certificate must chain to (comma-separated).
+KAIGO_JPKI_CA_FILES = env_list("KAIGO_JPKI_CA_FILES", [])
+KAIGO_JPKI_CHALLENGE_SECONDS = env_int("KAIGO_JPKI_CHALLENGE_SECONDS", 120, minimum=10, maximum=600)
+KAIGO_JPKI_DEVICE_CODE_SECONDS = env_int("KAIGO_JPKI_DEVICE_CODE_SECONDS", 5 * 60, minimum=60, maximum=900)

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from consent import api as consent_api
+from consent import api_identity
 from eligibility import api as eligibility_api
 from kaigo_portal.accounts.models import Role
 from kaigo_portal.api import views as api_views
@@ -66,6 +67,22 @@ urlpatterns = [
         r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/home-modification/$",
         consent_api.PersonHomeModification.as_view(),
         name="api_person_home_modification",
+    ),
+    path("api/v1/identity/challenges/", api_identity.Challenges.as_view(), name="api_identity_challenges"),
+    path(
+        "api/v1/identity/verifications/",
+        api_identity.Verifications.as_view(),
+        name="api_identity_verifications",
+    ),
+    re_path(
+        r"^api/v1/identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/$",
+        api_identity.DeviceCode.as_view(),
+        name="api_identity_device_code",
+    ),
+    re_path(
+        r"^api/v1/identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/complete/$",
+        api_identity.DeviceCodeComplete.as_view(),
+        name="api_identity_device_code_complete",
     ),
     path("healthz", healthz, name="healthz"),
 ]
