@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaigo_portal.web",
     "eligibility",
     "consent",
+    "certification",
     "kaigo_portal.public",
     "subsidies",
 ]
