@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from certification import api as certification_api
 from consent import api as consent_api
 from eligibility import api as eligibility_api
 from kaigo_portal.accounts.models import Role
@@ -67,5 +68,11 @@ urlpatterns = [
         consent_api.PersonHomeModification.as_view(),
         name="api_person_home_modification",
     ),
+    re_path(
+        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/certification-progress/$",
+        certification_api.PersonCertificationProgress.as_view(),
+        name="api_person_certification_progress",
+    ),
+    path("certification/", include("certification.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,109 @@
+"""Municipal screens and the office pages, through HTTP."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from certification.models import Application, StepKind, Survey
+from consent.tests.factories import consent, relationship
+from kaigo_portal.audit.models import AccessLogEntry
+
+from .factories import COMPLETE_ANSWERS, application, through_panel
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+@pytest.fixture(autouse=True)
+def _may():
+    with time_machine.travel(dt.datetime(2026, 5, 2, 10, tzinfo=JST), tick=False):
+        yield
+
+
+def test_municipal_staff_receive_an_application_and_complete_steps(login, cast, uncertified):
+    client = login(cast["alice"])
+    response = client.post("/certification/applications/new/", {
+        "insured_number": uncertified.insured_number, "kind": "new", "applied_on": "2026-04-01",
+        "physician_institution_name": "千代田内科クリニック", "physician_name": "千代田 一郎",
+        "proxy_office_number": "1370100016", "consent_granted": "1",
+    })  # fmt: skip
+    app = Application.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/certification/applications/{app.pk}/"
+    assert app.proxy_office.name == "ケアプランセンター神田"
+    url = f"/certification/applications/{app.pk}/"
+    response = client.post(
+        url, {"action": "step", "step-kind": "primary_judgement", "step-completed_on": "2026-04-10"}
+    )
+    assert "「一次判定」の前に「調査票入手」「意見書入手」を完了してください。" in response.content.decode()
+    assert client.post(url, {"action": "step", "step-kind": "opinion_requested",
+                             "step-completed_on": "2026-04-02"}).status_code == 302  # fmt: skip
+    page = client.get(url).content.decode()
+    assert "期限超過" in page and "<svg" in page and "主治医意見書依頼" in page
+
+
+def test_the_application_list_flags_overdue_and_logs_the_persons_listed(login, cast, uncertified):
+    application(person=uncertified, applied_on=D(2026, 4, 1))
+    page = login(cast["alice"]).get("/certification/applications/").content.decode()
+    assert (
+        "期限超過" in page
+        and "31日" in page
+        and "申請から30日（申請日は数えません）を過ぎた申請: <strong>1件</strong>" in page
+    )
+    assert AccessLogEntry.objects.filter(
+        category="certification_progress", insured_number=uncertified.insured_number
+    ).exists()
+
+
+def test_other_insurers_and_offices_are_refused_the_municipal_screens(login, cast, uncertified):
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    assert login(cast["hank"]).get(f"/certification/applications/{app.pk}/").status_code == 404
+    assert (
+        "審査中の申請はありません" in login(cast["hank"]).get("/certification/applications/").content.decode()
+    )
+    assert login(cast["bob"]).get("/certification/applications/").status_code == 403
+
+
+def test_survey_entry_validates_against_the_form(login, cast, uncertified):
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    from certification import services
+
+    services.step_complete(
+        application=app, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 2), by=None
+    )
+    client = login(cast["alice"])
+    url = f"/certification/applications/{app.pk}/survey/"
+    base = {"conducted_on": "2026-04-10", "investigator": "調査 太郎"}
+    response = client.post(url, base)
+    assert "1-3 寝返りを選択してください。" in response.content.decode()
+    data = dict(base)
+    for code, value in COMPLETE_ANSWERS.items():
+        data[f"item_{code}"] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    data["note_1-2"] = "右膝に軽い拘縮"
+    assert client.post(url, data).status_code == 302
+    survey = Survey.objects.get()
+    assert survey.answers == COMPLETE_ANSWERS and survey.notes == {"1-2": "右膝に軽い拘縮"}
+    assert app.steps.filter(kind=StepKind.SURVEY_RECEIVED, completed_on=D(2026, 5, 2)).exists()
+
+
+def test_a_care_manager_sees_the_timeline_and_the_survey_only_with_consent(login, cast, orgs, uncertified):
+    app = through_panel(
+        application(person=uncertified, applied_on=D(2026, 4, 1), consent_granted=False), on=D(2026, 4, 5)
+    )
+    Survey.objects.create(
+        application=app, conducted_on=D(2026, 4, 4), investigator="調査 太郎", answers=COMPLETE_ANSWERS
+    )
+    url = f"/certification/persons/131011/{uncertified.insured_number}/"
+    client = login(cast["bob"])
+    assert client.get(url).status_code == 404
+    relationship(orgs["kyotaku"], uncertified)
+    page = client.get(url).content.decode()
+    assert "<svg" in page and "30日" in page and "審査会割付" in page and "期限超過" in page
+    survey_url = f"/certification/applications/{app.pk}/survey/view/"
+    assert client.get(survey_url).status_code == 403
+    consent(uncertified, on=D(2026, 5, 2))
+    assert "麻痺等の有無" in client.get(survey_url).content.decode()
+    relationship(orgs["homon"], uncertified)
+    assert login(cast["carol"]).get(url).status_code in (403, 404)
+    assert login(cast["carol"]).get(survey_url).status_code in (403, 404)
