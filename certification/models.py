@@ -135,3 +135,29 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"認定調査票 {self.conducted_on} ({self.investigator})"
+
+
+class NoticeKind(models.TextChoices):
+    STEP = "step", "進捗のお知らせ"
+    DECISION = "decision", "認定結果のお知らせ"
+    RENEWAL_REMINDER = "renewal_reminder", "更新申請のご案内"
+
+
+class Notice(models.Model):
+    """One notice sent to one address; the unique key makes every send safe to run twice."""
+
+    kind = models.CharField("種類", max_length=20, choices=NoticeKind.choices)
+    key = models.CharField("対象", max_length=60)  # "step:<id>", "certification:<version id>"
+    email = models.EmailField("宛先")
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField("送信日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "送信した通知"
+        verbose_name_plural = "送信した通知"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "email"], name="one_notice_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key} → {self.email}"

@@ -146,6 +146,8 @@ def step_complete(
                     panel_date=panel_date if kind == StepKind.PANEL_ASSIGNED else None, source=source)  # fmt: skip
         step.full_clean()
         step.save()
+        step_id = step.pk
+        transaction.on_commit(lambda: _notify_step(step_id))
         if kind == StepKind.OPINION_REQUESTED:
             application_id = application.pk
             transaction.on_commit(
@@ -153,6 +155,12 @@ def step_complete(
             )
     logger.info("certification step: application=%s step=%s on=%s", application.pk, kind, completed_on)
     return step
+
+
+def _notify_step(step_id: int) -> None:
+    from .tasks import send_step_notice
+
+    send_step_notice.delay(step_id)
 
 
 def opinion_receive(*, application: Application, received_on: dt.date, by: User | None = None) -> Step:
@@ -191,8 +199,13 @@ def application_decide(
         application.save(
             update_fields=["care_level", "decided_on", "valid_from", "valid_to", "panel_opinion"]
         )
-        Step.objects.create(application=application, kind=StepKind.SECONDARY_JUDGEMENT, completed_on=decided_on,
-                            completed_by=by)  # fmt: skip
+        step = Step.objects.create(
+            application=application,
+            kind=StepKind.SECONDARY_JUDGEMENT,
+            completed_on=decided_on,
+            completed_by=by,
+        )
+        transaction.on_commit(lambda: _notify_step(step.pk))
         if valid_from is not None:
             if application.kind == ApplicationKind.CHANGE:
                 _end_previous(application, ends=valid_from - dt.timedelta(days=1))

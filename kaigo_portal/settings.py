@@ -360,3 +360,9 @@ CELERY_BEAT_SCHEDULE["consent-new-organisation-notices"] = {
     "task": "consent.tasks.send_new_organisation_notices",
     "schedule": 10 * 60,
 }
+
+# certification: the daily renewal reminder (60 days before expiry; each notice is sent once).
+CELERY_BEAT_SCHEDULE["certification-renewal-reminders"] = {
+    "task": "certification.tasks.send_renewal_reminders",
+    "schedule": crontab(hour=7, minute=0),
+}
