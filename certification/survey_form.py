@@ -124,6 +124,19 @@ ALL_ITEMS: dict[str, Item] = {**BASIC_ITEMS, **{i.code: i for i in SPECIAL_MEDIC
 EXCLUSIVE_NONE = {"1-1", "1-2"}
 
 
+# A complete, valid set of answers (the demo and the tests use it).
+EXAMPLE_ANSWERS = {
+    "1-1": [1], "1-2": [2, 4], "1-3": 1, "1-4": 2, "1-5": 1, "1-6": 2, "1-7": 2, "1-8": 2, "1-9": 3,
+    "1-10": 2, "1-11": 2, "1-12": 1, "1-13": 2,
+    **{f"2-{n}": 1 for n in range(1, 13)},
+    **{f"3-{n}": 1 for n in range(1, 10)},
+    **{f"4-{n}": 1 for n in range(1, 16)},
+    **{f"5-{n}": 1 for n in range(1, 7)},
+    "6-1": [], "6-2": [3],
+    "7-1": 4, "7-2": 3,  # 自立度 answers are choice numbers too: A1 and Ⅱa
+}  # fmt: skip
+
+
 def survey_errors(answers: dict, notes: dict) -> dict[str, list[str]]:
     """Checks answers against the form: every 基本調査 item and both 自立度 scales answered with a
     choice number of the item; 特別な医療 as lists (none ticked is allowed); 特記事項 keyed to known items."""

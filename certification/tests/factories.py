@@ -6,17 +6,9 @@ import datetime as dt
 
 from certification import services
 from certification.models import Application, ApplicationKind, StepKind
+from certification.survey_form import EXAMPLE_ANSWERS
 
-COMPLETE_ANSWERS = {
-    "1-1": [1], "1-2": [2, 4], "1-3": 1, "1-4": 2, "1-5": 1, "1-6": 2, "1-7": 2, "1-8": 2, "1-9": 3,
-    "1-10": 2, "1-11": 2, "1-12": 1, "1-13": 2,
-    **{f"2-{n}": 1 for n in range(1, 13)},
-    **{f"3-{n}": 1 for n in range(1, 10)},
-    **{f"4-{n}": 1 for n in range(1, 16)},
-    **{f"5-{n}": 1 for n in range(1, 7)},
-    "6-1": [], "6-2": [3],
-    "7-1": 4, "7-2": 3,  # 自立度 answers are choice numbers too: A1 and Ⅱa
-}  # fmt: skip
+COMPLETE_ANSWERS = EXAMPLE_ANSWERS
 
 
 def application(*, person, kind: str = ApplicationKind.NEW, applied_on: dt.date = dt.date(2026, 4, 1),
