@@ -193,3 +193,21 @@ def person_progress(request, insurer_no: str, insured_no: str):
     return render(
         request, "certification/person_progress.html", {"person": person, "rows": rows, "today": today}
     )
+
+
+@login_required
+@never_cache
+def my_applications(request):
+    """An office's (or a person's) list of persons it may see with an application under way."""
+    actor = access.Actor.for_request(request)
+    persons = access.filter_persons(actor, InsuredPerson.objects.all(), selectors.CATEGORY_PROGRESS)
+    applications = list(
+        Application.objects.filter(person__in=persons)
+        .select_related("person__insurer")
+        .prefetch_related("steps")[:200]
+    )
+    access.log_listed(actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS,
+                      access.Purpose.CARE_MANAGEMENT)  # fmt: skip
+    today = timezone.localdate()
+    rows = [selectors.progress(a, today) for a in applications]
+    return render(request, "certification/my_applications.html", {"rows": rows, "today": today})
