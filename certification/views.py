@@ -8,6 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,7 +18,7 @@ from kaigo_portal import access
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
 from kaigo_portal.errors import ApplicationError
 
-from . import selectors, services
+from . import pdf, selectors, services
 from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
 from .models import Application, StepKind
 from .survey_form import answer_labels
@@ -211,3 +212,20 @@ def my_applications(request):
     today = timezone.localdate()
     rows = [selectors.progress(a, today) for a in applications]
     return render(request, "certification/my_applications.html", {"rows": rows, "today": today})
+
+
+@login_required
+@never_cache
+def survey_pdf(request, pk: int):
+    """The 認定調査票 as a PDF, under the same `survey` gate as the page (logged, channel PDF)."""
+    actor = access.Actor.for_request(request, channel=access.Channel.PDF)
+    survey = selectors.survey_for(actor, application_id=pk, purpose=access.Purpose.CARE_MANAGEMENT)
+    if not pdf.available():
+        return HttpResponse(
+            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(pdf.survey_pdf(survey), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="chosahyo_{survey.application.person.insured_number}.pdf"'
+    )
+    return response

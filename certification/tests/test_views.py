@@ -107,3 +107,18 @@ def test_a_care_manager_sees_the_timeline_and_the_survey_only_with_consent(login
     relationship(orgs["homon"], uncertified)
     assert login(cast["carol"]).get(url).status_code in (403, 404)
     assert login(cast["carol"]).get(survey_url).status_code in (403, 404)
+
+
+def test_the_survey_pdf_embeds_ipaex_and_shows_the_answers(login, cast, uncertified, tmp_path):
+    from conftest import pdf_fonts, pdf_text
+
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    Survey.objects.create(application=app, conducted_on=D(2026, 4, 4), investigator="調査 太郎",
+                          answers=COMPLETE_ANSWERS, notes={"1-7": "屋内は伝い歩き。"})  # fmt: skip
+    response = login(cast["alice"]).get(f"/certification/applications/{app.pk}/survey.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "認定調査票" in text and "肩関節、膝関節" in text and "屋内は伝い歩き。" in text and "A1" in text
+    assert "IPAex" in pdf_fonts(response.content, tmp_path)
+    assert AccessLogEntry.objects.filter(category="survey", channel="pdf").exists()
+    assert login(cast["hank"]).get(f"/certification/applications/{app.pk}/survey.pdf").status_code == 404
