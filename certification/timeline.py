@@ -51,3 +51,39 @@ def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
         w=WIDTH, h=height, start=start, due_on=progress.due, days=progress.days_elapsed,
         late="（期限超過）" if progress.overdue else "", labels=labels, dots=dots, due=due, now=now,
     )  # fmt: skip
+
+
+def stats_svg(stats) -> SafeString:
+    """Horizontal bars per step: the median (filled) and the 90th percentile (outline), with the 30-day line."""
+    scale_days = max([rules.DECISION_DAYS + 5, *(s.p90 or 0 for s in stats)])
+    width = WIDTH - LEFT - 40
+
+    def w(days: float | None) -> int:
+        return round((days or 0) * width / scale_days)
+
+    height = ROW * len(stats) + 20
+    bars = format_html_join(
+        "",
+        '<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>'
+        '<rect x="{}" y="{}" width="{}" height="8" fill="none" stroke="#0b57d0"><title>90パーセンタイル {}日</title></rect>'
+        '<rect x="{}" y="{}" width="{}" height="8" fill="#0b57d0"><title>中央値 {}日</title></rect>'
+        '<text x="{}" y="{}" font-size="10">{}</text>',
+        (
+            (LEFT - 6, ROW * (i + 1), s.label, LEFT, ROW * (i + 1) - 8, w(s.p90), _days(s.p90),
+             LEFT, ROW * (i + 1) - 8, w(s.median), _days(s.median),
+             LEFT + w(s.p90) + 4, ROW * (i + 1), f"{_days(s.median)} / {_days(s.p90)}日（{s.count}件）")
+            for i, s in enumerate(stats)
+        ),
+    )  # fmt: skip
+    line = LEFT + w(rules.DECISION_DAYS)
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+        'aria-label="段階ごとの申請からの日数（中央値と90パーセンタイル、過去3か月）">{bars}'
+        '<line x1="{x}" x2="{x}" y1="0" y2="{h}" stroke="#b00020" stroke-dasharray="4 3"/>'
+        '<text x="{x}" y="{h}" font-size="11" fill="#b00020">30日</text></svg>',
+        w=WIDTH, h=height, bars=bars, x=line,
+    )  # fmt: skip
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}".removesuffix(".0")

@@ -22,7 +22,7 @@ from . import pdf, selectors, services
 from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
 from .models import Application, StepKind
 from .survey_form import answer_labels
-from .timeline import timeline_svg
+from .timeline import stats_svg, timeline_svg
 
 INSURER = access.Purpose.INSURER_ADMINISTRATION
 
@@ -63,11 +63,15 @@ def application_list(request):
     )
     rows = sorted((selectors.progress(a, today) for a in applications),
                   key=lambda p: (not p.overdue, p.application.applied_on))  # fmt: skip
+    by_step = [(label, sum(kind in p.waiting_for for p in rows)) for kind, label in StepKind.choices
+               if kind != StepKind.RECEIVED]  # fmt: skip
+    stats = selectors.step_stats(selectors.municipal_applications_for(actor), today)
     step = request.GET.get("step", "")
     if step in StepKind.values:
         rows = [p for p in rows if step in p.waiting_for]
     return render(request, "certification/application_list.html",
-                  {"rows": rows, "steps": StepKind.choices, "step": step, "today": today,
+                  {"rows": rows, "steps": StepKind.choices, "step": step, "today": today, "by_step": by_step,
+                   "stats": stats, "chart": stats_svg(stats),
                    "overdue": sum(p.overdue for p in rows)})  # fmt: skip
 
 

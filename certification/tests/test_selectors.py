@@ -91,3 +91,36 @@ def test_municipal_lists_hold_only_their_own_insurer(surveyed, cast, orgs):
     hank = _actor(cast, orgs, "hank", "hitachi", Role.MUNICIPAL_STAFF)
     assert list(selectors.municipal_applications_for(alice)) == [surveyed]
     assert list(selectors.municipal_applications_for(hank)) == []
+
+
+def test_percentiles_interpolate_between_ranks():
+    assert selectors.percentile([], 0.5) is None
+    assert selectors.percentile([10], 0.9) == 10
+    assert selectors.percentile([1, 2, 3, 4], 0.5) == 2.5
+    assert selectors.percentile(list(range(1, 11)), 0.9) == pytest.approx(9.1)
+
+
+def test_step_stats_over_the_last_3_months(orgs, uncertified):
+    from certification.models import Application
+    from eligibility.tests import factories as ef
+
+    other = ef.person(insurer=orgs["chiyoda"])
+    with time_machine.travel("2026-04-30 10:00 +0900"):
+        a = application(person=uncertified, applied_on=D(2026, 4, 1))
+        b = application(person=other, applied_on=D(2026, 4, 11))
+        from certification import services
+
+        services.step_complete(
+            application=a, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 3), by=None
+        )
+        services.step_complete(
+            application=b, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 19), by=None
+        )
+    stats = {s.kind: s for s in selectors.step_stats(Application.objects.all(), D(2026, 4, 30))}
+    assert (
+        stats["survey_requested"].count,
+        stats["survey_requested"].median,
+        stats["survey_requested"].p90,
+    ) == (2, 5.0, pytest.approx(7.4))
+    assert stats["opinion_requested"].median is None
+    assert selectors.step_stats(Application.objects.all(), D(2026, 8, 1))[0].count == 0

@@ -122,3 +122,9 @@ def test_the_survey_pdf_embeds_ipaex_and_shows_the_answers(login, cast, uncertif
     assert "IPAex" in pdf_fonts(response.content, tmp_path)
     assert AccessLogEntry.objects.filter(category="survey", channel="pdf").exists()
     assert login(cast["hank"]).get(f"/certification/applications/{app.pk}/survey.pdf").status_code == 404
+
+
+def test_the_dashboard_shows_counts_by_step_and_the_chart(login, cast, uncertified):
+    application(person=uncertified, applied_on=D(2026, 4, 1))
+    page = login(cast["alice"]).get("/certification/applications/").content.decode()
+    assert "<li>認定調査依頼: 1件</li>" in page and "中央値と90パーセンタイル" in page
