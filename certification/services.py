@@ -262,3 +262,49 @@ def survey_record(
         step_complete(application=application, kind=StepKind.SURVEY_RECEIVED,
                       completed_on=received_on or timezone.localdate(), by=by)  # fmt: skip
     return survey
+
+
+SURVEY_JSON_FIELDS = {
+    "conducted_on",
+    "investigator",
+    "investigator_organisation",
+    "place",
+    "overview",
+    "answers",
+    "notes",
+}
+
+
+def survey_import_json(*, application: Application, document: bytes, by: User | None) -> Survey:
+    """認定調査票 as JSON: {"conducted_on": "YYYY-MM-DD", "investigator": ..., "answers": {"1-1": [1], ...},
+    "notes": {"1-1": ...}, "overview": {...}}; the same validation as the entry screen."""
+    import json
+
+    try:
+        data = json.loads(document.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ApplicationError(
+            f"JSONとして読めません（{error}）。", code="certification.survey_json"
+        ) from error
+    if not isinstance(data, dict):
+        raise ApplicationError("JSONの最上位はオブジェクトにしてください。", code="certification.survey_json")
+    unknown = sorted(set(data) - SURVEY_JSON_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"不明な項目があります: {', '.join(unknown)}", code="certification.survey_json_fields"
+        )
+    try:
+        conducted_on = dt.date.fromisoformat(str(data.get("conducted_on", "")))
+    except ValueError as error:
+        raise ApplicationError(
+            "conducted_on は YYYY-MM-DD で指定してください。", code="certification.survey_json_date"
+        ) from error
+    if not isinstance(data.get("answers"), dict) or not isinstance(data.get("notes", {}), dict):
+        raise ApplicationError(
+            "answers と notes はオブジェクトにしてください。", code="certification.survey_json"
+        )
+    return survey_record(
+        application=application, conducted_on=conducted_on, investigator=str(data.get("investigator", "")),
+        investigator_organisation=str(data.get("investigator_organisation", "")), place=str(data.get("place", "")),
+        overview=data.get("overview") or {}, answers=data["answers"], notes=data.get("notes") or {}, by=by,
+    )  # fmt: skip

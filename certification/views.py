@@ -151,6 +151,19 @@ def application_detail(request, pk: int):
 @municipal_required
 def survey_entry(request, pk: int):
     application = _own_application(request, pk)
+    if request.method == "POST" and "document" in request.FILES:
+        try:
+            services.survey_import_json(application=application, document=request.FILES["document"].read(),
+                                        by=request.user)  # fmt: skip
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                messages.error(request, f"{field}: {'、'.join(errors)}")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "調査票（JSON）を取り込みました。")
+            return redirect("certification:application_detail", pk=application.pk)
+        return redirect(request.path)
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         answers, notes = form.answers()

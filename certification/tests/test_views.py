@@ -128,3 +128,30 @@ def test_the_dashboard_shows_counts_by_step_and_the_chart(login, cast, uncertifi
     application(person=uncertified, applied_on=D(2026, 4, 1))
     page = login(cast["alice"]).get("/certification/applications/").content.decode()
     assert "<li>認定調査依頼: 1件</li>" in page and "中央値と90パーセンタイル" in page
+
+
+def test_a_survey_is_imported_as_json_with_the_same_validation(login, cast, uncertified):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from certification import services
+
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    services.step_complete(
+        application=app, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 2), by=None
+    )
+    client = login(cast["alice"])
+    url = f"/certification/applications/{app.pk}/survey/"
+    bad = {
+        "conducted_on": "2026-04-10",
+        "investigator": "調査 太郎",
+        "answers": {**COMPLETE_ANSWERS, "2-3": 4},
+    }
+    upload = SimpleUploadedFile("chosa.json", json.dumps(bad).encode(), content_type="application/json")
+    page = client.post(url, {"document": upload}, follow=True).content.decode()
+    assert "2-3: 2-3 えん下の選択肢が正しくありません。" in page and not Survey.objects.exists()
+    good = {**bad, "answers": COMPLETE_ANSWERS, "notes": {"2-3": "むせ込みあり"}}
+    upload = SimpleUploadedFile("chosa.json", json.dumps(good).encode(), content_type="application/json")
+    assert client.post(url, {"document": upload}).status_code == 302
+    assert Survey.objects.get().notes == {"2-3": "むせ込みあり"}
