@@ -22,8 +22,8 @@ def _iso(value) -> str | None:
 def progress_body(person: InsuredPerson, applications, today) -> dict:
     """The body shared by the API and the tests: each application with its steps and the 30-day limit."""
     out = []
-    for application in applications:
-        progress = selectors.progress(application, today)
+    for progress in selectors.progress_many(applications, today):
+        application = progress.application
         out.append({
             "kind": application.kind, "kind_name": application.get_kind_display(),
             "applied_on": _iso(application.applied_on), "due_on": _iso(progress.due),

@@ -1,4 +1,6 @@
-"""Demo data for certification: an application at every step for 千代田区, one of them overdue (idempotent)."""
+"""Demo data for certification: an application at every step for 千代田区, one of them overdue (idempotent).
+
+The demo's applications leave the 包括同意 box blank: consent's own demo records the consents."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def seed() -> str:
             kind = ApplicationKind.CHANGE if current else ApplicationKind.NEW
             application = services.application_create(
                 person=person, kind=kind, applied_on=applied_on, physician_institution_name="千代田内科クリニック",
-                physician_name="千代田 一郎", consent_granted=True, by=None, proxy_office=kyotaku,
+                physician_name="千代田 一郎", consent_granted=None, by=None, proxy_office=kyotaku,
             )  # fmt: skip
             _walk(application, steps, today)
     return f"要介護認定: 申請 {len(persons)} 件（各段階、うち1件は30日超過）"

@@ -21,8 +21,8 @@ class ApplicationForm(forms.Form):
     proxy_office_number = forms.RegexField(label="代行申請した事業所の事業所番号（任意）", regex=r"^[0-9A-Z]{10}$",
                                            required=False)  # fmt: skip
     consent_granted = forms.TypedChoiceField(
-        label="介護情報の提供への同意（包括同意）", choices=[("1", "同意する"), ("0", "同意しない")],
-        coerce=lambda v: v == "1", widget=forms.RadioSelect,
+        label="介護情報の提供への同意（包括同意）", choices=[("1", "同意する"), ("0", "同意しない"), ("", "未記入")],
+        coerce=lambda v: v == "1", empty_value=None, required=False, widget=forms.RadioSelect,
     )  # fmt: skip
 
 

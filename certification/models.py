@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from eligibility.models import CareLevel, InsuredPerson
+from eligibility.models import CareLevel, InsuredPerson, Version
 from kaigo_portal.accounts.models import Organisation
 
 
@@ -52,6 +52,7 @@ class Application(models.Model):
     person = models.ForeignKey(
         InsuredPerson, on_delete=models.PROTECT, related_name="certification_applications"
     )
+    reference = models.CharField("申請番号", max_length=20, blank=True)  # the key of imported progress events
     kind = models.CharField("申請区分", max_length=10, choices=ApplicationKind.choices)
     applied_on = models.DateField("申請日")
     proxy_office = models.ForeignKey(
@@ -64,7 +65,8 @@ class Application(models.Model):
     )  # fmt: skip
     physician_institution_name = models.CharField("医療機関名", max_length=200)
     physician_name = models.CharField("医師名", max_length=100)
-    consent_granted = models.BooleanField("情報提供への同意（包括同意）")
+    # None: the box was left blank on the form (未記入): no consent event is recorded.
+    consent_granted = models.BooleanField("情報提供への同意（包括同意）", null=True, blank=True)
     previous_valid_to = models.DateField("前回認定の有効期間満了日", null=True, blank=True)
     previous_care_level = models.CharField(
         "前回の要介護状態区分", max_length=2, choices=CareLevel.choices, blank=True
@@ -86,6 +88,13 @@ class Application(models.Model):
         verbose_name_plural = "要介護認定申請"
         ordering = ["-applied_on", "-id"]
         indexes = [models.Index(fields=["person", "applied_on"], name="certapp_person")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "reference"],
+                condition=~models.Q(reference=""),
+                name="one_application_per_reference",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.applied_on} ({self.person})"
@@ -161,3 +170,19 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key} → {self.email}"
+
+
+class ProgressEvent(Version):
+    """A progress step completed in the municipality's own system, imported (record type
+    `certification_progress`). Keyed by (申請番号, step); read together with the screen's Steps."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="certification_events")
+    application_number = models.CharField("申請番号", max_length=20)
+    kind = models.CharField("段階", max_length=24, choices=StepKind.choices)
+    completed_on = models.DateField("完了日")
+    panel_date = models.DateField("審査会開催予定日", null=True, blank=True)
+
+    class Meta(Version.Meta):
+        verbose_name = "進捗段階（取込）"
+        verbose_name_plural = "進捗段階（取込）"
+        indexes = [models.Index(fields=["person", "application_number"], name="certevent_key")]

@@ -13,7 +13,7 @@ from eligibility.selectors import person_for
 from kaigo_portal import access
 
 from . import rules
-from .models import STEP_REQUIRES, Application, Step, StepKind, Survey
+from .models import STEP_REQUIRES, Application, ProgressEvent, Step, StepKind, Survey
 
 CATEGORY_PROGRESS = "certification_progress"
 CATEGORY_SURVEY = "survey"
@@ -37,9 +37,40 @@ class Progress:
         )
 
 
-def progress(application: Application, today: dt.date) -> Progress:
+def _imported(applications: list[Application]) -> dict[tuple[int, str], dict[str, ProgressEvent]]:
+    """Imported progress events in force (latest version per key, not deleted), per (person, 申請番号)."""
+    persons = {a.person_id for a in applications}
+    references = {a.reference for a in applications if a.reference}
+    events = ProgressEvent.objects.filter(person_id__in=persons, application_number__in=references)
+    latest: dict[tuple[int, str, str], ProgressEvent] = {}
+    for event in events.order_by("effective_date", "id"):
+        latest[(event.person_id, event.application_number, event.kind)] = event
+    out: dict[tuple[int, str], dict[str, ProgressEvent]] = {}
+    for (person_id, number, kind), event in latest.items():
+        if not event.deleted:
+            out.setdefault((person_id, number), {})[kind] = event
+    return out
+
+
+def completed_steps(application: Application, imported: dict | None = None) -> dict:
+    """Steps completed on screen, and (where the screen has none) steps imported, by kind, in step order."""
+    if imported is None:
+        imported = _imported([application])
+    done: dict = dict(imported.get((application.person_id, application.reference), {}))
+    done.update({step.kind: step for step in application.steps.all()})
+    return {kind: done[kind] for kind in StepKind.values if kind in done}
+
+
+def progress_many(applications, today: dt.date) -> list[Progress]:
+    """Progress of many applications with one query for the imported events."""
+    applications = list(applications)
+    imported = _imported(applications)
+    return [progress(a, today, imported=imported) for a in applications]
+
+
+def progress(application: Application, today: dt.date, *, imported: dict | None = None) -> Progress:
     """Days elapsed (初日不算入), the due date, the overdue flag and the step(s) holding things up."""
-    steps = {step.kind: step for step in application.steps.all()}
+    steps = completed_steps(application, imported)
     end = application.decided_on or today
     waiting = [
         kind for kind in StepKind.values

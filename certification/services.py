@@ -59,10 +59,11 @@ def _check_kind(person: InsuredPerson, kind: str, applied_on: dt.date) -> Certif
 
 def application_create(
     *, person: InsuredPerson, kind: str, applied_on: dt.date, physician_institution_name: str,
-    physician_name: str, consent_granted: bool, by: User | None, proxy_office: Organisation | None = None,
-    physician_institution: Organisation | None = None,
+    physician_name: str, consent_granted: bool | None, by: User | None, proxy_office: Organisation | None = None,
+    physician_institution: Organisation | None = None, reference: str = "",
 ) -> Application:  # fmt: skip
-    """申請受付: records the application with its 申請受付 step, and the 包括同意 answer through consent."""
+    """申請受付: records the application with its 申請受付 step, and the 包括同意 answer through consent
+    (a blank answer, None, records none)."""
     if kind not in ApplicationKind.values:
         raise ApplicationError("申請区分が正しくありません。", code="certification.kind")
     if applied_on > timezone.localdate():
@@ -81,8 +82,10 @@ def application_create(
                 code="certification.open_application",
             )
         previous = _check_kind(person, kind, applied_on)
+        if reference and Application.objects.filter(person=person, reference=reference).exists():
+            raise ApplicationError("この申請番号は登録済みです。", code="certification.reference_exists")
         application = Application(
-            person=person, kind=kind, applied_on=applied_on, proxy_office=proxy_office,
+            person=person, reference=reference, kind=kind, applied_on=applied_on, proxy_office=proxy_office,
             physician_institution=physician_institution,
             physician_institution_name=physician_institution_name or getattr(physician_institution, "name", ""),
             physician_name=physician_name, consent_granted=consent_granted, received_by=by,
@@ -91,19 +94,25 @@ def application_create(
         )  # fmt: skip
         application.full_clean()
         application.save()
+        if not reference:
+            application.reference = f"C{application.pk:08d}"
+            application.save(update_fields=["reference"])
         Step.objects.create(
             application=application, kind=StepKind.RECEIVED, completed_on=applied_on, completed_by=by
         )
-        consent_record_with_application(
-            person=person, application_kind=kind, granted=consent_granted, by=by,
-            reference=f"certification-{application.pk}",
-        )  # fmt: skip
+        if consent_granted is not None:
+            consent_record_with_application(
+                person=person, application_kind=kind, granted=consent_granted, by=by,
+                reference=f"certification-{application.pk}",
+            )  # fmt: skip
     logger.info("certification application: id=%s person=%s kind=%s", application.pk, person.pk, kind)
     return application
 
 
 def _check_step(application: Application, kind: str, completed_on: dt.date) -> None:
-    done = {step.kind: step for step in application.steps.all()}
+    from .selectors import completed_steps
+
+    done = completed_steps(application)
     label = StepKind(kind).label
     if kind in done:
         raise ApplicationError(f"「{label}」は完了済みです。", code="certification.step_done")

@@ -61,7 +61,7 @@ def application_list(request):
     access.log_listed(
         actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS, INSURER
     )
-    rows = sorted((selectors.progress(a, today) for a in applications),
+    rows = sorted(selectors.progress_many(applications, today),
                   key=lambda p: (not p.overdue, p.application.applied_on))  # fmt: skip
     by_step = [(label, sum(kind in p.waiting_for for p in rows)) for kind, label in StepKind.choices
                if kind != StepKind.RECEIVED]  # fmt: skip
@@ -207,7 +207,7 @@ def person_progress(request, insurer_no: str, insured_no: str):
         purpose=access.Purpose.CARE_MANAGEMENT,
     )  # fmt: skip
     today = timezone.localdate()
-    rows = [(p, timeline_svg(p, today)) for p in (selectors.progress(a, today) for a in applications)]
+    rows = [(p, timeline_svg(p, today)) for p in selectors.progress_many(applications, today)]
     return render(
         request, "certification/person_progress.html", {"person": person, "rows": rows, "today": today}
     )
@@ -227,7 +227,7 @@ def my_applications(request):
     access.log_listed(actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS,
                       access.Purpose.CARE_MANAGEMENT)  # fmt: skip
     today = timezone.localdate()
-    rows = [selectors.progress(a, today) for a in applications]
+    rows = selectors.progress_many(applications, today)
     return render(request, "certification/my_applications.html", {"rows": rows, "today": today})
 
 

@@ -264,3 +264,9 @@ def test_the_extension_notice_only_after_day_30(uncertified):
         assert services.extension_notice_record(
             application=app, sent_on=D(2026, 5, 2), by=None
         ).extension_notice_on == D(2026, 5, 2)
+
+
+@time_machine.travel("2026-04-01 10:00 +0900")
+def test_a_blank_consent_box_records_no_consent(uncertified):
+    app = application(person=uncertified, consent_granted=None)
+    assert app.consent_granted is None and not Consent.objects.filter(person=uncertified).exists()
