@@ -155,3 +155,21 @@ def test_a_survey_is_imported_as_json_with_the_same_validation(login, cast, unce
     upload = SimpleUploadedFile("chosa.json", json.dumps(good).encode(), content_type="application/json")
     assert client.post(url, {"document": upload}).status_code == 302
     assert Survey.objects.get().notes == {"2-3": "むせ込みあり"}
+
+
+def test_the_person_sees_their_own_applications(login, uncertified, orgs):
+    from consent.tests.factories import person_user
+
+    application(person=uncertified, applied_on=D(2026, 4, 1))
+    other = application(person=ef_person(orgs), applied_on=D(2026, 4, 3))
+    client = login(person_user("hanako@example.jp", uncertified))
+    page = client.get("/certification/progress/").content.decode()
+    assert uncertified.name in page and "期限超過" in page and "令和8年4月3日" not in page
+    assert client.get(f"/certification/persons/131011/{uncertified.insured_number}/").status_code == 200
+    assert client.get(f"/certification/persons/131011/{other.person.insured_number}/").status_code == 404
+
+
+def ef_person(orgs):
+    from eligibility.tests import factories as ef
+
+    return ef.person(insurer=orgs["chiyoda"], name="別人 次郎")
