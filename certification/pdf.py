@@ -30,3 +30,20 @@ def survey_pdf(survey: Survey) -> bytes:
         "survey": survey, "application": survey.application, "person": survey.application.person, "groups": groups,
     })  # fmt: skip
     return weasyprint.HTML(string=html).write_pdf()
+
+
+def notice_pdf(application, *, today) -> tuple[str, bytes]:
+    """認定結果通知書 for a decided application, else 延期通知書 once the 30 days have passed.
+    Returns (kind, bytes); the caller has authorised the read and checked which notice applies."""
+    if not available():
+        raise RuntimeError(f"WeasyPrint is not available: {eligibility_pdf.unavailable_reason()}")
+    import weasyprint
+
+    from . import rules
+
+    kind = "result" if application.decided_on else "extension"
+    html = render_to_string("certification/notice_pdf.html", {
+        "kind": kind, "application": application, "person": application.person, "today": today,
+        "due": rules.decision_due(application.applied_on),
+    })  # fmt: skip
+    return kind, weasyprint.HTML(string=html).write_pdf()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("applications/<int:pk>/survey/", views.survey_entry, name="survey_entry"),
     path("applications/<int:pk>/survey/view/", views.survey_view, name="survey_view"),
     path("applications/<int:pk>/survey.pdf", views.survey_pdf, name="survey_pdf"),
+    path("applications/<int:pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
     path("progress/", views.my_applications, name="my_applications"),
     re_path(rf"^{PERSON}/$", views.person_progress, name="person_progress"),
 ]

@@ -246,3 +246,23 @@ def survey_pdf(request, pk: int):
         f'inline; filename="chosahyo_{survey.application.person.insured_number}.pdf"'
     )
     return response
+
+
+@municipal_required
+def notice_pdf(request, pk: int):
+    """認定結果通知書 (decided) or 延期通知書 (past 30 days, undecided), for the municipality to send."""
+    application = _own_application(request, pk)
+    today = timezone.localdate()
+    if application.decided_on is None and not selectors.progress(application, today).overdue:
+        messages.error(
+            request, "結果通知書も延期通知書もまだ作成できません（判定前で、申請から30日以内です）。"
+        )
+        return redirect("certification:application_detail", pk=application.pk)
+    if not pdf.available():
+        return HttpResponse(
+            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
+        )
+    kind, document = pdf.notice_pdf(application, today=today)
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{kind}_{application.reference}.pdf"'
+    return response

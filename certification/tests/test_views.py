@@ -173,3 +173,25 @@ def ef_person(orgs):
     from eligibility.tests import factories as ef
 
     return ef.person(insurer=orgs["chiyoda"], name="別人 次郎")
+
+
+def test_the_extension_and_result_notices_as_pdf(login, cast, uncertified, tmp_path):
+    from certification import services
+    from conftest import pdf_fonts, pdf_text
+    from eligibility.models import CareLevel
+
+    client = login(cast["alice"])
+    early = application(person=uncertified, applied_on=D(2026, 4, 20))
+    assert client.get(f"/certification/applications/{early.pk}/notice.pdf").status_code == 302
+    Application.objects.filter(pk=early.pk).update(applied_on=D(2026, 4, 1))
+    response = client.get(f"/certification/applications/{early.pk}/notice.pdf")
+    text = pdf_text(response.content)
+    assert "要介護認定等延期通知書" in text and "令和8年5月1日" in text
+    assert "IPAex" in pdf_fonts(response.content, tmp_path)
+    through_panel(early, on=D(2026, 4, 20))
+    services.application_decide(
+        application=early, care_level=CareLevel.KAIGO1, decided_on=D(2026, 5, 2), by=None
+    )
+    text = pdf_text(client.get(f"/certification/applications/{early.pk}/notice.pdf").content)
+    assert "要介護認定等結果通知書" in text and "要介護1" in text
+    assert login(cast["hank"]).get(f"/certification/applications/{early.pk}/notice.pdf").status_code == 404
