@@ -195,3 +195,19 @@ def test_the_extension_and_result_notices_as_pdf(login, cast, uncertified, tmp_p
     text = pdf_text(client.get(f"/certification/applications/{early.pk}/notice.pdf").content)
     assert "要介護認定等結果通知書" in text and "要介護1" in text
     assert login(cast["hank"]).get(f"/certification/applications/{early.pk}/notice.pdf").status_code == 404
+
+
+def test_the_application_list_reads_in_a_bounded_number_of_queries(
+    login, cast, orgs, django_assert_max_num_queries
+):
+    from eligibility.tests import factories as ef
+
+    persons = [ef.person(insurer=orgs["chiyoda"]) for _ in range(6)]
+    for person in persons:
+        application(person=person, applied_on=D(2026, 4, 1))
+    client = login(cast["alice"])
+    client.get("/certification/applications/")  # warm the session and the caches
+    with django_assert_max_num_queries(25):
+        assert (
+            client.get("/certification/applications/").content.decode().count("期限超過") == 6
+        )  # one per row
