@@ -16,7 +16,15 @@ from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
 from .imports import pipeline
-from .models import ImportFormat, ImportJob, ImportMode, ImportStatus, PersonVersion
+from .models import (
+    CertificationVersion,
+    ImportFormat,
+    ImportJob,
+    ImportMode,
+    ImportStatus,
+    InsuredPerson,
+    PersonVersion,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -220,3 +228,45 @@ def search_fields_refresh_due(*, today: dt.date | None = None, days: int = 7) ->
     ids = sorted(set(due))
     pipeline.refresh_search_fields(ids, today=today)
     return len(ids)
+
+
+def certification_version_add(
+    *, person: InsuredPerson, care_level: str, certified_on: dt.date, valid_from: dt.date, valid_to: dt.date,
+    panel_opinion: str = "", effective_date: dt.date | None = None,
+) -> CertificationVersion:  # fmt: skip
+    """Adds a 認定 to the card's history (a new version; nothing is overwritten). The certification app
+    calls this with a 二次判定; imports write their rows through the pipeline."""
+    latest = CertificationVersion.objects.filter(person=person).order_by("-effective_date", "-id").first()
+    office = {}
+    if latest is not None:  # the 居宅介護支援事業者 届出 carries over to the new certification
+        office = {
+            "care_plan_office_number": latest.care_plan_office_number,
+            "care_plan_office_name": latest.care_plan_office_name,
+            "care_plan_notified_on": latest.care_plan_notified_on,
+        }
+    version = CertificationVersion(
+        person=person, care_level=care_level, certified_on=certified_on, valid_from=valid_from,
+        valid_to=valid_to, panel_opinion=panel_opinion, effective_date=effective_date or certified_on, **office,
+    )  # fmt: skip
+    with transaction.atomic():
+        version.full_clean()
+        version.save()
+    logger.info("certification version added: person=%s level=%s from=%s", person.pk, care_level, valid_from)
+    return version
+
+
+def certification_version_end(
+    *, version: CertificationVersion, valid_to: dt.date, effective_date: dt.date
+) -> CertificationVersion:
+    """Shortens a 認定 (区分変更 decided): a new version of the same record with the earlier end."""
+    changed = CertificationVersion(
+        person=version.person, care_level=version.care_level, certified_on=version.certified_on,
+        valid_from=version.valid_from, valid_to=valid_to, panel_opinion=version.panel_opinion,
+        care_plan_office_number=version.care_plan_office_number,
+        care_plan_office_name=version.care_plan_office_name,
+        care_plan_notified_on=version.care_plan_notified_on, effective_date=effective_date,
+    )  # fmt: skip
+    with transaction.atomic():
+        changed.full_clean()
+        changed.save()
+    return changed

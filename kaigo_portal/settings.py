@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaigo_portal.web",
     "eligibility",
     "consent",
+    "certification",
     "kaigo_portal.public",
     "subsidies",
 ]
@@ -367,3 +368,8 @@ CELERY_BEAT_SCHEDULE["consent-new-organisation-notices"] = {
 KAIGO_JPKI_CA_FILES = env_list("KAIGO_JPKI_CA_FILES", [])
 KAIGO_JPKI_CHALLENGE_SECONDS = env_int("KAIGO_JPKI_CHALLENGE_SECONDS", 120, minimum=10, maximum=600)
 KAIGO_JPKI_DEVICE_CODE_SECONDS = env_int("KAIGO_JPKI_DEVICE_CODE_SECONDS", 5 * 60, minimum=60, maximum=900)
+# certification: the daily renewal reminder (60 days before expiry; each notice is sent once).
+CELERY_BEAT_SCHEDULE["certification-renewal-reminders"] = {
+    "task": "certification.tasks.send_renewal_reminders",
+    "schedule": crontab(hour=7, minute=0),
+}

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from certification import api as certification_api
 from consent import api as consent_api
 from consent import api_identity
 from eligibility import api as eligibility_api
@@ -84,5 +85,11 @@ urlpatterns = [
         api_identity.DeviceCodeComplete.as_view(),
         name="api_identity_device_code_complete",
     ),
+    re_path(
+        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/certification-progress/$",
+        certification_api.PersonCertificationProgress.as_view(),
+        name="api_person_certification_progress",
+    ),
+    path("certification/", include("certification.urls")),
     path("healthz", healthz, name="healthz"),
 ]

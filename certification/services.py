@@ -1,0 +1,319 @@
+"""Every write of certification data: applications, progress steps, the decision and the survey."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.services import consent_record_with_application
+from eligibility import services as eligibility_services
+from eligibility.models import CareLevel, CertificationVersion, InsuredPerson
+from eligibility.selectors import current_versions
+from kaigo_portal.accounts.models import Organisation, OrganisationKind, User
+from kaigo_portal.errors import ApplicationError
+
+from . import rules, signals
+from .models import STEP_REQUIRES, Application, ApplicationKind, Step, StepKind, Survey
+from .survey_form import survey_validate
+
+logger = logging.getLogger(__name__)
+
+
+def _current_certification(person: InsuredPerson, on: dt.date) -> CertificationVersion | None:
+    versions = current_versions(CertificationVersion, person, on)
+    return versions[-1] if versions else None
+
+
+def _check_kind(person: InsuredPerson, kind: str, applied_on: dt.date) -> CertificationVersion | None:
+    """§2.4: a renewal or a 区分変更 needs a certification in force; a renewal only in its window."""
+    current = _current_certification(person, applied_on)
+    if kind == ApplicationKind.NEW:
+        if current is not None and current.care_level != CareLevel.NOT_APPLICABLE:
+            raise ApplicationError(
+                f"有効な認定（{current.valid_to:%Y-%m-%d}まで）があります。更新または区分変更として申請してください。",
+                code="certification.already_certified",
+            )
+        return None
+    if kind == ApplicationKind.RENEWAL:
+        # The latest certification, even when applied_on is past its expiry (then refused below).
+        current = current or (
+            CertificationVersion.objects.filter(person=person, deleted=False, valid_from__lte=applied_on)
+            .order_by("-valid_to", "-id")
+            .first()
+        )
+        if current is None:
+            raise ApplicationError(
+                "更新の元となる認定がありません。", code="certification.renewal_without_previous"
+            )
+        rules.check_renewal_window(applied_on=applied_on, expiry=current.valid_to)
+        return current
+    if current is None:
+        raise ApplicationError(
+            "区分変更は認定の有効期間中に申請してください。", code="certification.change_without_current"
+        )
+    return current
+
+
+def application_create(
+    *, person: InsuredPerson, kind: str, applied_on: dt.date, physician_institution_name: str,
+    physician_name: str, consent_granted: bool | None, by: User | None, proxy_office: Organisation | None = None,
+    physician_institution: Organisation | None = None, reference: str = "",
+) -> Application:  # fmt: skip
+    """申請受付: records the application with its 申請受付 step, and the 包括同意 answer through consent
+    (a blank answer, None, records none)."""
+    if kind not in ApplicationKind.values:
+        raise ApplicationError("申請区分が正しくありません。", code="certification.kind")
+    if applied_on > timezone.localdate():
+        raise ApplicationError("申請日に未来の日付は指定できません。", code="certification.applied_in_future")
+    if proxy_office is not None and proxy_office.kind != OrganisationKind.CARE_OFFICE:
+        raise ApplicationError("代行申請できるのは介護事業所です。", code="certification.proxy_not_office")
+    if physician_institution is not None and physician_institution.kind != OrganisationKind.CLINIC:
+        raise ApplicationError(
+            "主治医の医療機関を選んでください。", code="certification.physician_not_clinic"
+        )
+    with transaction.atomic():
+        InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
+        if Application.objects.filter(person=person, decided_on__isnull=True).exists():
+            raise ApplicationError(
+                "審査中の申請があります。結果が出てから申請してください。",
+                code="certification.open_application",
+            )
+        previous = _check_kind(person, kind, applied_on)
+        if reference and Application.objects.filter(person=person, reference=reference).exists():
+            raise ApplicationError("この申請番号は登録済みです。", code="certification.reference_exists")
+        application = Application(
+            person=person, reference=reference, kind=kind, applied_on=applied_on, proxy_office=proxy_office,
+            physician_institution=physician_institution,
+            physician_institution_name=physician_institution_name or getattr(physician_institution, "name", ""),
+            physician_name=physician_name, consent_granted=consent_granted, received_by=by,
+            previous_valid_to=previous.valid_to if previous else None,
+            previous_care_level=previous.care_level if previous else "",
+        )  # fmt: skip
+        application.full_clean()
+        application.save()
+        if not reference:
+            application.reference = f"C{application.pk:08d}"
+            application.save(update_fields=["reference"])
+        Step.objects.create(
+            application=application, kind=StepKind.RECEIVED, completed_on=applied_on, completed_by=by
+        )
+        if consent_granted is not None:
+            consent_record_with_application(
+                person=person, application_kind=kind, granted=consent_granted, by=by,
+                reference=f"certification-{application.pk}",
+            )  # fmt: skip
+    logger.info("certification application: id=%s person=%s kind=%s", application.pk, person.pk, kind)
+    return application
+
+
+def _check_step(application: Application, kind: str, completed_on: dt.date) -> None:
+    from .selectors import completed_steps
+
+    done = completed_steps(application)
+    label = StepKind(kind).label
+    if kind in done:
+        raise ApplicationError(f"「{label}」は完了済みです。", code="certification.step_done")
+    missing = [StepKind(k).label for k in STEP_REQUIRES[kind] if k not in done]
+    if missing:
+        raise ApplicationError(
+            f"「{label}」の前に「{'」「'.join(missing)}」を完了してください。",
+            code="certification.step_order",
+        )
+    if completed_on > timezone.localdate():
+        raise ApplicationError("完了日に未来の日付は指定できません。", code="certification.step_in_future")
+    earliest = max([application.applied_on, *(done[k].completed_on for k in STEP_REQUIRES[kind])])
+    if completed_on < earliest:
+        raise ApplicationError(
+            f"「{label}」の完了日は{earliest:%Y-%m-%d}以降にしてください。",
+            code="certification.step_date_order",
+        )
+
+
+def step_complete(
+    *, application: Application, kind: str, completed_on: dt.date, by: User | None,
+    panel_date: dt.date | None = None, source: str = "screen",
+) -> Step:  # fmt: skip
+    """Completes one progress step after the steps it needs. The decision goes through application_decide."""
+    if kind == StepKind.SECONDARY_JUDGEMENT:
+        raise ApplicationError(
+            "二次判定は判定結果とともに登録してください。", code="certification.decide_separately"
+        )
+    if kind == StepKind.PANEL_ASSIGNED and panel_date is None:
+        raise ApplicationError("審査会開催予定日を入力してください。", code="certification.panel_date_required",
+                               fields={"panel_date": ["必須です。"]})  # fmt: skip
+    if panel_date is not None and panel_date < completed_on:
+        raise ApplicationError(
+            "審査会開催予定日は割付日以降にしてください。", code="certification.panel_date_order"
+        )
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        _check_step(application, kind, completed_on)
+        step = Step(application=application, kind=kind, completed_on=completed_on, completed_by=by,
+                    panel_date=panel_date if kind == StepKind.PANEL_ASSIGNED else None, source=source)  # fmt: skip
+        step.full_clean()
+        step.save()
+        step_id = step.pk
+        transaction.on_commit(lambda: _notify_step(step_id))
+        if kind == StepKind.OPINION_REQUESTED:
+            application_id = application.pk
+            transaction.on_commit(
+                lambda: signals.opinion_requested.send(sender=Application, application_id=application_id)
+            )
+    logger.info("certification step: application=%s step=%s on=%s", application.pk, kind, completed_on)
+    return step
+
+
+def _notify_step(step_id: int) -> None:
+    from .tasks import send_step_notice
+
+    send_step_notice.delay(step_id)
+
+
+def opinion_receive(*, application: Application, received_on: dt.date, by: User | None = None) -> Step:
+    """意見書入手. The opinions app calls this when the 主治医意見書 arrives."""
+    return step_complete(application=application, kind=StepKind.OPINION_RECEIVED, completed_on=received_on,
+                         by=by, source="opinions")  # fmt: skip
+
+
+def application_decide(
+    *, application: Application, care_level: str, decided_on: dt.date, by: User | None,
+    validity_months: int | None = None, panel_opinion: str = "",
+) -> Application:  # fmt: skip
+    """二次判定: the level, the 認定有効期間 and the 審査会意見; adds the result to the card's history."""
+    if care_level not in CareLevel.values or care_level == CareLevel.JIGYOTAISHO:
+        raise ApplicationError("要介護状態区分が正しくありません。", code="certification.care_level")
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        _check_step(application, StepKind.SECONDARY_JUDGEMENT, decided_on)
+        valid_from = valid_to = None
+        if care_level != CareLevel.NOT_APPLICABLE:
+            level_changed = (
+                bool(application.previous_care_level) and application.previous_care_level != care_level
+            )
+            months = validity_months or rules.standard_validity_months(application.kind)
+            rules.check_validity_months(application.kind, months, level_changed=level_changed)
+            valid_from = rules.effective_from(application.kind, applied_on=application.applied_on,
+                                              previous_valid_to=application.previous_valid_to)  # fmt: skip
+            valid_to = rules.validity_end(valid_from, months)
+        application.care_level, application.decided_on = care_level, decided_on
+        application.valid_from, application.valid_to, application.panel_opinion = (
+            valid_from,
+            valid_to,
+            panel_opinion,
+        )
+        application.full_clean()
+        application.save(
+            update_fields=["care_level", "decided_on", "valid_from", "valid_to", "panel_opinion"]
+        )
+        step = Step.objects.create(
+            application=application,
+            kind=StepKind.SECONDARY_JUDGEMENT,
+            completed_on=decided_on,
+            completed_by=by,
+        )
+        transaction.on_commit(lambda: _notify_step(step.pk))
+        if valid_from is not None:
+            if application.kind == ApplicationKind.CHANGE:
+                _end_previous(application, ends=valid_from - dt.timedelta(days=1))
+            eligibility_services.certification_version_add(
+                person=application.person, care_level=care_level, certified_on=decided_on, valid_from=valid_from,
+                valid_to=valid_to, panel_opinion=panel_opinion, effective_date=decided_on,
+            )  # fmt: skip
+    logger.info("certification decided: application=%s level=%s", application.pk, care_level)
+    return application
+
+
+def _end_previous(application: Application, *, ends: dt.date) -> None:
+    """区分変更: the old certification ends the day before the new one starts (history kept)."""
+    current = _current_certification(application.person, application.applied_on)
+    if current is not None:
+        eligibility_services.certification_version_end(version=current, valid_to=ends, effective_date=ends)
+
+
+def extension_notice_record(*, application: Application, sent_on: dt.date, by: User | None) -> Application:
+    """延期通知: recorded once the 30 days have passed without a decision."""
+    if application.decided_on is not None:
+        raise ApplicationError(
+            "判定済みの申請には延期通知は不要です。", code="certification.extension_decided"
+        )
+    if not rules.is_overdue(applied_on=application.applied_on, decided_on=None, today=sent_on):
+        raise ApplicationError(
+            "申請から30日を過ぎていないため延期通知は不要です。", code="certification.extension_early"
+        )
+    application.extension_notice_on = sent_on
+    application.save(update_fields=["extension_notice_on"])
+    return application
+
+
+def survey_record(
+    *, application: Application, conducted_on: dt.date, investigator: str, answers: dict, by: User | None,
+    notes: dict | None = None, overview: dict | None = None, investigator_organisation: str = "", place: str = "",
+    received_on: dt.date | None = None,
+) -> Survey:  # fmt: skip
+    """認定調査票 entered or imported: validated against the form, and 調査票入手 completed."""
+    notes = notes or {}
+    survey_validate(answers, notes)
+    if conducted_on < application.applied_on:
+        raise ApplicationError(
+            "調査実施日は申請日以降にしてください。", code="certification.survey_before_application"
+        )
+    with transaction.atomic():
+        survey = Survey(application=application, conducted_on=conducted_on, investigator=investigator,
+                        investigator_organisation=investigator_organisation, place=place,
+                        overview=overview or {}, answers=answers, notes=notes, recorded_by=by)  # fmt: skip
+        survey.full_clean(exclude=["application"])
+        if Survey.objects.filter(application=application).exists():
+            raise ApplicationError("この申請の調査票は登録済みです。", code="certification.survey_exists")
+        survey.save()
+        step_complete(application=application, kind=StepKind.SURVEY_RECEIVED,
+                      completed_on=received_on or timezone.localdate(), by=by)  # fmt: skip
+    return survey
+
+
+SURVEY_JSON_FIELDS = {
+    "conducted_on",
+    "investigator",
+    "investigator_organisation",
+    "place",
+    "overview",
+    "answers",
+    "notes",
+}
+
+
+def survey_import_json(*, application: Application, document: bytes, by: User | None) -> Survey:
+    """認定調査票 as JSON: {"conducted_on": "YYYY-MM-DD", "investigator": ..., "answers": {"1-1": [1], ...},
+    "notes": {"1-1": ...}, "overview": {...}}; the same validation as the entry screen."""
+    import json
+
+    try:
+        data = json.loads(document.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ApplicationError(
+            f"JSONとして読めません（{error}）。", code="certification.survey_json"
+        ) from error
+    if not isinstance(data, dict):
+        raise ApplicationError("JSONの最上位はオブジェクトにしてください。", code="certification.survey_json")
+    unknown = sorted(set(data) - SURVEY_JSON_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"不明な項目があります: {', '.join(unknown)}", code="certification.survey_json_fields"
+        )
+    try:
+        conducted_on = dt.date.fromisoformat(str(data.get("conducted_on", "")))
+    except ValueError as error:
+        raise ApplicationError(
+            "conducted_on は YYYY-MM-DD で指定してください。", code="certification.survey_json_date"
+        ) from error
+    if not isinstance(data.get("answers"), dict) or not isinstance(data.get("notes", {}), dict):
+        raise ApplicationError(
+            "answers と notes はオブジェクトにしてください。", code="certification.survey_json"
+        )
+    return survey_record(
+        application=application, conducted_on=conducted_on, investigator=str(data.get("investigator", "")),
+        investigator_organisation=str(data.get("investigator_organisation", "")), place=str(data.get("place", "")),
+        overview=data.get("overview") or {}, answers=data["answers"], notes=data.get("notes") or {}, by=by,
+    )  # fmt: skip

@@ -1,0 +1,59 @@
+"""Progress events through eligibility's import: same validation, all or nothing, read with the screen's steps."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from certification import selectors, services
+from certification.models import ProgressEvent, StepKind
+from eligibility.tests.importing import issues_of, run_job
+
+from .factories import application
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+HEADER = "record_type,action,effective_date,insurer_number,insured_number,application_number,kind,completed_on,panel_date"
+
+
+def csv(number: str, *rows: str) -> bytes:
+    lines = [HEADER] + [
+        f"certification_progress,{r.split('|')[0]},2026-04-20,131011,{number},{r.split('|')[1]}" for r in rows
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+@time_machine.travel("2026-04-20 10:00 +0900")
+def test_imported_steps_count_as_progress_and_let_the_screen_continue(orgs, uncertified):
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    n = app.reference
+    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
+        f"add|{n},survey_requested,2026-04-02,", f"add|{n},survey_received,2026-04-10,",
+        f"add|{n},opinion_requested,2026-04-02,", f"add|{n},opinion_received,2026-04-12,"))  # fmt: skip
+    assert job.status == "succeeded", issues_of(job)
+    progress = selectors.progress(app, D(2026, 4, 20))
+    assert list(progress.steps) == ["received", "survey_requested", "survey_received", "opinion_requested",
+                                    "opinion_received"]  # fmt: skip
+    assert progress.waiting_for == [StepKind.PRIMARY_JUDGEMENT]
+    services.step_complete(
+        application=app, kind=StepKind.PRIMARY_JUDGEMENT, completed_on=D(2026, 4, 13), by=None
+    )
+    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number, f"delete|{n},opinion_received,,"))
+    assert job.status == "succeeded", issues_of(job)
+    assert "opinion_received" not in selectors.progress(app, D(2026, 4, 20)).steps
+
+
+@time_machine.travel("2026-04-20 10:00 +0900")
+def test_one_bad_progress_row_and_nothing_is_imported(orgs, uncertified):
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    n = app.reference
+    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
+        f"add|{n},survey_requested,2026-04-02,", f"add|{n},panel_assigned,2026-04-15,",
+        f"add|{n},secondary_judgement,2026-04-16,", f"add|{n},result_notified,2026-03-01,",
+        "add|X9,survey_received,2026-04-03,", f"add|{n},opinion_requested,2026-04-02,2026-04-09"))  # fmt: skip
+    assert job.status == "rejected"
+    codes = sorted(issue[3] for issue in issues_of(job))
+    assert codes == ["certification.application_unknown", "certification.panel_date_required",
+                     "certification.panel_date_unexpected", "certification.step_before_application",
+                     "certification.step_not_importable"]  # fmt: skip
+    assert not ProgressEvent.objects.exists()

@@ -1,0 +1,268 @@
+"""Screens: municipal staff (applications, steps, the decision, survey entry) and offices (a person's
+progress timeline, the survey). Every read of a person goes through kaigo_portal.access."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from eligibility.models import InsuredPerson
+from kaigo_portal import access
+from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
+from kaigo_portal.errors import ApplicationError
+
+from . import pdf, selectors, services
+from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
+from .models import Application, StepKind
+from .survey_form import answer_labels
+from .timeline import stats_svg, timeline_svg
+
+INSURER = access.Purpose.INSURER_ADMINISTRATION
+
+
+def municipal_required(view):
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role not in MUNICIPAL_ROLES:
+            raise PermissionDenied("市町村の職員だけが利用できます。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_application(request, pk: int) -> Application:
+    """Fetches an application of the staff's own insurer and authorises the read (logged)."""
+    application = get_object_or_404(
+        Application.objects.select_related("person__insurer", "proxy_office").prefetch_related("steps"),
+        pk=pk, person__insurer=request.membership.organisation,
+    )  # fmt: skip
+    access.authorize(
+        access.Actor.for_request(request), application.person, selectors.CATEGORY_PROGRESS, INSURER
+    )
+    return application
+
+
+@municipal_required
+def application_list(request):
+    """Applications by step, overdue first."""
+    actor = access.Actor.for_request(request)
+    today = timezone.localdate()
+    applications = list(selectors.municipal_applications_for(actor).filter(decided_on__isnull=True)[:500])
+    access.log_listed(
+        actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS, INSURER
+    )
+    rows = sorted(selectors.progress_many(applications, today),
+                  key=lambda p: (not p.overdue, p.application.applied_on))  # fmt: skip
+    by_step = [(label, sum(kind in p.waiting_for for p in rows)) for kind, label in StepKind.choices
+               if kind != StepKind.RECEIVED]  # fmt: skip
+    stats = selectors.step_stats(selectors.municipal_applications_for(actor), today)
+    step = request.GET.get("step", "")
+    if step in StepKind.values:
+        rows = [p for p in rows if step in p.waiting_for]
+    return render(request, "certification/application_list.html",
+                  {"rows": rows, "steps": StepKind.choices, "step": step, "today": today, "by_step": by_step,
+                   "stats": stats, "chart": stats_svg(stats),
+                   "overdue": sum(p.overdue for p in rows)})  # fmt: skip
+
+
+@municipal_required
+def application_new(request):
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = InsuredPerson.objects.filter(insurer=request.membership.organisation,
+                                              insured_number=data["insured_number"]).first()  # fmt: skip
+        proxy = None
+        if data["proxy_office_number"]:
+            proxy = Organisation.objects.filter(office_number=data["proxy_office_number"]).first()
+        if person is None:
+            form.add_error("insured_number", "この被保険者番号は見つかりません。")
+        elif data["proxy_office_number"] and proxy is None:
+            form.add_error("proxy_office_number", "この事業所番号は登録されていません。")
+        else:
+            try:
+                application = services.application_create(
+                    person=person, kind=data["kind"], applied_on=data["applied_on"], proxy_office=proxy,
+                    physician_institution_name=data["physician_institution_name"],
+                    physician_name=data["physician_name"], consent_granted=data["consent_granted"], by=request.user,
+                )  # fmt: skip
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "申請を受け付けました。")
+                return redirect("certification:application_detail", pk=application.pk)
+    return render(request, "certification/application_new.html", {"form": form})
+
+
+def _apply(request, form, call) -> bool:
+    try:
+        call(**form.cleaned_data)
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        return False
+    messages.success(request, "登録しました。")
+    return True
+
+
+@municipal_required
+def application_detail(request, pk: int):
+    application = _own_application(request, pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    step_form = StepForm(request.POST if action == "step" else None, prefix="step")
+    decision_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")
+    if action == "step" and step_form.is_valid():
+        if _apply(
+            request,
+            step_form,
+            lambda **d: services.step_complete(application=application, by=request.user, **d),
+        ):
+            return redirect(request.path)
+    elif action == "decide" and decision_form.is_valid():
+        if _apply(request, decision_form,
+                  lambda **d: services.application_decide(application=application, by=request.user, **d)):  # fmt: skip
+            return redirect(request.path)
+    elif action == "extension":
+        try:
+            services.extension_notice_record(
+                application=application, sent_on=timezone.localdate(), by=request.user
+            )
+            messages.success(request, "延期通知を記録しました。")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(request.path)
+    today = timezone.localdate()
+    progress = selectors.progress(application, today)
+    return render(request, "certification/application_detail.html", {
+        "application": application, "progress": progress, "timeline": timeline_svg(progress, today),
+        "step_form": step_form, "decision_form": decision_form, "steps": StepKind.choices,
+    })  # fmt: skip
+
+
+@municipal_required
+def survey_entry(request, pk: int):
+    application = _own_application(request, pk)
+    if request.method == "POST" and "document" in request.FILES:
+        try:
+            services.survey_import_json(application=application, document=request.FILES["document"].read(),
+                                        by=request.user)  # fmt: skip
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                messages.error(request, f"{field}: {'、'.join(errors)}")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "調査票（JSON）を取り込みました。")
+            return redirect("certification:application_detail", pk=application.pk)
+        return redirect(request.path)
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        answers, notes = form.answers()
+        try:
+            services.survey_record(
+                application=application, answers=answers, notes=notes, by=request.user,
+                **{k: form.cleaned_data[k] for k in ("conducted_on", "investigator", "investigator_organisation", "place")},
+            )  # fmt: skip
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                name = f"item_{field}" if f"item_{field}" in form.fields else None
+                for message in errors:
+                    form.add_error(name, message)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "調査票を登録しました。")
+            return redirect("certification:application_detail", pk=application.pk)
+    return render(request, "certification/survey_entry.html", {"application": application, "form": form})
+
+
+@login_required
+@never_cache
+def survey_view(request, pk: int):
+    """The 認定調査票, read under the `survey` category (care managers need consent)."""
+    survey = selectors.survey_for(access.Actor.for_request(request), application_id=pk,
+                                  purpose=access.Purpose.CARE_MANAGEMENT)  # fmt: skip
+    return render(request, "certification/survey_view.html",
+                  {"survey": survey, "items": answer_labels(survey.answers)})  # fmt: skip
+
+
+@login_required
+@never_cache
+def person_progress(request, insurer_no: str, insured_no: str):
+    """A care manager's (or the municipality's) view of a person's applications: a timeline each."""
+    insurer = Organisation.objects.filter(insurer_number=insurer_no).first()
+    if insurer is None:
+        raise access.NotVisible("no such insurer")
+    person, applications = selectors.person_progress_for(
+        access.Actor.for_request(request), insurer_id=insurer.pk, insured_number=insured_no,
+        purpose=access.Purpose.CARE_MANAGEMENT,
+    )  # fmt: skip
+    today = timezone.localdate()
+    rows = [(p, timeline_svg(p, today)) for p in selectors.progress_many(applications, today)]
+    return render(
+        request, "certification/person_progress.html", {"person": person, "rows": rows, "today": today}
+    )
+
+
+@login_required
+@never_cache
+def my_applications(request):
+    """An office's (or a person's) list of persons it may see with an application under way."""
+    actor = access.Actor.for_request(request)
+    persons = access.filter_persons(actor, InsuredPerson.objects.all(), selectors.CATEGORY_PROGRESS)
+    applications = list(
+        Application.objects.filter(person__in=persons)
+        .select_related("person__insurer")
+        .prefetch_related("steps")[:200]
+    )
+    access.log_listed(actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS,
+                      access.Purpose.CARE_MANAGEMENT)  # fmt: skip
+    today = timezone.localdate()
+    rows = selectors.progress_many(applications, today)
+    return render(request, "certification/my_applications.html", {"rows": rows, "today": today})
+
+
+@login_required
+@never_cache
+def survey_pdf(request, pk: int):
+    """The 認定調査票 as a PDF, under the same `survey` gate as the page (logged, channel PDF)."""
+    actor = access.Actor.for_request(request, channel=access.Channel.PDF)
+    survey = selectors.survey_for(actor, application_id=pk, purpose=access.Purpose.CARE_MANAGEMENT)
+    if not pdf.available():
+        return HttpResponse(
+            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(pdf.survey_pdf(survey), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="chosahyo_{survey.application.person.insured_number}.pdf"'
+    )
+    return response
+
+
+@municipal_required
+def notice_pdf(request, pk: int):
+    """認定結果通知書 (decided) or 延期通知書 (past 30 days, undecided), for the municipality to send."""
+    application = _own_application(request, pk)
+    today = timezone.localdate()
+    if application.decided_on is None and not selectors.progress(application, today).overdue:
+        messages.error(
+            request, "結果通知書も延期通知書もまだ作成できません（判定前で、申請から30日以内です）。"
+        )
+        return redirect("certification:application_detail", pk=application.pk)
+    if not pdf.available():
+        return HttpResponse(
+            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
+        )
+    kind, document = pdf.notice_pdf(application, today=today)
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{kind}_{application.reference}.pdf"'
+    return response
