@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from kaigo_portal.errors import ApplicationError
@@ -108,10 +109,13 @@ class Verifications(APIView):
 
 
 class DeviceCode(APIView):
-    """No key and no session: the 8-character code, valid 5 minutes and used once, is the credential."""
+    """No key and no session: the 8-character code, valid 5 minutes and used once, is the credential.
+    Calls are throttled per client address (KAIGO_DEVICE_CODE_RATE), so codes cannot be tried in bulk."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "device_code"
 
     @extend_schema(
         summary="サインイン用コードのチャレンジ（本人のエージェント）",
@@ -124,6 +128,8 @@ class DeviceCode(APIView):
 class DeviceCodeComplete(APIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "device_code"
 
     @extend_schema(summary="カードでサインイン（コードの完了）", request=CardAnswerSerializer,
                    responses={200: OpenApiResponse(description="ブラウザがサインインできる状態"), 400: ERROR_BODY})  # fmt: skip

@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "kaigo_portal.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Views that take no credential of their own (the card sign-in's device codes) are throttled per address.
+    "DEFAULT_THROTTLE_RATES": {"device_code": env_str("KAIGO_DEVICE_CODE_RATE", "20/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -370,3 +370,17 @@ def test_the_municipality_loads_card_certificates_through_the_import(orgs, hanak
     assert verify(device_client(orgs["kyotaku"]), card).status_code == 201
     bad = run_job(orgs["chiyoda"], (header + row.replace(f"0x0{serial.lower()}", "XYZ")).encode())
     assert [issue[3] for issue in issues_of(bad)] == ["card_certificate.serial"]
+
+
+def test_device_code_calls_are_throttled_per_address(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    responses = [client.get("/api/v1/identity/device-codes/ABCD-EFGH/") for _ in range(21)]
+    assert {r.status_code for r in responses[:20]} == {400}  # an unknown code, answered 20 times
+    assert responses[20].status_code == 429
+    assert responses[20].json()["error"]["code"] == "throttled"
+    refused = client.post(
+        "/api/v1/identity/device-codes/ABCD-EFGH/complete/", {}, content_type="application/json"
+    )
+    assert refused.status_code == 429
