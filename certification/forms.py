@@ -57,6 +57,36 @@ class SurveyForm(forms.Form):
     investigator = forms.CharField(label="調査実施者", max_length=100)
     investigator_organisation = forms.CharField(label="所属機関", max_length=200, required=False)
     place = forms.CharField(label="実施場所", max_length=200, required=False)
+    # 概況調査 (certification.survey_form.OVERVIEW_FIELDS)
+    overview_previous = forms.TypedChoiceField(
+        label="過去の認定",
+        choices=[("", "—"), ("1", "初回"), ("2", "2回目以降")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    overview_previous_certified_on = forms.DateField(label="前回認定日", required=False, **DATE)
+    overview_previous_result = forms.CharField(label="前回認定結果", max_length=20, required=False)
+    overview_contact = forms.CharField(label="連絡先（電話番号・家族等）", max_length=200, required=False)
+    overview_services = forms.CharField(label="現在受けているサービスの状況", max_length=1000, required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    overview_environment = forms.CharField(label="置かれている環境等（家族状況・住宅環境等）", max_length=1000,
+                                           required=False, widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def overview(self) -> dict:
+        overview = {}
+        for key in (
+            "previous",
+            "previous_certified_on",
+            "previous_result",
+            "contact",
+            "services",
+            "environment",
+        ):
+            value = self.cleaned_data.get(f"overview_{key}")
+            if value not in (None, ""):
+                overview[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        return overview
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -254,8 +254,12 @@ def survey_record(
     received_on: dt.date | None = None,
 ) -> Survey:  # fmt: skip
     """認定調査票 entered or imported: validated against the form, and 調査票入手 completed."""
-    notes = notes or {}
-    survey_validate(answers, notes)
+    notes, overview = notes or {}, overview or {}
+    if not isinstance(overview, dict):
+        raise ApplicationError(
+            "overview（概況調査）はオブジェクトにしてください。", code="certification.survey_json"
+        )
+    survey_validate(answers, notes, overview)
     if conducted_on < application.applied_on:
         raise ApplicationError(
             "調査実施日は申請日以降にしてください。", code="certification.survey_before_application"

@@ -6,6 +6,7 @@ depends on it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -137,6 +138,46 @@ EXAMPLE_ANSWERS = {
 }  # fmt: skip
 
 
+# 概況調査 (domain.md §2.5). 調査実施者 (date, investigator, organisation, place) are the Survey's own
+# columns; these are the rest of the overview, each optional but checked for its shape when given.
+PREVIOUS = ("初回", "2回目以降")
+OVERVIEW_TEXTS = {  # key: (label, max length)
+    "previous_result": ("前回認定結果", 20),
+    "contact": ("連絡先（電話番号・家族等）", 200),
+    "services": ("現在受けているサービスの状況", 1000),
+    "environment": ("置かれている環境等（家族状況・住宅環境等）", 1000),
+}
+OVERVIEW_FIELDS = {"previous": "過去の認定", "previous_certified_on": "前回認定日"} | {
+    key: label for key, (label, _length) in OVERVIEW_TEXTS.items()
+}
+
+
+def overview_errors(overview: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(key: str, message: str) -> None:
+        errors.setdefault(f"overview.{key}", []).append(message)
+
+    for key in sorted(set(overview) - set(OVERVIEW_FIELDS)):
+        add(key, f"概況調査の項目 {key} はありません。")
+    previous = overview.get("previous")
+    if previous not in (None, "") and (isinstance(previous, bool) or previous not in (1, 2)):
+        add("previous", "過去の認定は 1（初回）か 2（2回目以降）で指定してください。")
+    certified_on = overview.get("previous_certified_on")
+    if certified_on not in (None, ""):
+        try:
+            dt.date.fromisoformat(str(certified_on))
+        except ValueError:
+            add("previous_certified_on", "前回認定日は YYYY-MM-DD で指定してください。")
+    elif previous == 2:
+        add("previous_certified_on", "2回目以降の申請では前回認定日を入力してください。")
+    for key, (label, length) in OVERVIEW_TEXTS.items():
+        text = overview.get(key)
+        if text not in (None, "") and (not isinstance(text, str) or len(text) > length):
+            add(key, f"{label}は{length}文字以内の文章で入力してください。")
+    return errors
+
+
 def survey_errors(answers: dict, notes: dict) -> dict[str, list[str]]:
     """Checks answers against the form: every 基本調査 item and both 自立度 scales answered with a
     choice number of the item; 特別な医療 as lists (none ticked is allowed); 特記事項 keyed to known items."""
@@ -175,8 +216,8 @@ def survey_errors(answers: dict, notes: dict) -> dict[str, list[str]]:
     return errors
 
 
-def survey_validate(answers: dict, notes: dict) -> None:
-    errors = survey_errors(answers, notes)
+def survey_validate(answers: dict, notes: dict, overview: dict | None = None) -> None:
+    errors = survey_errors(answers, notes) | overview_errors(overview or {})
     if errors:
         raise ValidationError(errors)
 

@@ -169,12 +169,13 @@ def survey_entry(request, pk: int):
         answers, notes = form.answers()
         try:
             services.survey_record(
-                application=application, answers=answers, notes=notes, by=request.user,
+                application=application, answers=answers, notes=notes, overview=form.overview(), by=request.user,
                 **{k: form.cleaned_data[k] for k in ("conducted_on", "investigator", "investigator_organisation", "place")},
             )  # fmt: skip
         except ValidationError as error:
             for field, errors in error.message_dict.items():
-                name = f"item_{field}" if f"item_{field}" in form.fields else None
+                candidates = (f"item_{field}", field.replace("overview.", "overview_", 1))
+                name = next((c for c in candidates if c in form.fields), None)
                 for message in errors:
                     form.add_error(name, message)
         except ApplicationError as error:

@@ -80,3 +80,29 @@ def test_survey_validation_errors(change, notes, field, message):
     with pytest.raises(ValidationError) as error:
         form.survey_validate(answers, notes)
     assert error.value.message_dict == {field: [message]}
+
+
+OVERVIEW = {"previous": 2, "previous_certified_on": "2025-04-01", "previous_result": "要介護1",
+            "contact": "長女 03-0000-0000", "services": "通所介護 週2回", "environment": "長女と同居、2階建て"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [({"mood": "良好"}, "overview.mood", "概況調査の項目 mood はありません。"),
+     ({"previous": 3}, "overview.previous", "過去の認定は 1（初回）か 2（2回目以降）で指定してください。"),
+     ({"previous": True}, "overview.previous", "過去の認定は 1（初回）か 2（2回目以降）で指定してください。"),
+     ({"previous_certified_on": ""}, "overview.previous_certified_on", "2回目以降の申請では前回認定日を入力してください。"),
+     ({"previous_certified_on": "2025/04/01"}, "overview.previous_certified_on", "前回認定日は YYYY-MM-DD で指定してください。"),
+     ({"services": "あ" * 1001}, "overview.services", "現在受けているサービスの状況は1000文字以内の文章で入力してください。"),
+     ({"contact": 3}, "overview.contact", "連絡先（電話番号・家族等）は200文字以内の文章で入力してください。")],
+)  # fmt: skip
+def test_overview_validation_errors(change, field, message):
+    with pytest.raises(ValidationError) as error:
+        form.survey_validate(COMPLETE_ANSWERS, {}, {**OVERVIEW, **change})
+    assert error.value.message_dict == {field: [message]}
+
+
+def test_a_complete_overview_and_a_first_application_without_history_are_valid():
+    form.survey_validate(COMPLETE_ANSWERS, {}, OVERVIEW)
+    form.survey_validate(COMPLETE_ANSWERS, {}, {"previous": 1})
+    form.survey_validate(COMPLETE_ANSWERS, {}, {})

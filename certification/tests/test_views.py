@@ -211,3 +211,26 @@ def test_the_application_list_reads_in_a_bounded_number_of_queries(
         assert (
             client.get("/certification/applications/").content.decode().count("期限超過") == 6
         )  # one per row
+
+
+def test_the_overview_is_entered_on_the_screen_and_checked(login, cast, uncertified):
+    from certification import services
+
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    services.step_complete(
+        application=app, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 2), by=None
+    )
+    client = login(cast["alice"])
+    url = f"/certification/applications/{app.pk}/survey/"
+    data = {"conducted_on": "2026-04-10", "investigator": "調査 太郎", "overview_previous": "2",
+            "overview_services": "通所介護 週2回"}  # fmt: skip
+    for code, value in COMPLETE_ANSWERS.items():
+        data[f"item_{code}"] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    page = client.post(url, data).content.decode()
+    assert "2回目以降の申請では前回認定日を入力してください。" in page and not Survey.objects.exists()
+    assert client.post(url, {**data, "overview_previous_certified_on": "2025-04-01"}).status_code == 302
+    assert Survey.objects.get().overview == {
+        "previous": 2,
+        "previous_certified_on": "2025-04-01",
+        "services": "通所介護 週2回",
+    }
