@@ -10,9 +10,10 @@ The import's all-or-nothing rule holds: one bad row and nothing is written.
 from __future__ import annotations
 
 from eligibility.imports import fields as f
-from eligibility.imports.registry import Column, ParsedRow, RecordType
+from eligibility.imports.registry import Column, Issue, ParsedRow, RecordType
 
-from .models import Application, ProgressEvent, StepKind
+from .models import STEP_REQUIRES, Application, ProgressEvent, StepKind
+from .selectors import completed_steps
 
 NOT_IMPORTABLE = (StepKind.RECEIVED, StepKind.SECONDARY_JUDGEMENT)
 
@@ -68,6 +69,41 @@ class ProgressEventRecord(RecordType):
             elif completed_on is not None and completed_on < application.applied_on:
                 row.error("completed_on", completed_on, "certification.step_before_application",
                           "完了日が申請日より前です。")  # fmt: skip
+
+    def check_in_sequence(self, row: ParsedRow, context: dict) -> list[Issue]:
+        """Steps in order across the file: a step only after the steps it needs, done on screen, imported
+        before, or earlier in this file, and not dated before them."""
+        number, kind, completed_on = (
+            row.values["application_number"],
+            row.values["kind"],
+            row.values.get("completed_on"),
+        )
+        key = (row.insured_number, number)
+        if key not in context:
+            application = Application.objects.filter(
+                person__insurer__insurer_number=row.insurer_number, person__insured_number=row.insured_number,
+                reference=number,
+            ).first()  # fmt: skip
+            done = completed_steps(application) if application else {}
+            context[key] = (application.applied_on if application else None,
+                            {step_kind: step.completed_on for step_kind, step in done.items()})  # fmt: skip
+        applied_on, dates = context[key]
+        if row.action == "delete":
+            dates.pop(kind, None)
+            return []
+        missing = [StepKind(k).label for k in STEP_REQUIRES[kind] if k not in dates]
+        label = StepKind(kind).label
+        if missing:
+            message = f"「{label}」の前に「{'」「'.join(missing)}」が必要です（画面、既存の取込、またはこのファイルの前の行で）。"
+            return [Issue.make(row.line, "kind", kind, "certification.step_order", message)]
+        earliest = max([d for d in [applied_on, *(dates[k] for k in STEP_REQUIRES[kind])] if d is not None])
+        if completed_on is not None and completed_on < earliest:
+            message = f"「{label}」の完了日は{earliest:%Y-%m-%d}以降にしてください。"
+            return [
+                Issue.make(row.line, "completed_on", completed_on, "certification.step_date_order", message)
+            ]
+        dates[kind] = completed_on
+        return []
 
     def version_values(self, row: ParsedRow) -> dict:
         values = dict(row.values)

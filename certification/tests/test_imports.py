@@ -57,3 +57,26 @@ def test_one_bad_progress_row_and_nothing_is_imported(orgs, uncertified):
                      "certification.panel_date_unexpected", "certification.step_before_application",
                      "certification.step_not_importable"]  # fmt: skip
     assert not ProgressEvent.objects.exists()
+
+
+@time_machine.travel("2026-04-20 10:00 +0900")
+def test_steps_are_checked_in_order_across_the_rows_of_a_file(orgs, uncertified):
+    app = application(person=uncertified, applied_on=D(2026, 4, 1))
+    n = app.reference
+    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
+        f"add|{n},survey_received,2026-04-10,",  # before its 認定調査依頼
+        f"add|{n},opinion_requested,2026-04-05,", f"add|{n},opinion_received,2026-04-03,",  # dated before the request
+        f"add|{n},primary_judgement,2026-04-15,"))  # fmt: skip
+    assert job.status == "rejected"
+    assert [(issue[0], issue[3]) for issue in issues_of(job)] == [
+        ("2", "certification.step_order"),
+        ("4", "certification.step_date_order"),
+        ("5", "certification.step_order"),
+    ]
+    assert not ProgressEvent.objects.exists()
+    in_order = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
+        f"add|{n},survey_requested,2026-04-02,", f"add|{n},survey_received,2026-04-10,",
+        f"add|{n},opinion_requested,2026-04-05,", f"add|{n},opinion_received,2026-04-12,",
+        f"add|{n},primary_judgement,2026-04-15,"))  # fmt: skip
+    assert in_order.status == "succeeded", issues_of(in_order)
+    assert selectors.progress(app, D(2026, 4, 20)).waiting_for == [StepKind.PANEL_ASSIGNED]

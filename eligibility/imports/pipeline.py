@@ -346,6 +346,7 @@ def _check_sets(job, spool, issues, result, progress, *, writer: Writer | None) 
     """Duplicates, unknown persons, and add/change/delete against the current state (file, then database);
     with a writer, each chunk is written once it is checked and no error has been found anywhere."""
     states = KeyStates()
+    contexts: dict[str, dict] = {}  # each record type's own, for its rules across the file's rows
     done = 0
     for chunk in _spooled(spool):
         numbers = {row.insured_number for row in chunk}
@@ -356,7 +357,10 @@ def _check_sets(job, spool, issues, result, progress, *, writer: Writer | None) 
                 for key, live in _latest_states(job, get(name), existing).items():
                     states.seed(key, live)
         for row in chunk:
-            for issue in _set_issues(row, states, result.persons_in_file):
+            found = _set_issues(row, states, result.persons_in_file)
+            if not found:
+                found = row.record_type.check_in_sequence(row, contexts.setdefault(row.record_type.name, {}))
+            for issue in found:
                 _record_issue(issue, issues, result)
         if writer is not None and not issues.errors:
             writer.write(chunk, ids)

@@ -94,6 +94,12 @@ class RecordType:
     def check(self, row: ParsedRow) -> None:
         """Cross-field rules of one row; call row.error(...) for each problem."""
 
+    def check_in_sequence(self, row: ParsedRow, context: dict) -> list[Issue]:
+        """Rules across the rows of one file, called in file order for each row that passed the other
+        checks (for example: a step after the steps it needs). `context` is this record type's own dict
+        for the whole file. Return the row's issues; the default has none."""
+        return []
+
     def version_values(self, row: ParsedRow) -> dict[str, Any]:
         """The version model's field values from a valid row."""
         return dict(row.values)
