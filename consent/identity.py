@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from eligibility.models import InsuredPerson
-from kaigo_portal.accounts.models import ApiKey, ApiScope, Organisation, User, UserKind
+from kaigo_portal.accounts.models import ApiKey, ApiScope, User, UserKind
 from kaigo_portal.errors import ApplicationError
 
 from .models import (
@@ -169,24 +169,36 @@ def challenge_create(*, device: ApiKey) -> IdentityChallenge:
     )  # fmt: skip
 
 
+def _claim(
+    challenge_filter: dict, *, device: ApiKey | None
+) -> tuple[IdentityChallenge, ApplicationError | None]:
+    """Locks the challenge and marks it used, inside the caller's transaction; returns the refusal (logged)
+    for a replayed, expired or foreign challenge. The caller commits either way, so a refused challenge
+    stays used and its attempt stays logged."""
+    challenge = IdentityChallenge.objects.select_for_update().filter(**challenge_filter).first()
+    if challenge is None:
+        raise ApplicationError("チャレンジが見つかりません。", code="identity.no_challenge", status=404)
+    if device is not None and challenge.device_id != device.pk:
+        outcome = CardOutcome.WRONG_DEVICE
+    elif challenge.used_at is not None:
+        outcome = CardOutcome.REPLAYED
+    elif challenge.expires_at <= timezone.now():
+        outcome = CardOutcome.CHALLENGE_EXPIRED
+    else:
+        challenge.used_at = timezone.now()
+        challenge.save(update_fields=["used_at"])
+        return challenge, None
+    _log(outcome, challenge=challenge, device=device)
+    return challenge, _refuse(outcome, status=403 if outcome == CardOutcome.WRONG_DEVICE else 400)
+
+
 def _use(challenge_filter: dict, *, device: ApiKey | None) -> IdentityChallenge:
     """Marks the challenge used (committed at once, so a refused signature cannot be retried)."""
     with transaction.atomic():
-        challenge = IdentityChallenge.objects.select_for_update().filter(**challenge_filter).first()
-        if challenge is None:
-            raise ApplicationError("チャレンジが見つかりません。", code="identity.no_challenge", status=404)
-        if device is not None and challenge.device_id != device.pk:
-            outcome = CardOutcome.WRONG_DEVICE
-        elif challenge.used_at is not None:
-            outcome = CardOutcome.REPLAYED
-        elif challenge.expires_at <= timezone.now():
-            outcome = CardOutcome.CHALLENGE_EXPIRED
-        else:
-            challenge.used_at = timezone.now()
-            challenge.save(update_fields=["used_at"])
-            return challenge
-    _log(outcome, challenge=challenge, device=device)
-    raise _refuse(outcome, status=403 if outcome == CardOutcome.WRONG_DEVICE else 400)
+        challenge, refusal = _claim(challenge_filter, device=device)
+    if refusal is not None:
+        raise refusal
+    return challenge
 
 
 def _check_and_resolve(challenge, *, device, certificate_der: bytes, signature: bytes) -> InsuredPerson:
@@ -208,13 +220,27 @@ def _check_and_resolve(challenge, *, device, certificate_der: bytes, signature: 
 def card_verify(
     *, device: ApiKey, challenge_id: int, certificate_der: bytes, signature: bytes
 ) -> Relationship:
-    """本人確認 at an office: checks the card's answer and opens the office's relationship with the person."""
-    challenge = _use({"pk": challenge_id}, device=device)
-    person = _check_and_resolve(
-        challenge, device=device, certificate_der=certificate_der, signature=signature
-    )
-    office: Organisation = device.organisation
-    return relationship_verify_mynumber_card(office=office, person=person, by=None)
+    """本人確認 at an office: checks the card's answer and opens the office's relationship with the person.
+
+    One transaction, one commit: the challenge's use, the attempt's log row and the relationship. A
+    refusal still commits the first two (the challenge cannot be retried, the attempt stays logged)."""
+    with transaction.atomic():
+        challenge, refusal = _claim({"pk": challenge_id}, device=device)
+        if refusal is None:
+            try:
+                # Checks the card and logs the attempt (a refusal is logged here, then raised).
+                person = _check_and_resolve(
+                    challenge, device=device, certificate_der=certificate_der, signature=signature
+                )
+                # It refuses (not qualified) before it writes anything.
+                relationship = relationship_verify_mynumber_card(
+                    office=device.organisation, person=person, by=None
+                )
+            except ApplicationError as error:
+                refusal = error
+    if refusal is not None:
+        raise refusal
+    return relationship
 
 
 # --- Device-code sign-in for persons at home -------------------------------------------------------

@@ -170,7 +170,8 @@ def _open_new(
         verified_by_name=by.name if by else "", anchor_on=timezone.localdate(now),
         care_manager=by if by and _is_care_manager_of(by, office) else None, **extra,
     )  # fmt: skip
-    relationship.full_clean(validate_constraints=False)
+    # The office and the person are rows already in hand: no need to look them up again to validate.
+    relationship.full_clean(exclude=["office", "person"], validate_constraints=False)
     relationship.save()
     return relationship
 
@@ -209,7 +210,7 @@ def relationship_verify_mynumber_card(
     _require_office_member(by, office)
     if not _qualified(person, timezone.localdate()):
         raise ApplicationError("資格のない被保険者です。", code="verification.not_qualified")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the card check's transaction: no savepoint round trips
         return _open_new(office=office, person=person, method=VerificationMethod.MYNUMBER_CARD, by=by)
 
 
