@@ -3,11 +3,9 @@ progress timeline, the survey). Every read of a person goes through kaigo_portal
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +13,8 @@ from django.views.decorators.cache import never_cache
 
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
-from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
+from kaigo_portal.accounts.decorators import municipal_required
+from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
 from . import pdf, selectors, services
@@ -25,19 +24,6 @@ from .survey_form import answer_labels
 from .timeline import stats_svg, timeline_svg
 
 INSURER = access.Purpose.INSURER_ADMINISTRATION
-
-
-def municipal_required(view):
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role not in MUNICIPAL_ROLES:
-            raise PermissionDenied("市町村の職員だけが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _own_application(request, pk: int) -> Application:

@@ -3,18 +3,13 @@ break-glass review queue, the dispute queue, invitations and representatives. Ow
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from eligibility.models import InsuredPerson
-from kaigo_portal.accounts.models import MUNICIPAL_ROLES
+from kaigo_portal.accounts.decorators import municipal_required
 from kaigo_portal.audit.models import AccessLogEntry
 from kaigo_portal.errors import ApplicationError
 
@@ -27,19 +22,6 @@ from .models import (
     Relationship,
     RepresentativeDocument,
 )
-
-
-def municipal_required(view):
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role not in MUNICIPAL_ROLES:
-            raise PermissionDenied("市町村の職員だけが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _own_person(request, insured_number: str) -> InsuredPerson | None:

@@ -6,15 +6,12 @@ from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kaigo_portal.accounts.models import MUNICIPAL_ROLES
+from kaigo_portal.accounts.decorators import municipal_required as shared_municipal_required
 from kaigo_portal.errors import ApplicationError
 
 from . import services
@@ -24,13 +21,12 @@ from .models import ImportFormat, ImportJob, ImportMode, ImportStatus
 
 
 def municipal_required(view):
-    @login_required
+    """The shared guard, and the view gets the staff's own insurer as its second argument."""
+
+    @shared_municipal_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role not in MUNICIPAL_ROLES:
-            raise PermissionDenied("市町村職員だけが利用できます。")
-        return view(request, membership.organisation, *args, **kwargs)
+        return view(request, request.membership.organisation, *args, **kwargs)
 
     return wrapper
 
@@ -42,7 +38,6 @@ class UploadForm(forms.Form):
                              widget=forms.RadioSelect, help_text="まず「検証のみ」で確かめ、エラーがなければ「取込」を選んでください。")  # fmt: skip
 
 
-@never_cache
 @municipal_required
 def import_list(request, insurer):
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -60,7 +55,6 @@ def import_list(request, insurer):
     return render(request, "eligibility/import_list.html", {"form": form, "page": jobs, "insurer": insurer})
 
 
-@never_cache
 @municipal_required
 def import_detail(request, insurer, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
@@ -70,7 +64,6 @@ def import_detail(request, insurer, job_id: int):
     })  # fmt: skip
 
 
-@never_cache
 @municipal_required
 def import_progress(request, insurer, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
@@ -79,7 +72,6 @@ def import_progress(request, insurer, job_id: int):
     )
 
 
-@never_cache
 @municipal_required
 def import_errors(request, insurer, job_id: int):
     return errors_download(get_object_or_404(ImportJob, pk=job_id, insurer=insurer))

@@ -9,18 +9,15 @@ page is fetched through `selectors.person_for`, so another insurer's person is a
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 
 from kaigo_portal import access
-from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
+from kaigo_portal.accounts.decorators import municipal_required
+from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.audit.models import Category, Channel
 
 from . import pdf, selectors
@@ -30,21 +27,6 @@ from .models import InsuredPerson, LedgerKind, LedgerLineVersion
 
 PAGE_SIZE = 25
 PURPOSE = access.Purpose.INSURER_ADMINISTRATION
-
-
-def municipal_required(view):
-    """市町村職員 and 市町村管理者 only; every other role (and the person) is refused with 403."""
-
-    @login_required
-    @never_cache  # personal data: never kept by a browser or a proxy
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role not in MUNICIPAL_ROLES:
-            raise PermissionDenied("市町村の職員だけが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @municipal_required

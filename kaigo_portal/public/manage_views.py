@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kaigo_portal.accounts.models import Role, User
+from kaigo_portal.accounts.decorators import operator_required
+from kaigo_portal.accounts.models import User
 from kaigo_portal.errors import ApplicationError
 
 from . import selectors, services
 from .forms import AssignForm, FaqForm, NewsForm, NoteForm, ReplyForm, StatusForm
 from .models import FaqEntry, Inquiry, InquiryStatus, NewsItem
-
-
-def operator_required(view):
-    """Only a platform operator acting for the platform (the current membership) gets in."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role != Role.PLATFORM_OPERATOR:
-            raise PermissionDenied("プラットフォーム運営者だけが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _form_error(form, error: ApplicationError) -> None:
