@@ -72,6 +72,27 @@ def _digits(value: str, length: int) -> bool:
     return len(value) == length and value.isascii() and value.isdigit()
 
 
+_known_chains: set[int] = set()  # chains whose head row this process has seen: no upsert on the hot path
+
+
+def _locked_heads(chains: set[int]) -> list[ChainHead]:
+    """The heads of these chains, locked in chain order (so two writers never wait on each other in a
+    cycle). A head is created the first time a chain is used; a head this process knew of but that is
+    gone (a flushed database) is created again."""
+    if not chains <= _known_chains:
+        ChainHead.objects.bulk_create(
+            [ChainHead(chain=c, last_hash=GENESIS) for c in chains], ignore_conflicts=True
+        )
+    heads = list(ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain"))
+    if len(heads) < len(chains):
+        ChainHead.objects.bulk_create(
+            [ChainHead(chain=c, last_hash=GENESIS) for c in chains], ignore_conflicts=True
+        )
+        heads = list(ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain"))
+    _known_chains.update(chains)
+    return heads
+
+
 def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
     """Appends rows for the given reads and commits them at once.
 
@@ -92,11 +113,7 @@ def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
     now = timezone.now()
     rows: list[AccessLogEntry] = []
     with transaction.atomic(durable=True):
-        ChainHead.objects.bulk_create(
-            [ChainHead(chain=chain, last_hash=GENESIS) for chain in by_chain], ignore_conflicts=True
-        )
-        # Lock the heads in chain order, so that two writers never wait on each other in a cycle.
-        heads = list(ChainHead.objects.select_for_update().filter(chain__in=by_chain).order_by("chain"))
+        heads = _locked_heads(set(by_chain))
         for head in heads:
             for access in by_chain[head.chain]:
                 row = AccessLogEntry(

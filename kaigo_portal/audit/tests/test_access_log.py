@@ -242,3 +242,14 @@ def test_the_nightly_task_reports_broken_chains(caplog):
     with caplog.at_level("ERROR"):
         assert verify_chains() == 1
     assert f"chain {rows[3].chain}" in caplog.text and "edited" in caplog.text
+
+
+def test_a_known_chain_is_written_without_an_upsert_of_its_head():
+    from django.test.utils import CaptureQueriesContext
+
+    record([access()])
+    with CaptureQueriesContext(connection) as queries:
+        record([access(insured="0000000002")])
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any("INSERT INTO" in sql and "audit_chainhead" in sql for sql in statements)
+    assert verify_all()[1] == []
