@@ -68,6 +68,6 @@ def open_relationships(office) -> QuerySet[Relationship]:
 def break_glass_queue(insurer) -> QuerySet[Relationship]:
     return (
         Relationship.objects.filter(person__insurer=insurer, method="disaster", reviewed_at__isnull=True)
-        .select_related("office", "person")
+        .select_related("office", "person__insurer")
         .order_by("verified_at")
     )

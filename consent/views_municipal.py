@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from eligibility.models import InsuredPerson
+from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
-from kaigo_portal.audit.models import AccessLogEntry
+from kaigo_portal.audit.models import AccessLogEntry, Category
 from kaigo_portal.errors import ApplicationError
 
 from . import selectors, services, services_persons
@@ -22,6 +23,15 @@ from .models import (
     Relationship,
     RepresentativeDocument,
 )
+
+
+def _log_shown(request, persons) -> None:
+    """Municipal screens that show persons (a consent history, queues, registers) log each person shown,
+    like every other read of a person's data."""
+    unique = list({person.pk: person for person in persons}.values())
+    access.log_listed(
+        access.Actor.for_request(request), unique, Category.ELIGIBILITY, access.Purpose.INSURER_ADMINISTRATION
+    )
 
 
 def _own_person(request, insured_number: str) -> InsuredPerson | None:
@@ -52,6 +62,8 @@ def consents(request):
                                       note=form.cleaned_data["note"])  # fmt: skip
         messages.success(request, "記録しました。")
         return redirect(f"{request.path}?insured_number={person.insured_number}")
+    if person is not None:
+        _log_shown(request, [person])
     context = {"pick": pick, "person": person, "form": form,
                "history": person.consents.order_by("-effective_date", "-id") if person else [],
                "searched": pick.is_bound}  # fmt: skip
@@ -83,7 +95,8 @@ def disaster_periods(request):
 
 @municipal_required
 def break_glass_queue(request):
-    queue = selectors.break_glass_queue(request.membership.organisation)
+    queue = list(selectors.break_glass_queue(request.membership.organisation))
+    _log_shown(request, [relationship.person for relationship in queue])
     return render(request, "consent/municipal/break_glass.html", {"queue": queue})
 
 
@@ -105,8 +118,9 @@ def break_glass_close(request, pk: int):
 @municipal_required
 def disputes(request):
     rows = Dispute.objects.filter(person__insurer=request.membership.organisation, status=DisputeStatus.OPEN)
-    rows = list(rows.select_related("person").order_by("created_at"))
+    rows = list(rows.select_related("person__insurer").order_by("created_at"))
     entries = AccessLogEntry.objects.in_bulk([d.entry_id for d in rows])
+    _log_shown(request, [d.person for d in rows])
     return render(
         request, "consent/municipal/disputes.html", {"rows": [(d, entries.get(d.entry_id)) for d in rows]}
     )
@@ -176,9 +190,12 @@ def representatives(request):
                 messages.success(request, "代理人を登録しました。")
     from .models import Representative
 
-    reps = Representative.objects.filter(person__insurer=request.membership.organisation).select_related(
-        "user", "person"
+    reps = list(
+        Representative.objects.filter(person__insurer=request.membership.organisation).select_related(
+            "user", "person__insurer"
+        )
     )
+    _log_shown(request, [rep.person for rep in reps])
     return render(
         request, "consent/municipal/representatives.html", {"form": form, "code": code, "reps": reps}
     )
@@ -212,9 +229,10 @@ def card_certificates(request):
             else:
                 messages.success(request, f"{person.name} さんのカード証明書を登録しました。")
                 return redirect("consent:municipal_card_certificates")
-    rows = (
+    rows = list(
         CardCertificate.objects.filter(person__insurer=request.membership.organisation)
-        .select_related("person")
+        .select_related("person__insurer")
         .order_by("-recorded_at")[:100]
     )
+    _log_shown(request, [row.person for row in rows])
     return render(request, "consent/municipal/card_certificates.html", {"form": form, "rows": rows})

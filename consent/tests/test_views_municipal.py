@@ -90,3 +90,23 @@ def test_invitation_and_representative_screens_show_the_code_once(login, cast, h
         "valid_from": "2026-06-01", "valid_to": "2027-05-31"}).content.decode()  # fmt: skip
     assert "代理人の招待コード" in page
     assert Representative.objects.get().get_document_display() == "成年後見人（登記事項証明書）"
+
+
+def test_municipal_screens_that_show_persons_log_each_person_shown(login, cast, hanako):
+    from kaigo_portal.audit.models import AccessLogEntry
+
+    client = login(cast["alice"])
+    client.get(reverse("consent:municipal_consents"), {"insured_number": "0000000601"})
+
+    def rows():
+        return AccessLogEntry.objects.filter(insured_number="0000000601")
+
+    assert [(r.outcome, r.category, r.purpose, r.actor_user_id) for r in rows()] == [
+        ("granted", "eligibility", "insurer_administration", cast["alice"].pk)
+    ]
+    client.post(reverse("consent:municipal_representatives"), {
+        "insured_number": "0000000601", "name": "介護 一郎", "email": "ichiro@example.jp", "document": "guardian",
+        "valid_from": "2026-06-01", "valid_to": "2027-05-31"})  # fmt: skip
+    before = rows().count()
+    client.get(reverse("consent:municipal_representatives"))  # the register lists hanako's representative
+    assert rows().count() == before + 1
