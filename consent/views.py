@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from eligibility import selectors as eligibility_selectors
 from eligibility.models import CareLevel, InsuredPerson
-from kaigo_portal import access
+from kaigo_portal import access, links
 from kaigo_portal.accounts.models import OFFICE_ROLES
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
@@ -137,7 +137,8 @@ def person_detail(request, insurer_number: str, insured_number: str):
     for category, label in SECTIONS[1:]:
         try:
             access.authorize(actor, person, category, PURPOSE)
-            sections.append({"category": category, "label": label, "shown": True})
+            sections.append({"category": category, "label": label, "shown": True,
+                             "links": links.office_person_links(category, insurer_number, insured_number)})  # fmt: skip
         except (access.NotVisible, access.Forbidden) as refused:
             sections.append({"category": category, "label": label, "shown": False,
                              "why": WHY_NOT.get(getattr(refused, "reason", ""), "表示できません")})  # fmt: skip

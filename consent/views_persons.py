@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from eligibility import selectors as eligibility_selectors
 from eligibility.models import InsuredPerson
-from kaigo_portal import access
+from kaigo_portal import access, links
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
 
@@ -68,7 +68,10 @@ def _acting_for(request, pk: int) -> InsuredPerson:
 
 @person_required
 def my_home(request):
-    return render(request, "consent/me/home.html", {"persons": persons_acting_for(request.user)})
+    persons = [
+        (person, how, links.self_person_links(person.pk)) for person, how in persons_acting_for(request.user)
+    ]
+    return render(request, "consent/me/home.html", {"persons": persons})
 
 
 @person_required

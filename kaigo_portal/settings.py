@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "eligibility",
     "consent",
     "certification",
+    "opinions",
+    "careplans",
     "kaigo_portal.public",
     "subsidies",
 ]

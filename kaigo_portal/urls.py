@@ -91,5 +91,10 @@ urlpatterns = [
         name="api_person_certification_progress",
     ),
     path("certification/", include("certification.urls")),
+    path("opinions/", include("opinions.urls")),
+    path("api/v1/opinions/", include("opinions.api_urls")),
+    path("careplans/", include("careplans.urls")),
+    path("api/v1/careplans/", include("careplans.api_urls")),
+    path("api/v1/life/", include("careplans.life_api_urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from kaigo_portal.accounts.middleware import SESSION_MEMBERSHIP
 from kaigo_portal.accounts.selectors import attention_items
+from kaigo_portal.links import menu_links
 
 
 @login_required
@@ -21,7 +22,11 @@ def home(request):
     if membership is None:
         return render(request, "web/no_membership.html", status=403)
     items = attention_items(membership, has_mfa=is_mfa_enabled(user))
-    return render(request, "web/home.html", {"membership": membership, "items": items})
+    return render(
+        request,
+        "web/home.html",
+        {"membership": membership, "items": items, "extra_links": menu_links(membership)},
+    )
 
 
 @login_required

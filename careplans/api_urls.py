@@ -1,0 +1,3 @@
+"""API of the careplans app, mounted at /api/v1/careplans/ (and LIFE under /api/v1/life/)."""
+
+urlpatterns: list = []

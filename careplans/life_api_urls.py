@@ -1,0 +1,3 @@
+"""LIFE assessments API, mounted at /api/v1/life/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API of the opinions app, mounted at /api/v1/opinions/."""
+
+urlpatterns: list = []

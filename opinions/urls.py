@@ -1,0 +1,5 @@
+"""Pages of the opinions app (clinic queue, the web form, the municipality's receipt queue)."""
+
+app_name = "opinions"
+
+urlpatterns: list = []
