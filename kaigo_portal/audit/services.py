@@ -1,7 +1,7 @@
 """Writing and verifying the access log.
 
-Rows are spread over KAIGO_AUDIT_CHAINS hash chains by insurer, so that concurrent writers lock
-different chain heads instead of queueing behind one. Each row's hash covers its content and the
+Rows are spread over KAIGO_AUDIT_CHAINS hash chains: each write locks the head of a chain no other
+writer holds (`SKIP LOCKED`), so concurrent writers never queue behind one lock. Each row's hash covers its content and the
 previous row's hash in its chain, so an edited, removed or re-ordered row breaks the chain.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from .models import AccessLogEntry, ChainHead
@@ -51,12 +53,6 @@ class Access:
     request_id: str
 
 
-def chain_for(insurer_number: str) -> int:
-    """The chain an insurer's rows go to: stable across processes (not Python's salted hash())."""
-    digest = hashlib.sha256(insurer_number.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % settings.KAIGO_AUDIT_CHAINS
-
-
 def row_hash(row: AccessLogEntry) -> str:
     values = []
     for name in HASHED_FIELDS:
@@ -72,29 +68,46 @@ def _digits(value: str, length: int) -> bool:
     return len(value) == length and value.isascii() and value.isdigit()
 
 
-_known_chains: set[int] = set()  # chains whose head row this process has seen: no upsert on the hot path
+_heads_created = False  # this process has made sure every chain head exists
 
 
-def _locked_heads(chains: set[int]) -> list[ChainHead]:
-    """The heads of these chains, locked in chain order (so two writers never wait on each other in a
-    cycle). A head is created the first time a chain is used; a head this process knew of but that is
-    gone (a flushed database) is created again."""
-    if not chains <= _known_chains:
-        ChainHead.objects.bulk_create(
-            [ChainHead(chain=c, last_hash=GENESIS) for c in chains], ignore_conflicts=True
-        )
-    heads = list(ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain"))
-    if len(heads) < len(chains):
-        ChainHead.objects.bulk_create(
-            [ChainHead(chain=c, last_hash=GENESIS) for c in chains], ignore_conflicts=True
-        )
-        heads = list(ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain"))
-    _known_chains.update(chains)
-    return heads
+def _create_heads() -> None:
+    ChainHead.objects.bulk_create(
+        [ChainHead(chain=c, last_hash=GENESIS) for c in range(settings.KAIGO_AUDIT_CHAINS)],
+        ignore_conflicts=True,
+    )
+
+
+def _free_head() -> ChainHead:
+    """Locks the head of a chain no other writer holds, starting the search at a random chain.
+
+    With `SKIP LOCKED` concurrent writers take different chains and never queue behind each other;
+    only when every chain is busy does a writer wait, for a random one. A head this process made but
+    that is gone (a flushed database) is made again.
+    """
+    global _heads_created
+    chains = settings.KAIGO_AUDIT_CHAINS
+    if not _heads_created:
+        _create_heads()
+        _heads_created = True
+    start = secrets.randbelow(chains)
+    heads = ChainHead.objects.filter(chain__lt=chains)
+    for attempt in range(2):
+        if connection.features.has_select_for_update_skip_locked:
+            ordered = heads.annotate(turn=Mod(F("chain") + (chains - start), chains)).order_by("turn")
+            head = ordered.select_for_update(skip_locked=True).first()
+            if head is not None:
+                return head
+        head = heads.select_for_update().filter(chain=start).first()
+        if head is not None:
+            return head
+        if attempt == 0:
+            _create_heads()
+    raise RuntimeError("no access-log chain head")  # unreachable: the heads were just created
 
 
 def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
-    """Appends rows for the given reads and commits them at once.
+    """Appends rows for the given reads, to one chain, and commits them at once.
 
     The block is durable: calling this inside another transaction raises, because a row that a later
     rollback could take away would break the promise that every read is logged.
@@ -107,24 +120,45 @@ def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
             raise ValueError(
                 "an access-log row names a person by a 6-digit insurer and 10-digit insured number"
             )
-    by_chain: dict[int, list[Access]] = defaultdict(list)
-    for access in accesses:
-        by_chain[chain_for(access.insurer_number)].append(access)
     now = timezone.now()
     rows: list[AccessLogEntry] = []
     with transaction.atomic(durable=True):
-        heads = _locked_heads(set(by_chain))
-        for head in heads:
-            for access in by_chain[head.chain]:
-                row = AccessLogEntry(
-                    at=now, chain=head.chain, chain_seq=head.seq + 1, prev_hash=head.last_hash, **vars(access)
-                )
-                row.hash = row_hash(row)
-                head.seq, head.last_hash = row.chain_seq, row.hash
-                rows.append(row)
-        AccessLogEntry.objects.bulk_create(rows)
-        ChainHead.objects.bulk_update(heads, ["seq", "last_hash"])
+        head = _free_head()
+        for access in accesses:
+            row = AccessLogEntry(
+                at=now, chain=head.chain, chain_seq=head.seq + 1, prev_hash=head.last_hash, **vars(access)
+            )
+            row.hash = row_hash(row)
+            head.seq, head.last_hash = row.chain_seq, row.hash
+            rows.append(row)
+        if connection.vendor == "postgresql":
+            _append_in_one_statement(head, rows)
+        else:
+            AccessLogEntry.objects.bulk_create(rows)
+            ChainHead.objects.filter(chain=head.chain).update(seq=head.seq, last_hash=head.last_hash)
     return rows
+
+
+_COLUMNS = [f.column for f in AccessLogEntry._meta.concrete_fields if not f.primary_key]
+# Column names come from the model; every value is a parameter.
+_INSERT = (
+    "WITH head AS (UPDATE audit_chainhead SET seq = %s, last_hash = %s WHERE chain = %s) "  # noqa: S608
+    f"INSERT INTO audit_accesslogentry ({', '.join(_COLUMNS)}) VALUES {{values}} RETURNING id"
+)
+
+
+def _append_in_one_statement(head: ChainHead, rows: list[AccessLogEntry]) -> None:
+    """The rows and the moved head in one round trip (the hot path of every read)."""
+    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    params: list = [head.seq, head.last_hash, head.chain]
+    for row in rows:
+        params += [getattr(row, column) for column in _COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT.format(values=", ".join([one] * len(rows))), params)
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+            row._state.adding = False
+            row._state.db = connection.alias
 
 
 @dataclass(frozen=True)
