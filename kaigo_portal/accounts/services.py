@@ -7,10 +7,12 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -236,12 +238,40 @@ def api_key_revoke(*, key: ApiKey, by: User | None) -> ApiKey:
     return key
 
 
+# Keys this process has checked, by prefix, with the generation they were read under. Any change to a key,
+# an organisation or its services moves the shared generation (accounts.apps connects the signals), so a
+# revoked key stops working in every process at its next call; KEY_CACHE_SECONDS bounds the rest.
+_key_cache: dict[str, tuple[float, str | None, ApiKey]] = {}
+KEY_GENERATION = "kaigo:api-keys:generation"
+KEY_CACHE_SECONDS = 60.0
+
+
+def api_key_generation_bump(**_signal_kwargs) -> None:
+    """Makes every process read its keys again (called on any change to keys and organisations)."""
+    _key_cache.clear()
+    cache.set(KEY_GENERATION, secrets.token_hex(8), timeout=None)
+
+
+def _key_by_prefix(prefix: str) -> ApiKey | None:
+    generation = cache.get(KEY_GENERATION)
+    cached = _key_cache.get(prefix)
+    if cached is not None and cached[1] == generation and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+        return cached[2]
+    key = (
+        ApiKey.objects.select_related("organisation").prefetch_related("organisation__services")
+        .filter(prefix=prefix).first()
+    )  # fmt: skip
+    if key is not None:
+        _key_cache[prefix] = (time.monotonic(), generation, key)
+    return key
+
+
 def api_key_authenticate(raw: str) -> ApiKey | None:
     """The usable key a raw key names, or None (unknown, wrong secret, revoked, expired)."""
     if not raw.startswith(API_KEY_PREFIX) or "." not in raw:
         return None
     prefix = raw[len(API_KEY_PREFIX) :].split(".", 1)[0]
-    key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first()
+    key = _key_by_prefix(prefix)
     if key is None or not hmac.compare_digest(key.key_hash, _hash_key(raw)):
         return None
     now = timezone.now()
@@ -249,7 +279,7 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
         return None
     if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=5):
         key.last_used_at = now  # written at most every five minutes, not on every call
-        key.save(update_fields=["last_used_at"])
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)  # not save(): no signal, no cache reset
     return key
 
 

@@ -95,6 +95,31 @@ def test_revoked_key_is_refused(client, orgs):
     assert call(client, raw).status_code == 401
 
 
+def test_a_key_revoked_by_another_process_is_refused_at_its_next_call(client, orgs):
+    """The key cache is per process; a revocation elsewhere moves the shared generation (Redis in production)."""
+    from django.core.cache import cache
+
+    from kaigo_portal.accounts.services import KEY_GENERATION
+
+    key, raw = issue(orgs["chiyoda"])
+    assert call(client, raw).status_code == 200  # now cached in this process
+    ApiKey.objects.filter(pk=key.pk).update(
+        revoked_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )  # no signal here
+    cache.set(KEY_GENERATION, "moved-by-the-other-process", timeout=None)  # what its post_save signal does
+    assert call(client, raw).status_code == 401
+
+
+def test_a_cached_key_costs_no_query(client, orgs, django_assert_num_queries):
+    from kaigo_portal.accounts.services import api_key_authenticate
+
+    _key, raw = issue(orgs["chiyoda"])
+    assert api_key_authenticate(raw) is not None
+    with django_assert_num_queries(0):
+        key = api_key_authenticate(raw)
+    assert key.organisation == orgs["chiyoda"] and api_key_authenticate(raw + "x") is None
+
+
 @pytest.mark.parametrize(
     "mangle",
     [lambda raw: raw[:-1] + ("A" if raw[-1] != "A" else "B"), lambda raw: "kp_nope.x", lambda raw: "garbage"],
@@ -175,5 +200,5 @@ def test_last_use_is_recorded_without_a_write_per_call(client, orgs, django_asse
     call(client, raw)
     key.refresh_from_db()
     assert key.last_used_at is not None
-    with django_assert_num_queries(1):  # the key lookup only: no UPDATE within five minutes
+    with django_assert_num_queries(0):  # a cached key, and no UPDATE within five minutes
         call(client, raw)
