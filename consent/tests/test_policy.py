@@ -84,3 +84,62 @@ def test_the_demo_gives_the_care_manager_a_caseload_and_the_person_an_account(se
         10,
         1,
     )
+
+
+# Consent histories (date offset from today, status, deleted) and relationships (method, anchor offset in
+# days, expires offset in hours, ended): the one-person path (one SQL statement) must agree with the list
+# path and the queryset filter on every one.
+CONSENT_HISTORIES = [
+    [],
+    [(0, "granted", False)],
+    [(-10, "granted", False), (-2, "withdrawn", False)],
+    [(-10, "withdrawn", False), (-2, "granted", False)],
+    [(-3, "granted", False), (-3, "withdrawn", False)],  # same day: the later event wins
+    [(-3, "withdrawn", False), (-3, "granted", False)],
+    [(-5, "granted", False), (2, "withdrawn", False)],  # a future withdrawal is not in force yet
+    [(3, "granted", False)],  # nor a future grant
+    [(-5, "granted", True)],  # a deleted grant counts for nothing
+    [(-5, "refused", False)],
+]
+RELATIONSHIPS = [
+    None,
+    ("mynumber_card", 0, None, False),
+    ("insurance_card", -200, None, False),  # lapsed: no claim for more than three months
+    ("mynumber_card", -10, None, True),  # ended
+    ("disaster", 0, 24, False),
+    ("disaster", -8, -1, False),  # break-glass expired
+]
+
+
+@pytest.mark.parametrize("history", CONSENT_HISTORIES)
+@pytest.mark.parametrize("relationship", RELATIONSHIPS)
+def test_one_person_and_list_paths_agree(orgs, cast, history, relationship):
+    from django.utils import timezone
+
+    from consent.models import Consent, Relationship
+
+    now = timezone.now()
+    today = timezone.localdate()
+    person = ef.person(insurer=orgs["chiyoda"])
+    for offset, status, deleted in history:
+        Consent.objects.create(person=person, status=status, source="application_new", reference="T",
+                               effective_date=today + dt.timedelta(days=offset), deleted=deleted)  # fmt: skip
+    if relationship is not None:
+        method, anchor, expires, ended = relationship
+        Relationship.objects.create(
+            office=orgs["kyotaku"], person=person, method=method, verified_at=now, verified_by_name="t",
+            anchor_on=today + dt.timedelta(days=anchor),
+            expires_at=now + dt.timedelta(hours=expires) if expires is not None else None,
+            ended_at=now if ended else None,
+        )  # fmt: skip
+    bob = Actor(user=cast["bob"], organisation=orgs["kyotaku"], role=Role.CARE_MANAGER)
+    rules = policy.ConsentRules()
+    person = InsuredPerson.objects.select_related("insurer").get(pk=person.pk)
+    for category in (Category.ELIGIBILITY, Category.CAREPLAN):
+        one = rules.decide(bob, person, category)
+        many = rules.decide_many(bob, [person], category)[0]
+        listed = (
+            InsuredPerson.objects.filter(rules.person_filter(bob, category)).filter(pk=person.pk).exists()
+        )
+        assert (one.granted, one.reason, one.method) == (many.granted, many.reason, many.method)
+        assert one.granted == listed
