@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -122,21 +123,86 @@ class Card:
     restrictions: list[RestrictionVersion] = field(default_factory=list)
 
 
+# The card's panels and the 区分支給限度基準額 master rows come back in one statement: one UNION ALL branch
+# per table, each table's columns in their own slots (typed NULLs elsewhere), turned back into model
+# instances with the backend's converters. A page or API read costs one round trip, not six.
+_CARD_MODELS: tuple[type[Version], ...] = (
+    PersonVersion, CertificationVersion, BurdenRatioVersion, CostLimitVersion, RestrictionVersion,
+)  # fmt: skip
+
+
+@functools.cache
+def _card_statement(vendor: str) -> tuple[str, tuple]:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    models = (*_CARD_MODELS, BenefitLimit)
+    slots = [(model, f) for model in models for f in model._meta.concrete_fields]
+    branches, layout = [], []
+    for index, model in enumerate(models):
+        columns = [
+            quote(f.column) if owner is model else f"CAST(NULL AS {f.db_type(connection)})"
+            for owner, f in slots
+        ]
+        if model is BenefitLimit:
+            where = "effective_from <= %s AND (effective_to IS NULL OR effective_to >= %s)"
+        else:
+            where = "person_id = %s AND effective_date <= %s"
+        branches.append(
+            f"SELECT {index}, {', '.join(columns)} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
+        )
+        positions = [1 + n for n, (owner, _f) in enumerate(slots) if owner is model]
+        fields = [f for owner, f in slots if owner is model]
+        converters = []
+        for f in fields:
+            col = f.get_col(model._meta.db_table)
+            backend = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            converters.append((col, tuple(backend)))
+        layout.append((model, positions, [f.attname for f in fields], converters))
+    return " UNION ALL ".join(branches), tuple(layout)
+
+
+def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
+    from django.db import connection
+
+    sql, layout = _card_statement(connection.vendor)
+    day = connection.ops.adapt_datefield_value(on)
+    params = [person.pk, day] * len(_CARD_MODELS) + [day, day]
+    found: dict[type, list] = {model: [] for model, *_rest in layout}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            model, positions, attnames, converters = layout[row[0]]
+            values = []
+            for position, (col, field_converters) in zip(positions, converters, strict=True):
+                value = row[position]
+                for convert in field_converters:
+                    value = convert(value, col, connection)
+                values.append(value)
+            found[model].append(model.from_db(connection.alias, attnames, values))
+    return found
+
+
 def card_as_of(person: InsuredPerson, on: dt.date) -> Card:
-    identity = current_versions(PersonVersion, person, on)
-    certifications = current_versions(CertificationVersion, person, on)
+    rows = _card_rows(person, on)
+    identity = versions_as_of(PersonVersion, rows[PersonVersion], on)
+    certifications = versions_as_of(CertificationVersion, rows[CertificationVersion], on)
     certification = certifications[-1] if certifications else None
-    ratios = current_versions(BurdenRatioVersion, person, on)
-    limits = current_versions(CostLimitVersion, person, on)
+    ratios = versions_as_of(BurdenRatioVersion, rows[BurdenRatioVersion], on)
+    limits = versions_as_of(CostLimitVersion, rows[CostLimitVersion], on)
+    benefit_limit = None
+    if certification is not None:
+        in_force = [b for b in rows[BenefitLimit] if b.care_level == certification.care_level]
+        benefit_limit = max(in_force, key=lambda b: b.effective_from).units if in_force else None
     return Card(
         on=on,
         person=person,
         identity=identity[0] if identity else None,
         certification=certification,
-        benefit_limit=benefit_limit_on(certification.care_level, on) if certification else None,
+        benefit_limit=benefit_limit,
         burden_ratio=ratios[-1] if ratios else None,
         cost_limit=limits[-1] if limits else None,
-        restrictions=current_versions(RestrictionVersion, person, on),
+        restrictions=versions_as_of(RestrictionVersion, rows[RestrictionVersion], on),
     )
 
 

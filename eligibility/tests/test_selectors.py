@@ -13,8 +13,10 @@ from kaigo_portal.audit.models import AccessLogEntry, Category, Channel, Outcome
 from .. import selectors
 from ..models import (
     BenefitLimit,
+    BurdenRatioVersion,
     CareLevel,
     CertificationVersion,
+    CostLimitVersion,
     LedgerKind,
     LedgerLineVersion,
     PersonVersion,
@@ -203,6 +205,46 @@ def test_the_card_gathers_the_three_panels_as_of_a_date(person):
     assert (later.burden_ratio, later.cost_limit) == (None, None)
     before = selectors.card_as_of(person, D(2026, 3, 31))
     assert (before.certification, before.benefit_limit, before.restrictions) == (None, None, [])
+
+
+def _fields(instance):
+    if instance is None:
+        return None
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_the_card_in_one_statement_matches_the_per_table_reads(person, django_assert_num_queries):
+    """Every field of every panel, converted back by the backend, as the ORM reads it table by table."""
+    f.person_version(person=person, effective_date=D(2026, 6, 1), address="千代田区麹町二丁目", deleted=False)
+    f.certification(
+        person=person, care_level=CareLevel.KAIGO2, valid_from=D(2025, 4, 1), valid_to=D(2026, 3, 31)
+    )
+    f.certification(person=person, care_level=CareLevel.KAIGO3, valid_from=D(2026, 4, 1), valid_to=D(2027, 3, 31),
+                    panel_opinion="通所リハビリテーションが必要")  # fmt: skip
+    f.burden_ratio(person=person, ratio=2, valid_from=D(2025, 8, 1), valid_to=D(2026, 7, 31))
+    f.burden_ratio(person=person, ratio=3, valid_from=D(2026, 8, 1), valid_to=D(2027, 7, 31))
+    f.cost_limit(person=person)
+    f.restriction(person=person, valid_from=D(2026, 4, 1))
+    f.restriction(person=person, valid_from=D(2026, 4, 1), effective_date=D(2026, 9, 1), deleted=True)
+    for on in (D(2019, 12, 31), D(2026, 3, 31), D(2026, 5, 1), D(2026, 8, 15), D(2026, 9, 1), D(2027, 4, 1)):
+        with django_assert_num_queries(1):
+            card = selectors.card_as_of(person, on)
+        identity = selectors.current_versions(PersonVersion, person, on)
+        certifications = selectors.current_versions(CertificationVersion, person, on)
+        assert _fields(card.identity) == _fields(identity[0] if identity else None)
+        assert _fields(card.certification) == _fields(certifications[-1] if certifications else None)
+        expected_limit = (
+            selectors.benefit_limit_on(certifications[-1].care_level, on) if certifications else None
+        )
+        assert card.benefit_limit == expected_limit
+        for panel, model in ((card.burden_ratio, BurdenRatioVersion), (card.cost_limit, CostLimitVersion)):
+            current = selectors.current_versions(model, person, on)
+            assert _fields(panel) == _fields(current[-1] if current else None)
+        assert [_fields(r) for r in card.restrictions] == [
+            _fields(r) for r in selectors.current_versions(RestrictionVersion, person, on)
+        ]
+    assert selectors.card_as_of(person, D(2026, 9, 1)).restrictions == []
+    assert selectors.card_as_of(person, D(2026, 8, 15)).burden_ratio.ratio == 3
 
 
 # --- 住宅改修: ¥200,000 per dwelling ----------------------------------------------------------------
