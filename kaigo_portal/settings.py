@@ -109,6 +109,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "KAIGO_DB_PREPARED_STATEMENTS", True
+):
+    # Server-side binding lets psycopg prepare a statement the fifth time a connection runs it, so the hot
+    # reads are planned once per connection instead of on every request. Turn off behind a PgBouncer in
+    # transaction mode (it cannot keep prepared statements).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while the Celery worker writes (SQLite is for the demo only).

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
-from django.db.models.functions import Mod
 from django.utils import timezone
 
 from .models import AccessLogEntry, ChainHead
@@ -78,6 +76,12 @@ def _create_heads() -> None:
     )
 
 
+_FREE_HEAD = (
+    "SELECT chain, seq, last_hash FROM audit_chainhead WHERE chain < %s "
+    "ORDER BY (chain + %s) %% %s LIMIT 1 FOR UPDATE SKIP LOCKED"
+)
+
+
 def _free_head() -> ChainHead:
     """Locks the head of a chain no other writer holds, starting the search at a random chain.
 
@@ -93,11 +97,12 @@ def _free_head() -> ChainHead:
     start = secrets.randbelow(chains)
     heads = ChainHead.objects.filter(chain__lt=chains)
     for attempt in range(2):
-        if connection.features.has_select_for_update_skip_locked:
-            ordered = heads.annotate(turn=Mod(F("chain") + (chains - start), chains)).order_by("turn")
-            head = ordered.select_for_update(skip_locked=True).first()
-            if head is not None:
-                return head
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_FREE_HEAD, [chains, chains - start, chains])
+                row = cursor.fetchone()
+            if row is not None:
+                return ChainHead(chain=row[0], seq=row[1], last_hash=row[2])
         head = heads.select_for_update().filter(chain=start).first()
         if head is not None:
             return head
