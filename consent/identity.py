@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from eligibility.models import InsuredPerson
@@ -169,12 +169,40 @@ def challenge_create(*, device: ApiKey) -> IdentityChallenge:
     )  # fmt: skip
 
 
+_CHALLENGE_COLUMNS = ", ".join(
+    connection.ops.quote_name(f.column) for f in IdentityChallenge._meta.concrete_fields
+)
+_CLAIM = (
+    f"UPDATE {IdentityChallenge._meta.db_table} SET used_at = %s "  # noqa: S608  (names from the model)
+    "WHERE {where} AND used_at IS NULL AND expires_at > %s "
+    f"RETURNING {_CHALLENGE_COLUMNS}"
+)
+
+
+def _claim_unused(challenge_filter: dict, *, device: ApiKey | None) -> IdentityChallenge | None:
+    """Marks a usable challenge used in one statement and returns it; None when it is not usable (the
+    caller then finds out why)."""
+    ((name, value),) = challenge_filter.items()
+    where = {"pk": "id = %s", "code_hash": "code_hash = %s"}[name]
+    now = timezone.now()
+    params = [now, value]
+    if device is not None:
+        where += " AND device_id = %s"
+        params.append(device.pk)
+    params.append(now)
+    found = list(IdentityChallenge.objects.raw(_CLAIM.format(where=where), params))
+    return found[0] if found else None
+
+
 def _claim(
     challenge_filter: dict, *, device: ApiKey | None
 ) -> tuple[IdentityChallenge, ApplicationError | None]:
     """Locks the challenge and marks it used, inside the caller's transaction; returns the refusal (logged)
     for a replayed, expired or foreign challenge. The caller commits either way, so a refused challenge
     stays used and its attempt stays logged."""
+    challenge = _claim_unused(challenge_filter, device=device)
+    if challenge is not None:  # the usual case: unused, unexpired, this device's; now marked used
+        return challenge, None
     challenge = IdentityChallenge.objects.select_for_update().filter(**challenge_filter).first()
     if challenge is None:
         raise ApplicationError("チャレンジが見つかりません。", code="identity.no_challenge", status=404)
