@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from kaigo_portal.access import Actor, PersonRef, Purpose, authorize
 from kaigo_portal.audit.models import AccessLogEntry, AppendOnlyError, Category, ChainHead
-from kaigo_portal.audit.services import Access, record, verify_all
+from kaigo_portal.audit.services import Access, content_hash, record, verify_all
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +284,28 @@ def test_a_write_costs_one_lock_and_one_append_once_the_heads_exist():
         == expected
     )
     assert verify_all()[1] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_read_outside_a_transaction_is_one_statement_that_links_like_python():
+    """PostgreSQL links the row itself (same formula as link_hash): one round trip, durable when it returns."""
+    from django.test.utils import CaptureQueriesContext
+
+    from kaigo_portal.audit.services import link_hash
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement append is PostgreSQL's; SQLite takes the transaction path")
+    record([access(insured="0000000001")])  # makes the heads
+    with CaptureQueriesContext(connection) as queries:
+        row = record([access(insured="0000000002")])[0]
+    assert len(queries.captured_queries) == 1 and queries.captured_queries[0]["sql"].startswith(
+        "WITH head AS"
+    )
+    stored = AccessLogEntry.objects.get(pk=row.pk)
+    assert (stored.chain, stored.chain_seq, stored.hash) == (row.chain, row.chain_seq, row.hash)
+    assert stored.hash == link_hash(stored.prev_hash, stored.chain, stored.chain_seq, content_hash(stored))
+    assert ChainHead.objects.get(chain=row.chain).last_hash == row.hash
+    record([access(insured=f"{n:010d}") for n in range(3, 6)])  # a list, chained in Python after it
+    for n in range(6, 30):
+        record([access(insured=f"{n:010d}")])
+    assert verify_all() == (AccessLogEntry.objects.count(), [])
