@@ -85,11 +85,7 @@ REFUSALS = {
 
 def _person(request, insurer_no: str, insured_no: str, category: str) -> InsuredPerson:
     actor = access.Actor.for_request(request)
-    person = (
-        InsuredPerson.objects.select_related("insurer")
-        .filter(insurer__insurer_number=insurer_no, insured_number=insured_no)
-        .first()
-    )
+    person = eligibility_selectors.person_by_numbers(insurer_no, insured_no)
     if person is None:
         raise access.NotVisible("no such person")
     access.authorize(actor, person, category, access.Purpose.CARE_MANAGEMENT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -131,14 +131,48 @@ _CARD_MODELS: tuple[type[Version], ...] = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """Turns the columns of one model, at given positions of a raw row, back into an instance."""
+
+    model: type
+    positions: tuple[int, ...]
+    attnames: tuple[str, ...]
+    converters: tuple[tuple, ...]  # per field: (column expression, the backend's converters)
+
+    @classmethod
+    def of(cls, model: type, positions: Iterable[int]) -> _Reader:
+        from django.db import connection
+
+        fields = model._meta.concrete_fields
+        converters = []
+        for f in fields:
+            col = f.get_col(model._meta.db_table)
+            converters.append(
+                (col, tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+            )
+        return cls(model, tuple(positions), tuple(f.attname for f in fields), tuple(converters))
+
+    def read(self, row: Sequence) -> object:
+        from django.db import connection
+
+        values = []
+        for position, (col, convert_all) in zip(self.positions, self.converters, strict=True):
+            value = row[position]
+            for convert in convert_all:
+                value = convert(value, col, connection)
+            values.append(value)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
 @functools.cache
-def _card_statement(vendor: str) -> tuple[str, tuple]:
+def _card_statement(vendor: str) -> tuple[str, tuple[_Reader, ...]]:
     from django.db import connection
 
     quote = connection.ops.quote_name
     models = (*_CARD_MODELS, BenefitLimit)
     slots = [(model, f) for model in models for f in model._meta.concrete_fields]
-    branches, layout = [], []
+    branches, readers = [], []
     for index, model in enumerate(models):
         columns = [
             quote(f.column) if owner is model else f"CAST(NULL AS {f.db_type(connection)})"
@@ -151,36 +185,64 @@ def _card_statement(vendor: str) -> tuple[str, tuple]:
         branches.append(
             f"SELECT {index}, {', '.join(columns)} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
         )
-        positions = [1 + n for n, (owner, _f) in enumerate(slots) if owner is model]
-        fields = [f for owner, f in slots if owner is model]
-        converters = []
-        for f in fields:
-            col = f.get_col(model._meta.db_table)
-            backend = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            converters.append((col, tuple(backend)))
-        layout.append((model, positions, [f.attname for f in fields], converters))
-    return " UNION ALL ".join(branches), tuple(layout)
+        readers.append(_Reader.of(model, (1 + n for n, (owner, _f) in enumerate(slots) if owner is model)))
+    return " UNION ALL ".join(branches), tuple(readers)
 
 
 def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
     from django.db import connection
 
-    sql, layout = _card_statement(connection.vendor)
+    sql, readers = _card_statement(connection.vendor)
     day = connection.ops.adapt_datefield_value(on)
     params = [person.pk, day] * len(_CARD_MODELS) + [day, day]
-    found: dict[type, list] = {model: [] for model, *_rest in layout}
+    found: dict[type, list] = {reader.model: [] for reader in readers}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            model, positions, attnames, converters = layout[row[0]]
-            values = []
-            for position, (col, field_converters) in zip(positions, converters, strict=True):
-                value = row[position]
-                for convert in field_converters:
-                    value = convert(value, col, connection)
-                values.append(value)
-            found[model].append(model.from_db(connection.alias, attnames, values))
+            reader = readers[row[0]]
+            found[reader.model].append(reader.read(row))
     return found
+
+
+@functools.cache
+def _person_statement(vendor: str) -> tuple[str, _Reader, _Reader]:
+    from django.db import connection
+
+    from kaigo_portal.accounts.models import Organisation
+
+    quote = connection.ops.quote_name
+    person_fields = InsuredPerson._meta.concrete_fields
+    insurer_fields = Organisation._meta.concrete_fields
+    columns = [f"p.{quote(f.column)}" for f in person_fields] + [
+        f"o.{quote(f.column)}" for f in insurer_fields
+    ]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(InsuredPerson._meta.db_table)} p "  # noqa: S608
+        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id "
+        "WHERE o.insurer_number = %s AND p.insured_number = %s"
+    )
+    n = len(person_fields)
+    return (
+        sql,
+        _Reader.of(InsuredPerson, range(n)),
+        _Reader.of(Organisation, range(n, n + len(insurer_fields))),
+    )
+
+
+def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson | None:
+    """The person (with the insurer) named by 保険者番号 and 被保険者番号, in one statement. Not a read of
+    the person's data: the caller authorises before it shows anything."""
+    from django.db import connection
+
+    sql, person_reader, insurer_reader = _person_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [insurer_number, insured_number])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    person = person_reader.read(row)
+    person.insurer = insurer_reader.read(row)
+    return person
 
 
 def card_as_of(person: InsuredPerson, on: dt.date) -> Card:

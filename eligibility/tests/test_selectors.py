@@ -516,3 +516,15 @@ def test_ledger_lines_keep_their_own_key(person):
     assert [line.line_id for line in selectors.current_versions(LedgerLineVersion, person, D(2026, 6, 1))] == [
         "H1", "H2",
     ]  # fmt: skip
+
+
+def test_a_person_is_found_by_the_two_numbers_in_one_statement(
+    person, chiyoda, orgs, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        found = selectors.person_by_numbers(chiyoda.insurer_number, person.insured_number)
+    assert _fields(found) == _fields(type(person).objects.get(pk=person.pk))
+    assert _fields(found.insurer) == _fields(type(chiyoda).objects.get(pk=chiyoda.pk))
+    assert found.insurer.is_live() == chiyoda.is_live()
+    assert selectors.person_by_numbers(orgs["hitachi"].insurer_number, person.insured_number) is None
+    assert selectors.person_by_numbers(chiyoda.insurer_number, "9999999999") is None
