@@ -167,25 +167,34 @@ class _Reader:
 
 @functools.cache
 def _card_statement(vendor: str) -> tuple[str, tuple[_Reader, ...]]:
+    """Columns of the same name and type share a slot (every version table has id, person_id,
+    effective_date…), and only the first branch types its NULLs (UNION takes its column types from the
+    first branch): the statement stays short enough for psycopg to cache its conversion."""
     from django.db import connection
 
-    quote = connection.ops.quote_name
     models = (*_CARD_MODELS, BenefitLimit)
-    slots = [(model, f) for model in models for f in model._meta.concrete_fields]
+    slots: list[tuple[str, str]] = []
+    for model in models:
+        for f in model._meta.concrete_fields:
+            if (f.column, f.db_type(connection)) not in slots:
+                slots.append((f.column, f.db_type(connection)))
     branches, readers = [], []
     for index, model in enumerate(models):
+        mine = {(f.column, f.db_type(connection)) for f in model._meta.concrete_fields}
         columns = [
-            quote(f.column) if owner is model else f"CAST(NULL AS {f.db_type(connection)})"
-            for owner, f in slots
+            column if (column, db_type) in mine else f"CAST(NULL AS {db_type})" if index == 0 else "NULL"
+            for column, db_type in slots
         ]
         if model is BenefitLimit:
-            where = "effective_from <= %s AND (effective_to IS NULL OR effective_to >= %s)"
+            where = (
+                "effective_from <= %s AND (effective_to IS NULL OR effective_to >= %s) AND care_level IN "  # noqa: S608
+                f"(SELECT care_level FROM {CertificationVersion._meta.db_table} WHERE person_id = %s)"
+            )
         else:
             where = "person_id = %s AND effective_date <= %s"
-        branches.append(
-            f"SELECT {index}, {', '.join(columns)} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
-        )
-        readers.append(_Reader.of(model, (1 + n for n, (owner, _f) in enumerate(slots) if owner is model)))
+        branches.append(f"SELECT {index}, {', '.join(columns)} FROM {model._meta.db_table} WHERE {where}")  # noqa: S608
+        positions = [1 + slots.index((f.column, f.db_type(connection))) for f in model._meta.concrete_fields]
+        readers.append(_Reader.of(model, positions))
     return " UNION ALL ".join(branches), tuple(readers)
 
 
@@ -194,7 +203,7 @@ def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
 
     sql, readers = _card_statement(connection.vendor)
     day = connection.ops.adapt_datefield_value(on)
-    params = [person.pk, day] * len(_CARD_MODELS) + [day, day]
+    params = [person.pk, day] * len(_CARD_MODELS) + [day, day, person.pk]
     found: dict[type, list] = {reader.model: [] for reader in readers}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
