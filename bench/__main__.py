@@ -22,7 +22,7 @@ def main() -> int:
     modules = {"audit_log": audit_log, "ingest": ingest, "eligibility_api": eligibility_api, "card": card}
     chosen = [modules[name] for name in sys.argv[1:]] or list(modules.values())
 
-    setup_test_environment()
+    setup_test_environment(debug=False)  # production code paths: no debug cursor logging every query
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         print(f"database: {connection.vendor}")

@@ -28,7 +28,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from eligibility import selectors as eligibility_selectors
 from eligibility.models import InsuredPerson
+from kaigo_portal import fastsql
 from kaigo_portal.accounts.models import ApiKey, ApiScope, User, UserKind
 from kaigo_portal.errors import ApplicationError
 
@@ -96,6 +98,14 @@ def _issuing_ca(certificate: x509.Certificate) -> x509.Certificate | None:
     return None
 
 
+# The card check's reads are written out (kaigo_portal.fastsql): it is on the 本人確認 hot path.
+_REVOKED = f"SELECT 1 FROM {RevokedCertificate._meta.db_table} WHERE issuer = %s AND serial = %s"  # noqa: S608
+_REGISTERED = (
+    f"SELECT deleted, person_id FROM {CardCertificate._meta.db_table} "  # noqa: S608
+    "WHERE issuer = %s AND serial = %s AND effective_date <= %s ORDER BY effective_date DESC, id DESC LIMIT 1"
+)
+
+
 def card_certificate_check(*, certificate_der: bytes, signature: bytes, nonce: bytes) -> x509.Certificate:
     """The certificate chains to a JPKI CA, is valid now and not revoked, and its key signed the nonce."""
     try:
@@ -107,9 +117,7 @@ def card_certificate_check(*, certificate_der: bytes, signature: bytes, nonce: b
     now = timezone.now()
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise _refuse(CardOutcome.EXPIRED)
-    if RevokedCertificate.objects.filter(
-        issuer=issuer_text(certificate), serial=serial_hex(certificate)
-    ).exists():
+    if fastsql.fetch_one(_REVOKED, [issuer_text(certificate), serial_hex(certificate)]) is not None:
         raise _refuse(CardOutcome.REVOKED)
     key = certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
@@ -131,28 +139,22 @@ class RegistryResolver:
     """The latest registration of (issuer, serial) in force today, unless it was deleted."""
 
     def person_for(self, certificate: x509.Certificate) -> InsuredPerson | None:
-        row = (
-            CardCertificate.objects.filter(
-                issuer=issuer_text(certificate),
-                serial=serial_hex(certificate),
-                effective_date__lte=timezone.localdate(),
-            )
-            .select_related("person")
-            .order_by("-effective_date", "-id")
-            .first()
-        )
-        return None if row is None or row.deleted else row.person
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        row = fastsql.fetch_one(_REGISTERED, [issuer_text(certificate), serial_hex(certificate), today])
+        if row is None or row[0]:  # never registered, or the latest registration deletes it
+            return None
+        return eligibility_selectors.person_by_pk(row[1])
 
 
 resolver: CardResolver = RegistryResolver()
 
 
 def _log(outcome: str, *, challenge=None, device=None, certificate=None, person=None) -> None:
-    CardAttempt.objects.create(
+    fastsql.insert(CardAttempt(
         outcome=outcome, challenge=challenge, device=device, person=person,
         issuer=issuer_text(certificate) if certificate else "",
         serial=serial_hex(certificate) if certificate else "",
-    )  # fmt: skip
+    ))  # fmt: skip
     log.info("card attempt: %s (challenge %s)", outcome, getattr(challenge, "pk", None))
 
 
@@ -169,13 +171,10 @@ def challenge_create(*, device: ApiKey) -> IdentityChallenge:
     )  # fmt: skip
 
 
-_CHALLENGE_COLUMNS = ", ".join(
-    connection.ops.quote_name(f.column) for f in IdentityChallenge._meta.concrete_fields
-)
 _CLAIM = (
     f"UPDATE {IdentityChallenge._meta.db_table} SET used_at = %s "  # noqa: S608  (names from the model)
     "WHERE {where} AND used_at IS NULL AND expires_at > %s "
-    f"RETURNING {_CHALLENGE_COLUMNS}"
+    f"RETURNING {fastsql.columns(IdentityChallenge)}"
 )
 
 
@@ -185,13 +184,18 @@ def _claim_unused(challenge_filter: dict, *, device: ApiKey | None) -> IdentityC
     ((name, value),) = challenge_filter.items()
     where = {"pk": "id = %s", "code_hash": "code_hash = %s"}[name]
     now = timezone.now()
-    params = [now, value]
+    params = [connection.ops.adapt_datetimefield_value(now), value]
     if device is not None:
         where += " AND device_id = %s"
         params.append(device.pk)
-    params.append(now)
-    found = list(IdentityChallenge.objects.raw(_CLAIM.format(where=where), params))
-    return found[0] if found else None
+    params.append(connection.ops.adapt_datetimefield_value(now))
+    row = fastsql.fetch_one(_CLAIM.format(where=where), params)
+    return _challenge_reader().read(row) if row is not None else None
+
+
+@functools.cache
+def _challenge_reader() -> fastsql.Reader:
+    return fastsql.Reader.of(IdentityChallenge, range(len(IdentityChallenge._meta.concrete_fields)))
 
 
 def _claim(

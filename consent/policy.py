@@ -23,6 +23,7 @@ number of queries.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -103,7 +104,12 @@ def unregister_clinic_access_provider(provider: ClinicAccessProvider) -> None:
 
 def lapse_cutoff(today: dt.date) -> dt.date:
     """A relationship anchored before this date has had no claim for N months: it has lapsed."""
-    return today - relativedelta(months=settings.KAIGO_RELATIONSHIP_LAPSE_MONTHS)
+    return _months_before(today, settings.KAIGO_RELATIONSHIP_LAPSE_MONTHS)
+
+
+@functools.lru_cache(maxsize=64)
+def _months_before(today: dt.date, months: int) -> dt.date:
+    return today - relativedelta(months=months)
 
 
 def live_relationship_q(now: dt.datetime, *, prefix: str = "") -> Q:

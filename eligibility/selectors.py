@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 
 from django.db.models import Q, QuerySet
 
-from kaigo_portal import access
+from kaigo_portal import access, fastsql
+from kaigo_portal.fastsql import Reader
 
 from .models import (
     HOUSING_STAGE,
@@ -131,42 +132,8 @@ _CARD_MODELS: tuple[type[Version], ...] = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Reader:
-    """Turns the columns of one model, at given positions of a raw row, back into an instance."""
-
-    model: type
-    positions: tuple[int, ...]
-    attnames: tuple[str, ...]
-    converters: tuple[tuple, ...]  # per field: (column expression, the backend's converters)
-
-    @classmethod
-    def of(cls, model: type, positions: Iterable[int]) -> _Reader:
-        from django.db import connection
-
-        fields = model._meta.concrete_fields
-        converters = []
-        for f in fields:
-            col = f.get_col(model._meta.db_table)
-            converters.append(
-                (col, tuple(connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-            )
-        return cls(model, tuple(positions), tuple(f.attname for f in fields), tuple(converters))
-
-    def read(self, row: Sequence) -> object:
-        from django.db import connection
-
-        values = []
-        for position, (col, convert_all) in zip(self.positions, self.converters, strict=True):
-            value = row[position]
-            for convert in convert_all:
-                value = convert(value, col, connection)
-            values.append(value)
-        return self.model.from_db(connection.alias, self.attnames, values)
-
-
 @functools.cache
-def _card_statement(vendor: str) -> tuple[str, tuple[_Reader, ...]]:
+def _card_statement(vendor: str) -> tuple[str, tuple[Reader, ...]]:
     """Columns of the same name and type share a slot (every version table has id, person_id,
     effective_date…), and only the first branch types its NULLs (UNION takes its column types from the
     first branch): the statement stays short enough for psycopg to cache its conversion."""
@@ -194,7 +161,7 @@ def _card_statement(vendor: str) -> tuple[str, tuple[_Reader, ...]]:
             where = "person_id = %s AND effective_date <= %s"
         branches.append(f"SELECT {index}, {', '.join(columns)} FROM {model._meta.db_table} WHERE {where}")  # noqa: S608
         positions = [1 + slots.index((f.column, f.db_type(connection))) for f in model._meta.concrete_fields]
-        readers.append(_Reader.of(model, positions))
+        readers.append(Reader.of(model, positions))
     return " UNION ALL ".join(branches), tuple(readers)
 
 
@@ -213,45 +180,50 @@ def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
     return found
 
 
+_PERSON_WHERE = {
+    "numbers": "o.insurer_number = %s AND p.insured_number = %s",
+    "pk": "p.id = %s",
+}
+
+
 @functools.cache
-def _person_statement(vendor: str) -> tuple[str, _Reader, _Reader]:
+def _person_statement(vendor: str, by: str) -> tuple[str, Reader, Reader]:
     from django.db import connection
 
     from kaigo_portal.accounts.models import Organisation
 
     quote = connection.ops.quote_name
-    person_fields = InsuredPerson._meta.concrete_fields
-    insurer_fields = Organisation._meta.concrete_fields
-    columns = [f"p.{quote(f.column)}" for f in person_fields] + [
-        f"o.{quote(f.column)}" for f in insurer_fields
-    ]
+    n = len(InsuredPerson._meta.concrete_fields)
     sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(InsuredPerson._meta.db_table)} p "  # noqa: S608
-        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id "
-        "WHERE o.insurer_number = %s AND p.insured_number = %s"
+        f"SELECT {fastsql.columns(InsuredPerson, 'p')}, {fastsql.columns(Organisation, 'o')} "  # noqa: S608
+        f"FROM {quote(InsuredPerson._meta.db_table)} p "
+        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id WHERE {_PERSON_WHERE[by]}"
     )
-    n = len(person_fields)
-    return (
-        sql,
-        _Reader.of(InsuredPerson, range(n)),
-        _Reader.of(Organisation, range(n, n + len(insurer_fields))),
-    )
+    insurer = Reader.of(Organisation, range(n, n + len(Organisation._meta.concrete_fields)))
+    return sql, Reader.of(InsuredPerson, range(n)), insurer
 
 
-def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson | None:
-    """The person (with the insurer) named by 保険者番号 and 被保険者番号, in one statement. Not a read of
-    the person's data: the caller authorises before it shows anything."""
+def _person(by: str, params: list) -> InsuredPerson | None:
     from django.db import connection
 
-    sql, person_reader, insurer_reader = _person_statement(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [insurer_number, insured_number])
-        row = cursor.fetchone()
+    sql, person_reader, insurer_reader = _person_statement(connection.vendor, by)
+    row = fastsql.fetch_one(sql, params)
     if row is None:
         return None
     person = person_reader.read(row)
     person.insurer = insurer_reader.read(row)
     return person
+
+
+def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson | None:
+    """The person (with the insurer) named by 保険者番号 and 被保険者番号, in one statement. Not a read of
+    the person's data: the caller authorises before it shows anything."""
+    return _person("numbers", [insurer_number, insured_number])
+
+
+def person_by_pk(pk: int) -> InsuredPerson | None:
+    """The person with the insurer, in one statement (the caller authorises before it shows anything)."""
+    return _person("pk", [pk])
 
 
 def card_as_of(person: InsuredPerson, on: dt.date) -> Card:

@@ -1,0 +1,45 @@
+"""Written-out statements for hot paths give what the ORM gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from consent.models_identity import IdentityChallenge
+from kaigo_portal import fastsql
+from kaigo_portal.accounts.models import ApiScope
+from kaigo_portal.accounts.services import api_key_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(instance):
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_insert_applies_defaults_and_reads_back_like_the_orm(orgs, django_assert_num_queries):
+    key, _raw = api_key_create(organisation=orgs["kyotaku"], scope=ApiScope.DEVICE, name="agent", by=None)
+    expires = timezone.now() + dt.timedelta(minutes=2)
+    challenge = IdentityChallenge(nonce=b"\x00\x01" * 16, device=key, expires_at=expires)
+    with django_assert_num_queries(1):
+        fastsql.insert(challenge)
+    assert challenge.pk is not None and challenge.created_at is not None  # default=timezone.now applied
+    stored = IdentityChallenge.objects.get(pk=challenge.pk)
+    assert bytes(stored.nonce) == b"\x00\x01" * 16 and stored.expires_at == expires
+    row = fastsql.fetch_one(
+        f"SELECT {fastsql.columns(IdentityChallenge)} FROM consent_identitychallenge WHERE id = %s",
+        [challenge.pk],
+    )
+    read = fastsql.Reader.of(IdentityChallenge, range(len(IdentityChallenge._meta.concrete_fields))).read(row)
+    expected = _fields(stored)
+    got = _fields(read)
+    assert bytes(got.pop("nonce")) == bytes(expected.pop("nonce"))
+    assert got == expected
+
+
+def test_execute_returns_the_rows_changed(orgs):
+    key, _raw = api_key_create(organisation=orgs["kyotaku"], scope=ApiScope.DEVICE, name="agent", by=None)
+    assert fastsql.execute("UPDATE accounts_apikey SET name = %s WHERE id = %s", ["renamed", key.pk]) == 1
+    assert fastsql.execute("UPDATE accounts_apikey SET name = %s WHERE id = %s", ["x", -1]) == 0
