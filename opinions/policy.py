@@ -1,0 +1,68 @@
+"""The clinic part of the access policy (registered into consent.policy in OpinionsConfig.ready).
+
+- A clinic holding an OPEN request (依頼中 or 下書き) for a person sees the person's basic details
+  (category `eligibility`: name, kana, birth date, sex, address) to write the opinion; nothing else (403).
+- A clinic sees the opinions it wrote (category `opinion`, drafts included); nothing else (403). Paper
+  opinions recorded by the municipality are not "written" on the platform and grant nothing.
+- Any other clinic has no say here: consent.policy answers 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from kaigo_portal.access import Decision, PersonLike
+from kaigo_portal.audit.models import Category
+
+from .models import OPEN_STATUSES, Opinion, OpinionRequest, Route
+
+OPINION_REQUEST = "opinion_request"
+OPINION_AUTHOR = "opinion_author"
+BASIC_DETAILS_ONLY = "clinic_basic_details_only"
+NOT_THIS_CATEGORY = "clinic_not_this_category"
+
+
+def _person_q(person: PersonLike) -> Q:
+    pk = getattr(person, "pk", None)
+    if pk is not None:
+        return Q(person_id=pk)
+    return Q(person__insurer_id=person.insurer_id, person__insured_number=person.insured_number)
+
+
+def open_requests(organisation):
+    return OpinionRequest.objects.filter(clinic=organisation, status__in=OPEN_STATUSES)
+
+
+def authored(organisation):
+    return Opinion.objects.filter(clinic=organisation).exclude(route=Route.PAPER)
+
+
+class ClinicOpinionAccess:
+    """consent.policy.ClinicAccessProvider for the opinions app."""
+
+    def decide(self, organisation, person: PersonLike, category: str) -> Decision | None:
+        if organisation is None:
+            return None
+        requested = open_requests(organisation).filter(_person_q(person)).exists()
+        wrote = authored(organisation).filter(_person_q(person)).exists()
+        if requested and category == Category.ELIGIBILITY:
+            return Decision.grant(OPINION_REQUEST, method=OPINION_REQUEST)
+        if wrote and category == Category.OPINION:
+            return Decision.grant(OPINION_AUTHOR, method=OPINION_AUTHOR)
+        if requested:
+            return Decision.forbid(BASIC_DETAILS_ONLY, method=OPINION_REQUEST)
+        if wrote:
+            return Decision.forbid(NOT_THIS_CATEGORY, method=OPINION_AUTHOR)
+        return None
+
+    def person_filter(self, organisation, category: str, *, prefix: str = "") -> Q:
+        if organisation is None:
+            return Q(pk__in=[])
+        if category == Category.ELIGIBILITY:
+            return Q(**{f"{prefix}pk__in": open_requests(organisation).values("person_id")})
+        if category == Category.OPINION:
+            return Q(**{f"{prefix}pk__in": authored(organisation).values("person_id")})
+        return Q(pk__in=[])
+
+
+provider = ClinicOpinionAccess()
