@@ -27,3 +27,19 @@ def second_person(orgs):
 @pytest.fixture
 def request_(person, orgs, cast):
     return opinion_request(person=person, clinic=orgs["clinic"])
+
+
+@pytest.fixture(scope="session")
+def pki_session():
+    from .pki import TestPki
+
+    return TestPki()
+
+
+@pytest.fixture
+def pki(pki_session, settings, tmp_path):
+    """The test PKI with its root configured as the only trust anchor."""
+    anchor = tmp_path / "opinion-trust-anchor.pem"
+    anchor.write_bytes(pki_session.root.pem)
+    settings.KAIGO_OPINION_TRUST_ANCHOR_FILES = [str(anchor)]
+    return pki_session
