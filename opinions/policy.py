@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import Q
 
 from kaigo_portal.access import Decision, PersonLike
@@ -37,14 +41,44 @@ def authored(organisation):
     return Opinion.objects.filter(clinic=organisation).exclude(route=Route.PAPER)
 
 
+# consent.policy asks a clinic provider person by person, even for a list (log_listed): a page of N
+# persons would cost 2N queries. A list preloads what decide needs for its persons in two queries; the
+# preload lives for that one call only, so a change of status is seen by the next read.
+_preloaded: ContextVar[tuple[int, set[int], set[int], set[int]] | None] = ContextVar(
+    "opinions_clinic", default=None
+)
+
+
+@contextmanager
+def preloaded(organisation, person_ids) -> Iterator[None]:
+    ids = set(person_ids)
+    requested = set(open_requests(organisation).filter(person_id__in=ids).values_list("person_id", flat=True))
+    wrote = set(authored(organisation).filter(person_id__in=ids).values_list("person_id", flat=True))
+    token = _preloaded.set((organisation.pk, ids, requested, wrote))
+    try:
+        yield
+    finally:
+        _preloaded.reset(token)
+
+
+def _known(organisation, person: PersonLike) -> tuple[bool, bool]:
+    preload = _preloaded.get()
+    pk = getattr(person, "pk", None)
+    if preload is not None and preload[0] == organisation.pk and pk in preload[1]:
+        return pk in preload[2], pk in preload[3]
+    return (
+        open_requests(organisation).filter(_person_q(person)).exists(),
+        authored(organisation).filter(_person_q(person)).exists(),
+    )
+
+
 class ClinicOpinionAccess:
     """consent.policy.ClinicAccessProvider for the opinions app."""
 
     def decide(self, organisation, person: PersonLike, category: str) -> Decision | None:
         if organisation is None:
             return None
-        requested = open_requests(organisation).filter(_person_q(person)).exists()
-        wrote = authored(organisation).filter(_person_q(person)).exists()
+        requested, wrote = _known(organisation, person)
         if requested and category == Category.ELIGIBILITY:
             return Decision.grant(OPINION_REQUEST, method=OPINION_REQUEST)
         if wrote and category == Category.OPINION:

@@ -20,6 +20,7 @@ from kaigo_portal.accounts.models import CLINIC_ROLES
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
 
+from . import policy
 from .models import OPEN_STATUSES, Opinion, OpinionRequest, OpinionStatus, RequestStatus, Route
 
 PAGE_SIZE = 20
@@ -54,8 +55,12 @@ def _page(queryset: QuerySet, number) -> Page:
 
 
 def _log_page(actor: access.Actor, rows, category: str) -> None:
-    persons = {row.person_id: row.person for row in rows}.values()
-    access.log_listed(actor, persons, category, purpose_for(actor))
+    persons = {row.person_id: row.person for row in rows}
+    if actor.role in CLINIC_ROLES and actor.organisation is not None:
+        with policy.preloaded(actor.organisation, persons):
+            access.log_listed(actor, persons.values(), category, purpose_for(actor))
+    else:
+        access.log_listed(actor, persons.values(), category, purpose_for(actor))
 
 
 # --- the clinic -------------------------------------------------------------------------------------
