@@ -12,7 +12,7 @@ from django.utils import timezone
 from certification.models import Application, StepKind
 
 from . import form, services
-from .models import Opinion, OpinionRequest, RequestStatus, Route
+from .models import Opinion, OpinionRequest, Route
 
 
 def _document(request: OpinionRequest) -> dict:
@@ -49,40 +49,36 @@ def seed() -> str:
         return "主治医意見書: skipped (no applications with 主治医意見書依頼)"
     if Opinion.objects.exists():
         return "主治医意見書: already loaded"
+    today = timezone.localdate()
     with transaction.atomic():
         requests = [services.request_create_for_application(application_id=a.pk) for a in applications]
-        today = timezone.localdate()
-        electronic = [r for r in requests if r.clinic is not None]
-        # The oldest request is past its due date (the demo's 40-day-old application).
-        for request in electronic[:1]:
+        received = [
+            r for r in requests if r.application.steps.filter(kind=StepKind.OPINION_RECEIVED).exists()
+        ]
+        waiting = [r for r in requests if r not in received and r.clinic is not None]
+        overdue = 0
+        for request in waiting[:1]:  # the oldest: past its due date, not started
             OpinionRequest.objects.filter(pk=request.pk).update(
                 requested_on=today - dt.timedelta(days=30), due_on=today - dt.timedelta(days=16)
             )
-        open_requests = [
-            r for r in electronic if not r.application.steps.filter(kind=StepKind.OPINION_RECEIVED).exists()
-        ]
-        drafted = submitted = paper = 0
-        if len(open_requests) >= 2:
-            request = open_requests[1]
+            overdue = 1
+        drafted = 0
+        for request in waiting[1:2]:  # a draft the doctor has begun
             doctor = request.clinic.memberships.filter(role="clinic_doctor").first()
-            if doctor:
+            if doctor is not None:
                 document = _document(request)
                 document["diagnoses"]["course_and_medication"] = ""
                 services.draft_save(request=request, document=document, clinic=request.clinic, by=doctor.user)
                 drafted = 1
-        for request in requests:
-            if request.status != RequestStatus.REQUESTED or request in open_requests[:2]:
-                continue
-            if request.application.steps.filter(kind=StepKind.OPINION_RECEIVED).exists():
-                continue
-            if request.clinic is not None and not submitted:
+        # Where certification's demo already has 意見書入手: the newest came from the clinic's EHR and waits
+        # in the municipality's queue; the others came on paper.
+        submitted = paper = 0
+        for request in reversed(received):
+            if not submitted and request.clinic is not None:
                 services.opinion_submit(request=request, document=_document(request), clinic=request.clinic,
                                         route=Route.API, by_key="demo")  # fmt: skip
                 submitted = 1
-        # Applications whose 意見書入手 already completed in certification's demo came on paper.
-        for request in requests:
-            if paper or not request.application.steps.filter(kind=StepKind.OPINION_RECEIVED).exists():
-                continue
-            services.paper_record(request=request, scan=_scan(), received_on=timezone.localdate(), by=None)
-            paper = 1
-    return f"主治医意見書: 依頼 {len(requests)} 件（うち期限超過 1件）、下書き {drafted}、提出済み {submitted}、紙 {paper}"
+            else:
+                services.paper_record(request=request, scan=_scan(), received_on=today, by=None)
+                paper += 1
+    return f"主治医意見書: 依頼 {len(requests)} 件（期限超過 {overdue}、下書き {drafted}、電子提出 {submitted}、紙 {paper}）"
