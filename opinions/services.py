@@ -228,7 +228,16 @@ def opinion_submit(
     with transaction.atomic():
         request = OpinionRequest.objects.select_for_update().select_related("insurer").get(pk=request.pk)
         draft = _draft_of(request)
-        has_submitted = Opinion.objects.filter(request=request, status=OpinionStatus.SUBMITTED).exists()
+        latest = (
+            Opinion.objects.filter(request=request, status=OpinionStatus.SUBMITTED)
+            .order_by("-version")
+            .first()
+        )
+        has_submitted = latest is not None
+        if latest is not None and latest.route == Route.PAPER:
+            raise ApplicationError(
+                "この依頼は紙の意見書で受け付け済みです。", code="opinion.already_submitted", status=409
+            )
         reason = (draft.correction_reason if draft else "") or correction_reason.strip()
         if has_submitted and not reason:
             raise ApplicationError(

@@ -182,9 +182,10 @@ def test_the_paper_route_completes_the_same_step_and_is_marked_paper(request_, c
     step = request_.application.steps.get(kind=StepKind.OPINION_RECEIVED)
     assert step.completed_on == timezone.localdate() and step.completed_by == cast["alice"]
     assert not Opinion.objects.filter(status=OpinionStatus.DRAFT).exists()  # the clinic's draft is gone
-    with pytest.raises(ApplicationError) as refused:
-        submitted(request_)  # the clinic can no longer answer electronically
-    assert refused.value.code == "opinion.already_submitted"
+    for extra in ({}, {"correction_reason": "電子で再送"}):
+        with pytest.raises(ApplicationError) as refused:
+            submitted(request_, **extra)  # the clinic can no longer answer electronically
+        assert refused.value.code == "opinion.already_submitted"
 
 
 def test_the_paper_route_refuses_a_scan_that_is_not_a_pdf(request_, cast):
