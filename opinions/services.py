@@ -70,7 +70,7 @@ def request_create_for_application(*, application_id: int) -> OpinionRequest:
     (the 依頼日 not counted). Safe to run twice: one request per application."""
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update().select_related("person", "physician_institution")
+            Application.objects.select_for_update(of=("self",)).select_related("person", "physician_institution")
             .get(pk=application_id)
         )  # fmt: skip
         existing = OpinionRequest.objects.filter(application=application).first()
