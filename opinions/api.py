@@ -92,6 +92,7 @@ class OpinionCollection(APIView):
     parser_classes = (RawJSONParser, MultiPartParser)
 
     @extend_schema(
+        operation_id="opinions_list",
         summary="主治医意見書の一覧（保険者の事務システム向け）",
         parameters=[OpenApiParameter("status", str, enum=["submitted"], required=True),
                     OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
@@ -121,6 +122,7 @@ class OpinionCollection(APIView):
         })  # fmt: skip
 
     @extend_schema(
+        operation_id="opinions_submit",
         summary="主治医意見書の提出（医療機関の電子カルテ・文書作成ソフト）",
         request={"application/json": {"type": "object"}, "multipart/form-data": {"type": "object"}},
         responses={201: OpenApiResponse(description="提出した意見書"),
@@ -205,7 +207,9 @@ class OpinionDetail(APIView):
     user_roles = ()
 
     @extend_schema(
-        summary="主治医意見書（1件、履歴の版を含む）", responses={200: OpenApiResponse(description="意見書")}
+        operation_id="opinions_retrieve",
+        summary="主治医意見書（1件、履歴の版を含む）",
+        responses={200: OpenApiResponse(description="意見書")},
     )
     def get(self, request, pk: int):
         actor = access.Actor.for_request(request)
@@ -224,7 +228,10 @@ class OpinionAcknowledge(APIView):
     user_roles = ()
 
     @extend_schema(
-        summary="取込済みの通知（冪等）", request=None, responses={200: OpenApiResponse(description="意見書")}
+        operation_id="opinions_acknowledge",
+        summary="取込済みの通知（冪等）",
+        request=None,
+        responses={200: OpenApiResponse(description="意見書")},
     )
     def post(self, request, pk: int):
         if _role_kind(request) != OrganisationKind.INSURER:
@@ -243,7 +250,9 @@ class OpinionSchema(APIView):
     authentication_classes = ()
 
     @extend_schema(
-        summary="主治医意見書のJSON Schema", responses={200: OpenApiResponse(description="JSON Schema")}
+        operation_id="opinions_schema",
+        summary="主治医意見書のJSON Schema",
+        responses={200: OpenApiResponse(description="JSON Schema")},
     )
     def get(self, request):
         return Response(schema.build(), content_type="application/schema+json")

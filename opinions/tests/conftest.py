@@ -7,20 +7,20 @@ import datetime as dt
 import pytest
 
 from eligibility.models import InsuredCategory
-from eligibility.tests import factories as ef
 
+from . import factories
 from .factories import opinion_request
 
 
 @pytest.fixture
 def person(orgs):
-    return ef.person(insurer=orgs["chiyoda"], name="意見 花子", name_kana="イケン　ハナコ")
+    return factories.person(insurer=orgs["chiyoda"], name="意見 花子", name_kana="イケン　ハナコ")
 
 
 @pytest.fixture
 def second_person(orgs):
     """A 第2号被保険者 (aged 40–64)."""
-    return ef.person(insurer=orgs["chiyoda"], name="二号 太郎", name_kana="ニゴウ　タロウ",
+    return factories.person(insurer=orgs["chiyoda"], name="二号 太郎", name_kana="ニゴウ　タロウ",
                      birth_date=dt.date(1970, 4, 1), category=InsuredCategory.SECOND)  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 
 from django.test import TestCase
 from django.utils import timezone
@@ -12,8 +13,18 @@ from django.utils import timezone
 from certification import services as certification_services
 from certification.models import StepKind
 from certification.tests.factories import application
+from eligibility.tests import factories as ef
 from opinions import form, services
 from opinions.models import OpinionRequest, Route
+
+_numbers = itertools.count(9_000_000_001)
+
+
+def person(**kwargs):
+    """An insured person numbered 9000000001 onwards: eligibility's shared counter stays where other
+    apps' tests expect it (some mix it with fixed numbers)."""
+    kwargs.setdefault("insured_number", f"{next(_numbers):010d}")
+    return ef.person(**kwargs)
 
 
 def opinion_request(*, person, clinic, days_ago: int = 3, **kwargs) -> OpinionRequest:

@@ -11,12 +11,12 @@ from rest_framework.test import APIClient
 
 from certification.models import StepKind
 from consent.tests.factories import more_offices
-from eligibility.tests import factories as ef
 from kaigo_portal.accounts.models import ApiScope
 from kaigo_portal.accounts.services import api_key_create
 from kaigo_portal.audit.models import AccessLogEntry
 from opinions.models import Opinion, Route
 
+from . import factories
 from .factories import document, opinion_request, submitted
 from .test_services import blank_pdf
 
@@ -162,7 +162,7 @@ def test_keys_of_other_scopes_and_users_are_refused(request_, orgs, cast, client
 def five_submitted(orgs):
     out = []
     for n in range(5):
-        person = ef.person(insurer=orgs["chiyoda"], name=f"取込 {n}")
+        person = factories.person(insurer=orgs["chiyoda"], name=f"取込 {n}")
         out.append(submitted(opinion_request(person=person, clinic=orgs["clinic"])))
     return out
 
@@ -188,7 +188,7 @@ def test_the_insurer_pulls_by_cursor_in_submission_order_without_gaps_or_repeats
 
 def test_a_late_submission_is_not_missed_by_a_cursor_already_past_older_drafts(five_submitted, orgs, cast):
     system = client_for(orgs["chiyoda"])
-    early = opinion_request(person=ef.person(insurer=orgs["chiyoda"]), clinic=orgs["clinic"])
+    early = opinion_request(person=factories.person(insurer=orgs["chiyoda"]), clinic=orgs["clinic"])
     from opinions import services
 
     services.draft_save(

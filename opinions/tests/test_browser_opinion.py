@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from certification.models import StepKind
 from conftest import make_user, totp_now
-from eligibility.tests import factories as ef
 from kaigo_portal.accounts.models import Role
 from opinions.models import Opinion, OpinionStatus
 
+from . import factories
 from .factories import opinion_request
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -34,7 +34,7 @@ def test_a_doctor_drafts_and_submits_and_the_municipality_receives(browser_page,
         "naika@example.jp", org=orgs["clinic"], role=Role.CLINIC_DOCTOR, totp_secret=SECRET, name="内科 医師"
     )
     make_user("kuyakusho@example.jp", org=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF, totp_secret=SECRET)
-    person = ef.person(insurer=orgs["chiyoda"], name="意見 花子")
+    person = factories.person(insurer=orgs["chiyoda"], name="意見 花子")
     request = opinion_request(person=person, clinic=orgs["clinic"])
     page = browser_page
 

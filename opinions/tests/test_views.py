@@ -17,6 +17,7 @@ from kaigo_portal.accounts.models import Role
 from kaigo_portal.audit.models import AccessLogEntry
 from opinions.models import Opinion, OpinionStatus, RequestStatus, Route
 
+from . import factories
 from .factories import document, opinion_request, submitted
 from .test_services import blank_pdf
 
@@ -30,14 +31,14 @@ def test_the_clinic_queue_lists_its_requests_and_logs_each_person_once(request_,
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from eligibility.tests import factories as ef
-
     client = login(cast["dan"])
     client.get("/opinions/requests/")  # the first read of a process sets up the log's chain head
     with CaptureQueriesContext(connection) as one_row:
         client.get("/opinions/requests/")
     for n in range(3):
-        opinion_request(person=ef.person(insurer=orgs["chiyoda"], name=f"依頼 {n}"), clinic=orgs["clinic"])
+        opinion_request(
+            person=factories.person(insurer=orgs["chiyoda"], name=f"依頼 {n}"), clinic=orgs["clinic"]
+        )
     before = AccessLogEntry.objects.count()
     with django_assert_num_queries(len(one_row)):  # no query per row
         response = client.get("/opinions/requests/")
@@ -215,9 +216,8 @@ def test_the_menu_shows_the_entries_by_role(cast, login):
 
 
 def test_consent_is_needed_for_a_care_manager_without_any(orgs, login, cast):
-    from eligibility.tests import factories as ef
 
-    person = ef.person(insurer=orgs["chiyoda"])
+    person = factories.person(insurer=orgs["chiyoda"])
     request = opinion_request(person=person, clinic=orgs["clinic"], consent_granted=None)
     opinion = submitted(request)
     relationship(orgs["kyotaku"], person)
