@@ -224,3 +224,20 @@ def test_consent_is_needed_for_a_care_manager_without_any(orgs, login, cast):
     assert login(cast["bob"]).get(f"/opinions/{opinion.pk}/").status_code == 403
     consent(person)
     assert login(cast["bob"]).get(f"/opinions/{opinion.pk}/").status_code == 200
+
+
+def test_the_office_person_page_links_to_the_opinions_when_the_policy_shows_them(request_, login, cast, orgs):
+    submitted(request_)
+    relationship(orgs["kyotaku"], request_.person, by=cast["bob"])
+    number = request_.person.insured_number
+    page = login(cast["bob"]).get(f"/care/persons/131011/{number}/").content.decode()
+    assert f'href="/opinions/persons/131011/{number}/"' in page
+    page = login(cast["olive"]).get(f"/care/persons/131011/{number}/").content.decode()  # not a care manager
+    assert f"/opinions/persons/131011/{number}/" not in page
+
+
+def test_the_reminder_runs_daily_from_the_beat_schedule():
+    from kaigo_portal.celery import app
+
+    entry = app.conf.beat_schedule["opinions-overdue-reminders"]
+    assert entry["task"] == "opinions.tasks.send_overdue_reminders"
