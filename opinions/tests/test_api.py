@@ -254,3 +254,12 @@ def test_the_detail_shows_the_history_to_the_insurer(request_, orgs):
     body = client_for(orgs["chiyoda"]).get(f"{URL}{first.pk}/").json()
     assert [(h["version"], h["correction_reason"]) for h in body["history"]] == [(1, ""), (2, "誤記訂正")]
     assert client_for(orgs["hitachi"]).get(f"{URL}{first.pk}/").status_code == 404
+
+
+def test_the_authoring_clinic_reads_its_opinion_and_another_clinic_cannot(request_, orgs):
+    opinion = submitted(request_)
+    assert client_for(orgs["clinic"]).get(f"{URL}{opinion.pk}/").json()["id"] == opinion.pk
+    other = client_for(more_offices()["clinic_b"]).get(f"{URL}{opinion.pk}/")
+    assert (other.status_code, other.json()["error"]["code"]) == (404, "not_found")
+    row = AccessLogEntry.objects.order_by("-id").first()
+    assert (row.outcome, row.reason, row.channel) == ("denied", "clinic_no_grant", "api")

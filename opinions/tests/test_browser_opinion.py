@@ -62,6 +62,13 @@ def test_a_doctor_drafts_and_submits_and_the_municipality_receives(browser_page,
     field(page, "diagnoses.items.0.specified_disease").select_option("13")
     field(page, "diagnoses.stability").select_option("1")
     field(page, "diagnoses.course_and_medication").fill("左片麻痺。降圧薬を内服中。")
+    # The draft saves itself as the doctor types.
+    page.wait_for_function(
+        "document.getElementById('autosave-status').textContent.includes('自動保存しました')"
+    )
+    assert (
+        Opinion.objects.get().document["diagnoses"]["course_and_medication"] == "左片麻痺。降圧薬を内服中。"
+    )
     for path, value in {"physical_independence": "5", "dementia_independence": "3", "short_term_memory": "2",
                         "cognitive_ability": "2", "communication": "1", "eating": "1"}.items():  # fmt: skip
         field(page, f"mental_physical.{path}").select_option(value)

@@ -241,3 +241,21 @@ def test_the_reminder_runs_daily_from_the_beat_schedule():
 
     entry = app.conf.beat_schedule["opinions-overdue-reminders"]
     assert entry["task"] == "opinions.tasks.send_overdue_reminders"
+
+
+def test_the_municipal_queue_pages_and_searches(orgs, login, cast, monkeypatch):
+    from opinions import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    for n in range(5):
+        submitted(
+            opinion_request(
+                person=factories.person(insurer=orgs["chiyoda"], name=f"頁 {n}"), clinic=orgs["clinic"]
+            )
+        )
+    client = login(cast["alice"])
+    first = client.get("/opinions/inbox/").content.decode()
+    assert "1 / 3ページ（全5件）" in first and "頁 0" in first and "頁 2" not in first
+    assert "頁 4" in client.get("/opinions/inbox/", {"page": 3}).content.decode()
+    found = client.get("/opinions/inbox/", {"q": "頁 3"}).content.decode()
+    assert "頁 3" in found and "頁 1" not in found
