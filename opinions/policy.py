@@ -61,15 +61,28 @@ def preloaded(organisation, person_ids) -> Iterator[None]:
         _preloaded.reset(token)
 
 
+# A read of one opinion asks whether the clinic wrote THAT opinion, not just one about the person.
+_one_opinion: ContextVar[int | None] = ContextVar("opinions_clinic_one", default=None)
+
+
+@contextmanager
+def reading_opinion(opinion_id: int) -> Iterator[None]:
+    token = _one_opinion.set(opinion_id)
+    try:
+        yield
+    finally:
+        _one_opinion.reset(token)
+
+
 def _known(organisation, person: PersonLike) -> tuple[bool, bool]:
     preload = _preloaded.get()
     pk = getattr(person, "pk", None)
     if preload is not None and preload[0] == organisation.pk and pk in preload[1]:
         return pk in preload[2], pk in preload[3]
-    return (
-        open_requests(organisation).filter(_person_q(person)).exists(),
-        authored(organisation).filter(_person_q(person)).exists(),
-    )
+    wrote = authored(organisation).filter(_person_q(person))
+    if (opinion_id := _one_opinion.get()) is not None:
+        wrote = wrote.filter(pk=opinion_id)
+    return open_requests(organisation).filter(_person_q(person)).exists(), wrote.exists()
 
 
 class ClinicOpinionAccess:

@@ -259,3 +259,23 @@ def test_the_municipal_queue_pages_and_searches(orgs, login, cast, monkeypatch):
     assert "頁 4" in client.get("/opinions/inbox/", {"page": 3}).content.decode()
     found = client.get("/opinions/inbox/", {"q": "頁 3"}).content.decode()
     assert "頁 3" in found and "頁 1" not in found
+
+
+def test_a_clinic_that_wrote_another_opinion_on_the_person_is_refused_this_one_and_it_is_logged(
+    request_, login, cast
+):
+    from opinions import services
+
+    clinic_b = more_offices()["clinic_b"]
+    doctor_b = make_user("doc-b@example.jp", org=clinic_b, role=Role.CLINIC_DOCTOR)
+    mine = submitted(request_)  # 千代田内科クリニック's
+    # clinic B answered an earlier request about the same person.
+    earlier = opinion_request(person=factories.person(insurer=request_.insurer, name="別人"), clinic=clinic_b)
+    theirs = services.opinion_submit(
+        request=earlier, document=document(earlier), clinic=clinic_b, route=Route.WEB
+    )
+    Opinion.objects.filter(pk=theirs.pk).update(person=request_.person)  # same person, another application
+    client = login(doctor_b)
+    assert client.get(f"/opinions/{theirs.pk}/").status_code == 200
+    assert client.get(f"/opinions/{mine.pk}/").status_code == 404
+    assert (last_log().outcome, last_log().reason) == ("denied", "clinic_no_grant")
