@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -139,7 +140,11 @@ class OpinionCollection(APIView):
             source, pdf, signature_der, fields = request.data, None, None, {}
         else:
             source = _read_part(request, "document", MAX_DOCUMENT_BYTES)
-            pdf = request.FILES["pdf"].read() if "pdf" in request.FILES else None
+            pdf = (
+                _read_part(request, "pdf", settings.KAIGO_OPINION_PDF_MAX_BYTES)
+                if "pdf" in request.FILES
+                else None
+            )
             signature_der = _read_part(request, "signature", MAX_SIGNATURE_BYTES)
             fields = request.data
         if not source or len(source) > MAX_DOCUMENT_BYTES:

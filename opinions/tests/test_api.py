@@ -263,3 +263,14 @@ def test_the_authoring_clinic_reads_its_opinion_and_another_clinic_cannot(reques
     assert (other.status_code, other.json()["error"]["code"]) == (404, "not_found")
     row = AccessLogEntry.objects.order_by("-id").first()
     assert (row.outcome, row.reason, row.channel) == ("denied", "clinic_no_grant", "api")
+
+
+def test_an_11_mb_pdf_is_refused_before_it_is_read(request_, orgs):
+    from .test_pdfcheck import eleven_megabytes
+
+    response = client_for(orgs["clinic"]).post(URL, {
+        "document": SimpleUploadedFile("opinion.json", as_bytes(document(request_))),
+        "pdf": SimpleUploadedFile("opinion.pdf", eleven_megabytes(), "application/pdf"),
+    }, format="multipart")  # fmt: skip
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "opinion.pdf_too_large")
+    assert not Opinion.objects.exists()
