@@ -384,3 +384,11 @@ CELERY_BEAT_SCHEDULE["certification-renewal-reminders"] = {
     "task": "certification.tasks.send_renewal_reminders",
     "schedule": crontab(hour=7, minute=0),
 }
+
+# --- 主治医意見書 (opinions) ---
+# Days a clinic has to answer a request (the 依頼日 not counted); past it the request is overdue.
+KAIGO_OPINION_DUE_DAYS = env_int("KAIGO_OPINION_DUE_DAYS", 14, minimum=1, maximum=90)
+# PEM files of the CA certificates an opinion's electronic signature must chain to (comma-separated).
+KAIGO_OPINION_TRUST_ANCHOR_FILES = env_list("KAIGO_OPINION_TRUST_ANCHOR_FILES", [])
+# The largest PDF accepted with an opinion (the EHR's rendering, or a paper opinion's scan).
+KAIGO_OPINION_PDF_MAX_BYTES = env_int("KAIGO_OPINION_PDF_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -19,14 +19,13 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
-from django.db.models import Q
 
 from conftest import make_user
-from consent import policy, services
+from consent import services
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
 from kaigo_portal import access
-from kaigo_portal.access import Actor, Decision
+from kaigo_portal.access import Actor
 from kaigo_portal.accounts.models import ApiScope, Role, UserKind
 from kaigo_portal.accounts.services import api_key_create
 from kaigo_portal.audit.models import AccessLogEntry, Category, Channel
@@ -106,30 +105,34 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
 }  # fmt: skip
 
 
-class OpinionRequestsForTest:
-    """Stands in for the opinions app (issue 8): clinic A holds an open request, clinic B wrote an opinion."""
+def opinions_for_clinics(person, requester, author, doctor) -> None:
+    """The opinions app's real requests and opinions: clinic A holds an open request for the person,
+    clinic B wrote (submitted) an opinion on an earlier, answered request."""
+    from django.test import TestCase
 
-    def __init__(self, requester, author, person):
-        self.requester, self.author, self.person = requester, author, person
+    from certification import services as certification_services
+    from certification.models import StepKind
+    from opinions import services as opinion_services
+    from opinions.models import OpinionRequest, Route
+    from opinions.tests.factories import document
 
-    def decide(self, organisation, person, category):
-        if person.pk != self.person.pk:
-            return None
-        if organisation == self.requester:
-            if category == Category.ELIGIBILITY:
-                return Decision.grant("opinion_request", method="opinion_request")
-            return Decision.forbid("clinic_basic_details_only", method="opinion_request")
-        if organisation == self.author:
-            if category == Category.OPINION:
-                return Decision.grant("opinion_author", method="opinion_author")
-            return Decision.forbid("clinic_not_this_category", method="opinion_author")
-        return None
+    def request_to(clinic, applied_on):
+        application = certification_services.application_create(
+            person=person, kind="new", applied_on=applied_on, physician_institution_name=clinic.name,
+            physician_name="医師", consent_granted=None, by=None, physician_institution=clinic,
+        )  # fmt: skip
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            certification_services.step_complete(application=application, kind=StepKind.OPINION_REQUESTED,
+                                                 completed_on=applied_on, by=None)  # fmt: skip
+        return application, OpinionRequest.objects.get(application=application)
 
-    def person_filter(self, organisation, category, *, prefix=""):
-        granted = (organisation == self.requester and category == Category.ELIGIBILITY) or (
-            organisation == self.author and category == Category.OPINION
-        )
-        return Q(**{f"{prefix}pk": self.person.pk}) if granted else Q(pk__in=[])
+    earlier, answered = request_to(author, dt.date(2026, 4, 10))
+    opinion_services.opinion_submit(request=answered, document=document(answered), clinic=author, route=Route.WEB,
+                                    by=doctor)  # fmt: skip
+    # The earlier application is decided, so that a new one can be filed (one open application at a time).
+    earlier.decided_on = dt.date(2026, 5, 1)
+    earlier.save(update_fields=["decided_on"])
+    request_to(requester, dt.date(2026, 5, 20))
 
 
 @dataclass
@@ -218,9 +221,8 @@ def build_world(state: str, orgs, cast) -> World:
         "their representative": Actor(user=rep, organisation=None, role=None, request_id="req-matrix"),
         "another person": Actor(user=stranger, organisation=None, role=None, request_id="req-matrix"),
     }  # fmt: skip
-    return World(person=person, actors=actors), OpinionRequestsForTest(
-        orgs["clinic"], more["clinic_b"], person
-    )
+    opinions_for_clinics(person, orgs["clinic"], more["clinic_b"], doc_b)
+    return World(person=person, actors=actors)
 
 
 def parse(spec: str) -> tuple[list[str], str]:
@@ -241,13 +243,9 @@ def test_the_table_covers_every_category_and_role():
 @pytest.mark.parametrize("state", STATES)
 def test_every_cell_decides_and_logs_as_the_table_says(state, orgs, cast):
     with time_machine.travel(NOW, tick=False):
-        world, clinic_provider = build_world(state, orgs, cast)
+        world = build_world(state, orgs, cast)
         assert set(world.actors) == set(TABLE)
-        policy.register_clinic_access_provider(clinic_provider)
-        try:
-            wrong = check_cells(state, world)
-        finally:
-            policy.unregister_clinic_access_provider(clinic_provider)
+        wrong = check_cells(state, world)
     assert wrong == [], "\n".join(wrong)
 
 

@@ -1,0 +1,240 @@
+"""Screens: the clinic (queue, the web form, past opinions, corrections), the municipality (receipt
+queue, paper receipt) and anyone the policy lets read an opinion. Every read goes through the door."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from kaigo_portal import access
+from kaigo_portal.accounts.decorators import municipal_required, roles_required
+from kaigo_portal.accounts.models import CLINIC_ROLES
+from kaigo_portal.errors import ApplicationError
+
+from . import form, pdf, selectors, services, webform
+from .models import OpinionStatus, Route
+
+clinic_required = roles_required(CLINIC_ROLES, "医療機関の医師・職員だけが利用できます。")
+
+
+def _actor(request, **kwargs) -> access.Actor:
+    return access.Actor.for_request(request, **kwargs)
+
+
+@clinic_required
+def clinic_queue(request):
+    actor, today = _actor(request), timezone.localdate()
+    tab = request.GET.get("tab", "requested")
+    tab = tab if tab in selectors.CLINIC_TABS else "requested"
+    q = request.GET.get("q", "")
+    page = selectors.clinic_queue(actor, tab=tab, today=today, q=q, page=request.GET.get("page"))
+    counts = selectors.clinic_counts(actor, today)
+    return render(request, "opinions/clinic_queue.html", {
+        "page": page, "tab": tab, "q": q, "today": today,
+        "tabs": [(key, label, counts[key]) for key, label in selectors.CLINIC_TABS.items()],
+    })  # fmt: skip
+
+
+@clinic_required
+def clinic_written(request):
+    q = request.GET.get("q", "")
+    page = selectors.clinic_written(_actor(request), q=q, page=request.GET.get("page"))
+    return render(request, "opinions/clinic_written.html", {"page": page, "q": q})
+
+
+@clinic_required
+def write(request, pk: int):
+    """The web form: saves the draft as it goes (section by section), submits when every section is right."""
+    actor = _actor(request)
+    opinion_request, person = selectors.request_for_clinic(actor, pk)
+    draft = opinion_request.opinions.filter(status=OpinionStatus.DRAFT).first()
+    if draft is None and not opinion_request.is_open:
+        messages.info(request, "この依頼の意見書は提出済みです。")
+        latest = opinion_request.opinions.filter(status=OpinionStatus.SUBMITTED).order_by("-version").first()
+        return redirect("opinions:detail", pk=latest.pk) if latest else redirect("opinions:clinic_queue")
+    fixed = webform.fixed_values(opinion_request, actor.organisation)
+    document = draft.document if draft else webform.initial_document(opinion_request, person, fixed)
+    issues: list[form.Issue] = []
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action:
+        document = webform.document_from_post(
+            request.POST, fixed, document.get("form_version", form.FORM_2026)
+        )
+        try:
+            draft = services.draft_save(request=opinion_request, document=document, clinic=actor.organisation,
+                                        by=request.user)  # fmt: skip
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("opinions:clinic_queue")
+        all_issues = form.validate(document, second_insured=services.second_insured(opinion_request))
+        if action == "autosave":
+            return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S"),
+                                 "issues": len(all_issues)})  # fmt: skip
+        if action.startswith("save:"):
+            section = action.split(":", 1)[1]
+            issues = [i for i in all_issues if i.path.split(".", 1)[0] == section]
+            if issues:
+                messages.warning(
+                    request,
+                    f"下書きを保存しました。「{form.SECTIONS.get(section, '')}」に{len(issues)}件の確認事項があります。",
+                )
+            else:
+                messages.success(
+                    request, f"下書きを保存しました。「{form.SECTIONS.get(section, '')}」に誤りはありません。"
+                )
+        elif action == "submit":
+            try:
+                opinion = services.opinion_submit(request=opinion_request, document=document, clinic=actor.organisation,
+                                                  route=Route.WEB, by=request.user)  # fmt: skip
+            except services.OpinionInvalid as error:
+                issues = error.issues
+                messages.error(
+                    request,
+                    f"提出できません。{len(issues)}件の誤りを直してください（下書きは保存しました）。",
+                )
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    "意見書を提出しました。提出後は変更できません（訂正は新しい版として作成します）。",
+                )
+                return redirect("opinions:detail", pk=opinion.pk)
+        else:
+            messages.success(request, "下書きを保存しました。")
+    return render(request, "opinions/write.html", {
+        "request_obj": opinion_request, "person": person, "draft": draft,
+        "sections": webform.sections(document, issues, fixed), "issue_count": len(issues),
+        "today": timezone.localdate(),
+    })  # fmt: skip
+
+
+@login_required
+@never_cache
+def detail(request, pk: int):
+    actor = _actor(request)
+    opinion = selectors.opinion_for(actor, pk)
+    is_author = actor.role in CLINIC_ROLES
+    return render(request, "opinions/detail.html", {
+        "opinion": opinion, "sections": form.labelled(opinion.document) if opinion.document else [],
+        "history": selectors.history(opinion), "is_author": is_author, "is_insurer": actor.is_municipal,
+        "latest": opinion.status == OpinionStatus.SUBMITTED and not opinion.request.opinions.filter(
+            status=OpinionStatus.SUBMITTED, version__gt=opinion.version).exists(),
+    })  # fmt: skip
+
+
+@login_required
+@never_cache
+def opinion_pdf(request, pk: int):
+    opinion = selectors.opinion_for(_actor(request, channel=access.Channel.PDF), pk)
+    if opinion.route == Route.PAPER or not opinion.document:
+        messages.error(request, "紙の意見書には構造化データがありません。スキャンしたPDFをご覧ください。")
+        return redirect("opinions:detail", pk=pk)
+    if not pdf.available():
+        return HttpResponse(
+            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(pdf.opinion_pdf(opinion), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="ikensho_{opinion.person.insured_number}_v{opinion.version}.pdf"'
+    )
+    return response
+
+
+@login_required
+@never_cache
+def attachment(request, pk: int):
+    opinion = selectors.opinion_for(_actor(request, channel=access.Channel.PDF), pk)
+    if not opinion.attachment:
+        return HttpResponse("PDFは添付されていません。", status=404, content_type="text/plain; charset=utf-8")
+    response = FileResponse(opinion.attachment.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ikensho_{opinion.pk}_attachment.pdf"'
+    return response
+
+
+@clinic_required
+@require_POST
+def correct(request, pk: int):
+    actor = _actor(request)
+    opinion = selectors.opinion_for(actor, pk)
+    try:
+        draft = services.correction_start(opinion=opinion, reason=request.POST.get("correction_reason", ""),
+                                          clinic=actor.organisation, by=request.user)  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("opinions:detail", pk=pk)
+    messages.success(request, f"第{draft.version}版（訂正版）の下書きを作成しました。")
+    return redirect("opinions:write", pk=draft.request_id)
+
+
+@municipal_required
+def insurer_queue(request):
+    actor, today = _actor(request), timezone.localdate()
+    tab = request.GET.get("tab", "submitted")
+    tab = tab if tab in selectors.INSURER_TABS else "submitted"
+    q = request.GET.get("q", "")
+    page = selectors.insurer_queue(actor, tab=tab, today=today, q=q, page=request.GET.get("page"))
+    return render(request, "opinions/insurer_queue.html", {
+        "page": page, "tab": tab, "tabs": selectors.INSURER_TABS, "q": q, "today": today,
+        "counts": selectors.insurer_counts(actor, today), "requests_tab": tab in ("overdue", "open"),
+    })  # fmt: skip
+
+
+@municipal_required
+@require_POST
+def receive(request, pk: int):
+    opinion = selectors.opinion_for(_actor(request), pk)
+    try:
+        services.opinion_receive(opinion=opinion, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "意見書を受け付けました（意見書入手を完了しました）。")
+    return redirect("opinions:detail", pk=pk)
+
+
+@municipal_required
+def paper(request, pk: int):
+    """紙: records a paper opinion's receipt with its scanned PDF."""
+    opinion_request = selectors.insurer_request(_actor(request), pk)
+    error_message = ""
+    if request.method == "POST":
+        upload = request.FILES.get("scan")
+        try:
+            received_on = dt.date.fromisoformat(request.POST.get("received_on", ""))
+        except ValueError:
+            error_message = "受付日を正しく入力してください。"
+        else:
+            if upload is None:
+                error_message = "スキャンしたPDFを選んでください。"
+            elif upload.size > settings.KAIGO_OPINION_PDF_MAX_BYTES:
+                error_message = "PDFは10MB以内にしてください。"
+            else:
+                try:
+                    opinion = services.paper_record(request=opinion_request, scan=upload.read(),
+                                                    received_on=received_on, by=request.user)  # fmt: skip
+                except ApplicationError as error:
+                    error_message = error.message
+                else:
+                    messages.success(request, "紙の意見書の受付を記録しました（意見書入手を完了しました）。")
+                    return redirect("opinions:detail", pk=opinion.pk)
+    return render(request, "opinions/paper.html", {"request_obj": opinion_request, "error": error_message,
+                                                   "today": timezone.localdate()})  # fmt: skip
+
+
+@login_required
+@never_cache
+def person_opinions(request, insurer_no: str, insured_no: str):
+    """A care manager's (with consent) or the insurer's list of a person's opinions."""
+    person, opinions = selectors.person_opinions(
+        _actor(request), insurer_number=insurer_no, insured_number=insured_no
+    )
+    return render(request, "opinions/person_opinions.html", {"person": person, "opinions": opinions})
