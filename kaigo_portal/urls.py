@@ -35,7 +35,56 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+# The API first, under one prefix: an API request is resolved after one test, not after every page route.
+api_v1_urlpatterns = [
+    path("me/", api_views.me, name="api_me"),
+    path("imports/", eligibility_api.ImportListCreate.as_view(), name="api_imports"),
+    path("imports/<int:job_id>/", eligibility_api.ImportDetail.as_view(), name="api_import_detail"),
+    path(
+        "imports/<int:job_id>/errors.csv",
+        eligibility_api.ImportErrors.as_view(),
+        name="api_import_errors",
+    ),
+    path("subsidies/", include("subsidies.api_urls")),
+    path("claims/", consent_api.ClaimsFeed.as_view(), name="api_claims"),
+    re_path(
+        r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/eligibility/$",
+        consent_api.PersonEligibility.as_view(),
+        name="api_person_eligibility",
+    ),
+    re_path(
+        r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/home-modification/$",
+        consent_api.PersonHomeModification.as_view(),
+        name="api_person_home_modification",
+    ),
+    path("identity/challenges/", api_identity.Challenges.as_view(), name="api_identity_challenges"),
+    path(
+        "identity/verifications/",
+        api_identity.Verifications.as_view(),
+        name="api_identity_verifications",
+    ),
+    re_path(
+        r"^identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/$",
+        api_identity.DeviceCode.as_view(),
+        name="api_identity_device_code",
+    ),
+    re_path(
+        r"^identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/complete/$",
+        api_identity.DeviceCodeComplete.as_view(),
+        name="api_identity_device_code_complete",
+    ),
+    re_path(
+        r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/certification-progress/$",
+        certification_api.PersonCertificationProgress.as_view(),
+        name="api_person_certification_progress",
+    ),
+    path("opinions/", include("opinions.api_urls")),
+    path("careplans/", include("careplans.api_urls")),
+    path("life/", include("careplans.life_api_urls")),
+]
+
 urlpatterns = [
+    path("api/v1/", include(api_v1_urlpatterns)),
     path("", web_views.home, name="home"),
     path("session/keepalive/", web_views.session_keepalive, name="session_keepalive"),
     path("session/organisation/", web_views.switch_membership, name="switch_membership"),
@@ -48,53 +97,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/me/", api_views.me, name="api_me"),
-    path("api/v1/imports/", eligibility_api.ImportListCreate.as_view(), name="api_imports"),
-    path("api/v1/imports/<int:job_id>/", eligibility_api.ImportDetail.as_view(), name="api_import_detail"),
-    path(
-        "api/v1/imports/<int:job_id>/errors.csv",
-        eligibility_api.ImportErrors.as_view(),
-        name="api_import_errors",
-    ),
     path("imports/", include("eligibility.urls_imports")),
-    path("api/v1/subsidies/", include("subsidies.api_urls")),
-    path("api/v1/claims/", consent_api.ClaimsFeed.as_view(), name="api_claims"),
-    re_path(
-        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/eligibility/$",
-        consent_api.PersonEligibility.as_view(),
-        name="api_person_eligibility",
-    ),
-    re_path(
-        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/home-modification/$",
-        consent_api.PersonHomeModification.as_view(),
-        name="api_person_home_modification",
-    ),
-    path("api/v1/identity/challenges/", api_identity.Challenges.as_view(), name="api_identity_challenges"),
-    path(
-        "api/v1/identity/verifications/",
-        api_identity.Verifications.as_view(),
-        name="api_identity_verifications",
-    ),
-    re_path(
-        r"^api/v1/identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/$",
-        api_identity.DeviceCode.as_view(),
-        name="api_identity_device_code",
-    ),
-    re_path(
-        r"^api/v1/identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/complete/$",
-        api_identity.DeviceCodeComplete.as_view(),
-        name="api_identity_device_code_complete",
-    ),
-    re_path(
-        r"^api/v1/persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/certification-progress/$",
-        certification_api.PersonCertificationProgress.as_view(),
-        name="api_person_certification_progress",
-    ),
     path("certification/", include("certification.urls")),
     path("opinions/", include("opinions.urls")),
-    path("api/v1/opinions/", include("opinions.api_urls")),
     path("careplans/", include("careplans.urls")),
-    path("api/v1/careplans/", include("careplans.api_urls")),
-    path("api/v1/life/", include("careplans.life_api_urls")),
     path("healthz", healthz, name="healthz"),
 ]
