@@ -83,7 +83,7 @@ def _refuse(actor: Actor, person: InsuredPerson, purpose: str, reason: str) -> N
     raise access.NotVisible(reason)
 
 
-def _with_tables(queryset: QuerySet[CarePlan]) -> QuerySet[CarePlan]:
+def with_tables(queryset: QuerySet[CarePlan]) -> QuerySet[CarePlan]:
     return queryset.select_related("person__insurer", "author_office").prefetch_related(
         Prefetch("service_rows", queryset=PlanServiceRow.objects.select_related("office")),
         "weekly_entries",
@@ -93,7 +93,7 @@ def _with_tables(queryset: QuerySet[CarePlan]) -> QuerySet[CarePlan]:
 
 def plan_for(actor: Actor, *, pk: int, purpose: str) -> CarePlan:
     """Fetches one plan and authorises the read (logged): the category gate, then the object rule."""
-    plan = _with_tables(CarePlan.objects.filter(pk=pk)).first()
+    plan = with_tables(CarePlan.objects.filter(pk=pk)).first()
     if plan is None:
         raise access.NotVisible("no such plan")
     access.authorize(actor, plan.person, CAREPLAN, purpose)
