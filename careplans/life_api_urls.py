@@ -10,5 +10,5 @@ urlpatterns = [
         r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/$",
         life_api.PersonLife.as_view(),
         name="life-api-person",
-    ),  # fmt: skip
+    ),
 ]
