@@ -9,6 +9,7 @@ message (eligibility's Issue shape). Nothing is applied here: imports.py applies
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -27,6 +28,28 @@ ENCODING = "cp932"
 FILE_NAME = re.compile(r"^UPPLAN_(\d{6})_(\w{10})_(\w{10})_(\d{14})\.CSV$", re.IGNORECASE)
 MAX_BYTES = 2_000_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# A character MS932 cannot hold (外字) is written as 〓 (ゲタ), as Japanese systems customarily do. Plan
+# text never has one (the editor refuses them, see `ms932`); a name from the municipality might.
+codecs.register_error("kaigo_geta", lambda error: ("〓", error.start + 1))
+
+
+def ms932(value: str) -> tuple[str, str]:
+    """The text as MS932 will give it back (〜 U+301C becomes ～ U+FF5E, − becomes －, and so on), and the
+    characters MS932 cannot hold at all ("" when there are none)."""
+    bad = "".join(dict.fromkeys(ch for ch in value if not _encodable(ch)))
+    if bad:
+        return value, bad
+    return value.encode(ENCODING).decode(ENCODING), ""
+
+
+def _encodable(ch: str) -> bool:
+    try:
+        ch.encode(ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 # (column name, as in the standard where it has one)
 COLUMNS_1 = (
@@ -85,7 +108,7 @@ def export(plan: CarePlan, *, first_created_on: dt.date) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     for record in records:
         writer.writerow([escape(cell) for cell in record])
-    return out.getvalue().encode(ENCODING)
+    return out.getvalue().encode(ENCODING, errors="kaigo_geta")
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from kaigo_portal.access import Actor
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
-from . import life_rules, selectors
+from . import csv_format, life_rules, selectors
 from .models import (
     DELIVERED_STATES,
     AgreementMethod,
@@ -116,9 +116,30 @@ def _save(plan: CarePlan, *fields: str) -> None:
 # --- the content -----------------------------------------------------------------------------------
 
 
+TEXTS_1 = ("intentions", "policy", "living_support_reason", "non_weekly_services")
+TEXTS_2 = ("need", "long_goal", "long_period", "short_goal", "short_period", "service_content", "service_kind",
+           "office_name", "frequency", "period")  # fmt: skip
+
+
+def _ms932(errors: dict, key: str, holder, name: str) -> None:
+    """The plan travels as MS932 CSV (ケアプランデータ連携, no 外字): text is stored as MS932 gives it back,
+    and a character MS932 cannot hold is refused."""
+    value, bad = csv_format.ms932(getattr(holder, name))
+    if bad:
+        errors.setdefault(key, []).append(f"Shift_JIS（MS932）で表せない文字があります（{bad[:10]}）。")
+    setattr(holder, name, value)
+
+
 def _check(data: PlanInput, person: InsuredPerson) -> dict[str, Organisation]:
     """Validates the whole input; every problem is reported at once, keyed by field (rows.N.field)."""
     errors: dict[str, list[str]] = {}
+    for name in TEXTS_1:
+        _ms932(errors, name, data, name)
+    for index, row in enumerate(data.rows):
+        for name in TEXTS_2:
+            _ms932(errors, f"rows.{index}.{name}", row, name)
+    for index, entry in enumerate(data.weekly):
+        _ms932(errors, f"weekly.{index}.content", entry, "content")
     if data.plan_kind not in PlanKind.values:
         errors.setdefault("plan_kind", []).append("初回・紹介・継続のいずれかを選んでください。")
     if data.created_on > timezone.localdate():
