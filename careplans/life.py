@@ -86,12 +86,12 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
             '<line x1="{l}" x2="{r}" y1="{base}" y2="{base}" stroke="#999"/>'
             '<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>{dots}</g>',
             ty=top + 14, label=label, l=LEFT, r=WIDTH - 20, base=top + PANEL - 30, line=line, c=colour,
-            dots=format_html_join("", '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{:%Y年%m月} {}</title></circle>',
-                                  ((x, y, colour, m, v) for x, y, m, v in coords)),
+            dots=format_html_join("", '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{} {}</title></circle>',
+                                  ((x, y, colour, f"{m:%Y年%m月}", v) for x, y, m, v in coords)),
         ))  # fmt: skip
     months = format_html_join(
-        "", '<text x="{}" y="{}" font-size="10" text-anchor="middle">{:%y/%m}</text>',
-        ((round(LEFT + i * step, 1), height - 4, p.month) for i, p in enumerate(points)),
+        "", '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+        ((round(LEFT + i * step, 1), height - 4, f"{p.month:%y/%m}") for i, p in enumerate(points)),
     )  # fmt: skip
     desc = "、".join(
         f"{p.month:%Y年%m月}: Barthel {_v(p.barthel_total)}、DBD13 {_v(p.dbd13_total)}、BMI {_v(p.bmi)}"
