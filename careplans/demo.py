@@ -44,7 +44,7 @@ def _plan_input(today: dt.date) -> services.PlanInput:
     )  # fmt: skip
 
 
-def _barthel(total: int) -> dict[str, int]:
+def barthel_scores(total: int) -> dict[str, int]:
     """Item scores that add up to `total` (a multiple of 5): every item at its best, lowered in order."""
     scores = {key: max(allowed) for key, _label, allowed in life_rules.BARTHEL_ITEMS}
     deficit = 100 - total
@@ -67,7 +67,7 @@ def _life(homon: Organisation, recorder: User | None, today: dt.date) -> int:
             better = 6 - back  # a little better every month
             services.life_submit(
                 actor=actor, person=person, month=first - relativedelta(months=back),
-                barthel=_barthel(min(100, 40 + 5 * n + 5 * (better // 2))),
+                barthel=barthel_scores(min(100, 40 + 5 * n + 5 * (better // 2))),
                 dbd13={str(i): (1 if i <= max(0, 8 - n - better) else 0) for i in range(1, 14)},
                 vitality={key: 1 if better < 3 else 2 for key, _label in life_rules.VITALITY_ITEMS},
                 nutrition={"height_cm": str(150 + n), "weight_kg": f"{45 + n + better * 0.3:.1f}",

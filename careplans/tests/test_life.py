@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from careplans import life, life_rules, services
+from careplans.demo import barthel_scores
 from careplans.models import LifeAssessment
 from conftest import make_org
 from consent.models import ConsentStatus
@@ -225,13 +226,9 @@ def _assess(office, total: int, n: int, orgs) -> None:
         person = ef.person(insurer=orgs["chiyoda"])
         relationship(office, person)
         consent(person, on=dt.date(2026, 4, 1))
-        services.life_submit(actor=staff, person=person, month=dt.date(2026, 10, 1), barthel=_barthel(total))
-
-
-def _barthel(total: int) -> dict:
-    from careplans.demo import _barthel as barthel
-
-    return barthel(total)
+        services.life_submit(
+            actor=staff, person=person, month=dt.date(2026, 10, 1), barthel=barthel_scores(total)
+        )
 
 
 def test_the_distribution_shows_counts_and_hides_small_groups(orgs, carol, settings):
