@@ -138,7 +138,11 @@ def _reload(plan: CarePlan) -> CarePlan:
 
 
 class PlanList(_Base):
-    @extend_schema(summary="ケアプランの一覧（閲覧できるもの）", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="careplans_list",
+        summary="ケアプランの一覧（閲覧できるもの）",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         actor = access.Actor.for_request(request)
         plans = selectors.plans_for(actor).order_by("-created_at", "-id")
@@ -171,7 +175,11 @@ class PlanList(_Base):
 
 
 class PlanDetail(_Base):
-    @extend_schema(summary="ケアプラン（第1〜3表）", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="careplans_retrieve",
+        summary="ケアプラン（第1〜3表）",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request, pk: int):
         actor, plan = _plan(request, pk)
         delivery = Delivery.objects.filter(plan=plan, office=actor.organisation).first()

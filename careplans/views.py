@@ -185,7 +185,7 @@ def plan_detail(request, pk: int):
                     if o.pk != plan.author_office_id and o.pk not in sent_to] if is_author else []  # fmt: skip
     return render(request, "careplans/plan_detail.html", {
         "plan": plan, "is_author": is_author, "destinations": destinations,
-        "deliveries": plan.deliveries.select_related("office"), "versions": selectors.series_versions(plan),
+        "deliveries": plan.deliveries.select_related("office") if is_author else [], "versions": selectors.series_versions(plan),
         "paper_form": PaperAgreementForm(initial={"agreed_on": timezone.localdate()}),
         "weekly_grid": weekly_grid(plan),
     })  # fmt: skip

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from careplans import services
 from careplans.models import CarePlan
+from eligibility.tests import factories as ef
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -50,3 +52,12 @@ def delivered(*, actor, person) -> CarePlan:
         actor=actor, plan=draft(actor=actor, person=person), agreed_on=TODAY
     )
     return services.plan_deliver(actor=actor, plan=plan)
+
+
+_numbers = itertools.count(9_000_000_001)
+
+
+def person(*, insurer, **kwargs):
+    """A person numbered from 9000000001 up: this app's tests leave eligibility's shared counter alone,
+    so that other apps' tests that mix counted and fixed numbers see the numbers they expect."""
+    return ef.person(insurer=insurer, insured_number=f"{next(_numbers):010d}", **kwargs)

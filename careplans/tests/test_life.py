@@ -13,12 +13,12 @@ from careplans.models import LifeAssessment
 from conftest import make_org
 from consent.models import ConsentStatus
 from consent.tests.factories import consent, relationship
-from eligibility.tests import factories as ef
 from kaigo_portal import access
 from kaigo_portal.accounts.models import OrganisationKind
 from kaigo_portal.errors import ApplicationError
 
 from .conftest import api_client
+from .factories import person
 
 pytestmark = pytest.mark.django_db
 FULL_BARTHEL = {key: max(allowed) for key, _label, allowed in life_rules.BARTHEL_ITEMS}
@@ -223,11 +223,11 @@ def _assess(office, total: int, n: int, orgs) -> None:
     """`n` new persons served by `office`, with consent, each assessed with Barthel `total` in October."""
     staff = access.Actor(user=None, organisation=office, role="provider_staff")
     for _ in range(n):
-        person = ef.person(insurer=orgs["chiyoda"])
-        relationship(office, person)
-        consent(person, on=dt.date(2026, 4, 1))
+        someone = person(insurer=orgs["chiyoda"])
+        relationship(office, someone)
+        consent(someone, on=dt.date(2026, 4, 1))
         services.life_submit(
-            actor=staff, person=person, month=dt.date(2026, 10, 1), barthel=barthel_scores(total)
+            actor=staff, person=someone, month=dt.date(2026, 10, 1), barthel=barthel_scores(total)
         )
 
 

@@ -5,12 +5,11 @@ import pytest
 from careplans import selectors, services
 from consent.models import ConsentStatus, Relationship
 from consent.tests.factories import care_manager, consent, relationship
-from eligibility.tests import factories as ef
 from kaigo_portal import access
 from kaigo_portal.audit.models import AccessLogEntry
 
 from .conftest import actor
-from .factories import awaiting, delivered, draft
+from .factories import awaiting, delivered, draft, person
 
 pytestmark = pytest.mark.django_db
 PURPOSE = access.Purpose.CARE_MANAGEMENT
@@ -75,11 +74,11 @@ def test_the_person_sees_the_draft_awaiting_agreement_and_a_provider_does_not(ha
 def test_the_person_of_an_insurer_not_live_is_refused(orgs, cast, bob):
     from consent.models import PersonAccount
 
-    person = ef.person(insurer=orgs["hitachi"])
+    someone = person(insurer=orgs["hitachi"])
     user = cast["pia"]
-    PersonAccount.objects.create(user=user, person=person)
+    PersonAccount.objects.create(user=user, person=someone)
     with pytest.raises(access.Forbidden):
-        access.authorize(actor(user), person, selectors.CAREPLAN, access.Purpose.OWN_DATA)
+        access.authorize(actor(user), someone, selectors.CAREPLAN, access.Purpose.OWN_DATA)
     assert list(selectors.plans_for(actor(user))) == []
 
 
@@ -87,7 +86,7 @@ def test_lists_show_what_plan_for_would_and_log_each_person_once(hanako, bob, ca
                                                                   django_assert_max_num_queries):  # fmt: skip
     first = delivered(actor=bob, person=hanako)
     second = services.plan_revise(actor=bob, plan=first)
-    other = ef.person(insurer=orgs["chiyoda"])
+    other = person(insurer=orgs["chiyoda"])
     relationship(orgs["kyotaku"], other)
     draft(actor=bob, person=other)  # no consent for this person: never listed
     assert set(selectors.plans_for(bob)) == {first, second}

@@ -10,9 +10,8 @@ from careplans import csv_format, services
 from careplans.models import CarePlan, LifeAssessment, PlanStatus
 from consent.models import ConsentStatus
 from consent.tests.factories import consent
-from eligibility.tests import factories as ef
 
-from .factories import delivered, draft
+from .factories import delivered, draft, person
 from .test_life import FULL_BARTHEL
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +119,7 @@ def test_the_person_does_not_see_drafts_and_others_do_not_see_the_persons_page(h
     pia = login(cast["pia"])
     assert "同意をお願いしている計画はありません。" in pia.get(f"/careplans/me/{hanako.pk}/").content.decode()
     assert pia.get(f"/careplans/me/{hanako.pk}/plans/{plan.pk}/").status_code == 404
-    other = ef.person(insurer=hanako.insurer)
+    other = person(insurer=hanako.insurer)
     assert pia.get(f"/careplans/me/{other.pk}/").status_code == 404
     client.logout()
     assert login(cast["carol"]).get(f"/careplans/me/{hanako.pk}/").status_code == 403
@@ -132,7 +131,7 @@ def test_lists_have_empty_states_and_pages(hanako, cast, login):
     assert "受信したケアプランはありません。" in client.get("/careplans/inbox/").content.decode()
     bob = _bob(cast)
     for _ in range(21):
-        plan = delivered(actor=bob, person=ef.person(insurer=hanako.insurer))
+        plan = delivered(actor=bob, person=person(insurer=hanako.insurer))
         CarePlan.objects.filter(pk=plan.pk).update(person=hanako)
     page = login(cast["bob"]).get("/careplans/").content.decode()
     assert "1 / 2 ページ" in page
@@ -197,3 +196,35 @@ def test_the_person_sees_their_life_chart(hanako, cast, login, carol):
     services.life_submit(actor=carol, person=hanako, month=dt.date(2026, 9, 1), barthel=FULL_BARTHEL)
     page = login(cast["pia"]).get(f"/careplans/me/{hanako.pk}/life/").content.decode()
     assert "<svg" in page and "2026年09月: Barthel 100" in page
+
+
+def test_the_list_and_the_inbox_take_no_query_per_row(hanako, cast, login, orgs, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.tests.factories import relationship
+
+    bob = _bob(cast)
+
+    def counts() -> tuple[int, int]:
+        out = []
+        for user, url in ((cast["bob"], "/careplans/"), (cast["carol"], "/careplans/inbox/")):
+            client = login(user)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            out.append(len(queries))
+        return tuple(out)
+
+    def one_more() -> None:
+        someone = person(insurer=hanako.insurer)
+        relationship(orgs["kyotaku"], someone)
+        relationship(orgs["homon"], someone)
+        consent(someone, on=dt.date(2026, 4, 1))
+        services.plan_send(actor=bob, plan=delivered(actor=bob, person=someone), office=orgs["homon"])
+
+    one_more()
+    counts()  # the first requests of a process set things up once (e.g. the access log's chain head)
+    first = counts()
+    for _ in range(4):
+        one_more()
+    assert counts() == first
