@@ -137,6 +137,13 @@ def _reload(plan: CarePlan) -> CarePlan:
     return selectors.with_tables(CarePlan.objects.filter(pk=plan.pk)).get()
 
 
+class Schema(_Base):
+    @extend_schema(operation_id="careplans_schema", summary="ケアプランの JSON Schema（docs/careplan.schema.json）",
+                   responses={200: OpenApiTypes.OBJECT})  # fmt: skip
+    def get(self, request):
+        return Response(schema())
+
+
 class PlanList(_Base):
     @extend_schema(
         operation_id="careplans_list",

@@ -7,6 +7,7 @@ from . import api
 urlpatterns = [
     path("", api.PlanList.as_view(), name="careplans-api-list"),
     path("inbox/", api.Inbox.as_view(), name="careplans-api-inbox"),
+    path("schema.json", api.Schema.as_view(), name="careplans-api-schema"),
     path("csv/", api.CsvImport.as_view(), name="careplans-api-csv-import"),
     path("<int:pk>/", api.PlanDetail.as_view(), name="careplans-api-detail"),
     path("<int:pk>/csv/", api.PlanCsv.as_view(), name="careplans-api-csv"),

@@ -37,9 +37,10 @@ def example(**changes) -> dict:
     return body
 
 
-def test_the_published_schema_is_valid_and_the_example_meets_it():
+def test_the_published_schema_is_valid_and_the_example_meets_it(orgs):
     jsonschema.Draft202012Validator.check_schema(api.schema())
     assert api.schema_errors(EXAMPLE) == {}
+    assert api_client(orgs["kyotaku"]).get("/api/v1/careplans/schema.json").json() == api.schema()
 
 
 @pytest.mark.parametrize(
