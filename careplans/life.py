@@ -82,10 +82,14 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
             coords.append((round(LEFT + i * step, 1), round(max(top, y), 1), point.month, value))
         line = " ".join(f"{x},{y}" for x, y, _m, _v in coords)
         panels.append(format_html(
-            '<g><text x="4" y="{ty}" font-size="12">{label}</text>'
+            '<g><text x="{l}" y="{ty}" font-size="12">{label}</text>'
             '<line x1="{l}" x2="{r}" y1="{base}" y2="{base}" stroke="#999"/>'
+            '<line x1="{l}" x2="{l}" y1="{peak}" y2="{base}" stroke="#999"/>'
+            '<text x="{lx}" y="{base}" font-size="10" text-anchor="end">{low}</text>'
+            '<text x="{lx}" y="{peak_y}" font-size="10" text-anchor="end">{high}</text>'
             '<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>{dots}</g>',
-            ty=top + 14, label=label, l=LEFT, r=WIDTH - 20, base=top + PANEL - 30, line=line, c=colour,
+            ty=top + 2, label=label, l=LEFT - 10, r=WIDTH - 20, base=top + PANEL - 30, line=line, c=colour,
+            peak=top + 10, peak_y=top + 14, lx=LEFT - 14, low=low, high=high,
             dots=format_html_join("", '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{} {}</title></circle>',
                                   ((x, y, colour, f"{m:%Y年%m月}", v) for x, y, m, v in coords)),
         ))  # fmt: skip
