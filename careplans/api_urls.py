@@ -1,3 +1,20 @@
 """API of the careplans app, mounted at /api/v1/careplans/ (and LIFE under /api/v1/life/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("", api.PlanList.as_view(), name="careplans-api-list"),
+    path("inbox/", api.Inbox.as_view(), name="careplans-api-inbox"),
+    path("schema.json", api.Schema.as_view(), name="careplans-api-schema"),
+    path("csv/", api.CsvImport.as_view(), name="careplans-api-csv-import"),
+    path("<int:pk>/", api.PlanDetail.as_view(), name="careplans-api-detail"),
+    path("<int:pk>/csv/", api.PlanCsv.as_view(), name="careplans-api-csv"),
+    path("<int:pk>/request-agreement/", api.request_agreement, name="careplans-api-request-agreement"),
+    path("<int:pk>/withdraw-request/", api.withdraw_request, name="careplans-api-withdraw-request"),
+    path("<int:pk>/paper-agreement/", api.paper_agreement, name="careplans-api-paper-agreement"),
+    path("<int:pk>/deliver/", api.deliver, name="careplans-api-deliver"),
+    path("<int:pk>/revise/", api.revise, name="careplans-api-revise"),
+    path("<int:pk>/send/", api.PlanSend.as_view(), name="careplans-api-send"),
+]

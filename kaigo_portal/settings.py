@@ -361,6 +361,10 @@ KAIGO_SUBSIDY_PAYER = {
 # Consent and relationships (consent app). A relationship made by 本人確認 lapses when no claim has
 # arrived for this many months (until a claim arrives, it lasts this long from the 本人確認).
 KAIGO_RELATIONSHIP_LAPSE_MONTHS = env_int("KAIGO_RELATIONSHIP_LAPSE_MONTHS", 3, minimum=1, maximum=24)
+
+# Care plans and LIFE (careplans): the LIFE distribution hides a band (and the whole comparison group)
+# with fewer persons than this, so that no other office's person can be singled out.
+KAIGO_LIFE_MIN_GROUP_SIZE = env_int("KAIGO_LIFE_MIN_GROUP_SIZE", 5, minimum=2, maximum=1000)
 # The 被保険者証 (4情報) form locks after this many failures per user / per office within the window.
 KAIGO_VERIFY_MAX_FAILURES_USER = env_int("KAIGO_VERIFY_MAX_FAILURES_USER", 5, minimum=1, maximum=100)
 KAIGO_VERIFY_MAX_FAILURES_OFFICE = env_int("KAIGO_VERIFY_MAX_FAILURES_OFFICE", 20, minimum=1, maximum=1000)
