@@ -24,8 +24,6 @@ from eligibility.selectors import card_as_of
 from kaigo_portal import access
 from kaigo_portal.access import Actor, Category
 from kaigo_portal.accounts.models import Organisation
-from kaigo_portal.audit.models import Outcome
-from kaigo_portal.audit.services import Access, record
 
 from .models import DELIVERED_STATES, CarePlan, Delivery, PlanServiceRow, PlanStatus
 
@@ -67,22 +65,6 @@ def may_see(actor: Actor, plan: CarePlan) -> bool:
     return _kind(actor) == "person" and plan.status == PlanStatus.FOR_CONSENT
 
 
-def _refuse(actor: Actor, person: InsuredPerson, purpose: str, reason: str) -> None:
-    """Logs the object rule's refusal (the gate's grant is already logged) and answers 404."""
-    organisation = actor.organisation
-    record([Access(
-        actor_user_id=actor.user.pk if actor.user is not None else None, actor_name=actor.name,
-        organisation_number=organisation.number if organisation else "",
-        organisation_name=organisation.name if organisation else "",
-        role=actor.role or ("person" if actor.is_person else ""),
-        api_key_prefix=actor.api_key.prefix if actor.api_key else "",
-        insurer_number=person.insurer.insurer_number or "", insured_number=person.insured_number,
-        category=str(CAREPLAN), purpose=purpose, method="", channel=str(actor.channel),
-        outcome=Outcome.DENIED, reason=reason, request_id=actor.request_id,
-    )])  # fmt: skip
-    raise access.NotVisible(reason)
-
-
 def with_tables(queryset: QuerySet[CarePlan]) -> QuerySet[CarePlan]:
     return queryset.select_related("person__insurer", "author_office").prefetch_related(
         Prefetch("service_rows", queryset=PlanServiceRow.objects.select_related("office")),
@@ -92,14 +74,17 @@ def with_tables(queryset: QuerySet[CarePlan]) -> QuerySet[CarePlan]:
 
 
 def plan_for(actor: Actor, *, pk: int, purpose: str) -> CarePlan:
-    """Fetches one plan and authorises the read (logged): the category gate, then the object rule."""
+    """Fetches one plan and authorises the read: the category gate, then the object rule; one log row."""
     plan = with_tables(CarePlan.objects.filter(pk=pk)).first()
     if plan is None:
         raise access.NotVisible("no such plan")
-    access.authorize(actor, plan.person, CAREPLAN, purpose)
-    if not may_see(actor, plan):
-        reason = DRAFT_OF_ANOTHER_OFFICE if _kind(actor) == "office" else NOT_AWAITING_AGREEMENT
-        _refuse(actor, plan.person, purpose, reason)
+
+    def object_rule() -> str | None:
+        if may_see(actor, plan):
+            return None
+        return DRAFT_OF_ANOTHER_OFFICE if _kind(actor) == "office" else NOT_AWAITING_AGREEMENT
+
+    access.authorize(actor, plan.person, CAREPLAN, purpose, object_rule=object_rule)
     return plan
 
 

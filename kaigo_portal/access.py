@@ -12,7 +12,7 @@ fails closed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -211,14 +211,24 @@ def _access_row(actor: Actor, person: PersonLike, category: str, purpose: str, d
     )
 
 
-def authorize(actor: Actor, person: PersonLike, category: str, purpose: str) -> Decision:
+def authorize(
+    actor: Actor, person: PersonLike, category: str, purpose: str,
+    *, object_rule: Callable[[], str | None] | None = None,
+) -> Decision:  # fmt: skip
     """Decides whether `actor` may read `category` of `person`'s data, logs it, and raises if not.
 
-    Raises NotVisible (404) or Forbidden (403) after the denied row is written.
+    `object_rule`, for a read of one object the rules cannot know about (another office's draft plan),
+    is asked when the rules grant: a reason it returns turns the read into a refusal (404), and that
+    refusal is the one row logged. Raises NotVisible (404) or Forbidden (403) after the denied row is
+    written.
     """
     if category not in Category.values:
         raise ValueError(f"unknown category {category!r}")
     decision = _rules().decide(actor, person, category)
+    if decision.granted and object_rule is not None:
+        reason = object_rule()
+        if reason:
+            decision = Decision(False, reason, 404, decision.method)
     record([_access_row(actor, person, category, purpose, decision)])
     if decision.granted:
         return decision

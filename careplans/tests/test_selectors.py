@@ -51,6 +51,10 @@ def test_a_draft_of_another_office_is_404_even_with_relationship_and_consent(han
     with pytest.raises(access.NotVisible):
         selectors.plan_for(other, pk=plan.pk, purpose=PURPOSE)
     assert last_log() == ("careplan", "denied", "draft_of_another_office")
+    # One row for the refused read: never a "granted" row for a draft the office did not see.
+    assert not AccessLogEntry.objects.filter(
+        organisation_number=orgs["kyotaku2"].number, outcome="granted"
+    ).exists()
     assert list(selectors.plans_for(other)) == []
 
 
