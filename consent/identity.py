@@ -100,8 +100,9 @@ def _issuing_ca(certificate: x509.Certificate) -> x509.Certificate | None:
 
 # The card check's reads are written out (kaigo_portal.fastsql): it is on the 本人確認 hot path.
 _REVOKED = f"SELECT 1 FROM {RevokedCertificate._meta.db_table} WHERE issuer = %s AND serial = %s"  # noqa: S608
+# The person of the latest registration in force, unless that registration is a deletion.
 _REGISTERED = (
-    f"SELECT deleted, person_id FROM {CardCertificate._meta.db_table} "  # noqa: S608
+    f"SELECT CASE WHEN deleted THEN NULL ELSE person_id END FROM {CardCertificate._meta.db_table} "  # noqa: S608
     "WHERE issuer = %s AND serial = %s AND effective_date <= %s ORDER BY effective_date DESC, id DESC LIMIT 1"
 )
 
@@ -140,10 +141,8 @@ class RegistryResolver:
 
     def person_for(self, certificate: x509.Certificate) -> InsuredPerson | None:
         today = connection.ops.adapt_datefield_value(timezone.localdate())
-        row = fastsql.fetch_one(_REGISTERED, [issuer_text(certificate), serial_hex(certificate), today])
-        if row is None or row[0]:  # never registered, or the latest registration deletes it
-            return None
-        return eligibility_selectors.person_by_pk(row[1])
+        params = [issuer_text(certificate), serial_hex(certificate), today]
+        return eligibility_selectors.person_by_pk_from(_REGISTERED, params)
 
 
 resolver: CardResolver = RegistryResolver()

@@ -169,8 +169,8 @@ def _open_new(
 ) -> Relationship:
     """Ends the office's open relationship with the person (if any) and opens a new one."""
     now = timezone.now()
-    fastsql.execute(_END_OPEN, [connection.ops.adapt_datetimefield_value(now), EndReason.REPLACED,
-                                by.pk if by else None, office.pk, person.pk])  # fmt: skip
+    end_open = [connection.ops.adapt_datetimefield_value(now), EndReason.REPLACED, by.pk if by else None,
+                office.pk, person.pk]  # fmt: skip
     relationship = Relationship(
         office=office, person=person, method=method, verified_at=now, verified_by=by,
         verified_by_name=by.name if by else "", anchor_on=timezone.localdate(now),
@@ -178,7 +178,7 @@ def _open_new(
     )  # fmt: skip
     # The office and the person are rows already in hand: no need to look them up again to validate.
     relationship.full_clean(exclude=["office", "person"], validate_constraints=False)
-    return fastsql.insert(relationship)
+    return fastsql.insert(relationship, before=(_END_OPEN, end_open))
 
 
 def _is_care_manager_of(user: User, office: Organisation) -> bool:

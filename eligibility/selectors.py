@@ -180,14 +180,8 @@ def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
     return found
 
 
-_PERSON_WHERE = {
-    "numbers": "o.insurer_number = %s AND p.insured_number = %s",
-    "pk": "p.id = %s",
-}
-
-
 @functools.cache
-def _person_statement(vendor: str, by: str) -> tuple[str, Reader, Reader]:
+def _person_statement(vendor: str, where: str) -> tuple[str, Reader, Reader]:
     from django.db import connection
 
     from kaigo_portal.accounts.models import Organisation
@@ -197,16 +191,16 @@ def _person_statement(vendor: str, by: str) -> tuple[str, Reader, Reader]:
     sql = (
         f"SELECT {fastsql.columns(InsuredPerson, 'p')}, {fastsql.columns(Organisation, 'o')} "  # noqa: S608
         f"FROM {quote(InsuredPerson._meta.db_table)} p "
-        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id WHERE {_PERSON_WHERE[by]}"
+        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id WHERE {where}"
     )
     insurer = Reader.of(Organisation, range(n, n + len(Organisation._meta.concrete_fields)))
     return sql, Reader.of(InsuredPerson, range(n)), insurer
 
 
-def _person(by: str, params: list) -> InsuredPerson | None:
+def _person(where: str, params: list) -> InsuredPerson | None:
     from django.db import connection
 
-    sql, person_reader, insurer_reader = _person_statement(connection.vendor, by)
+    sql, person_reader, insurer_reader = _person_statement(connection.vendor, where)
     row = fastsql.fetch_one(sql, params)
     if row is None:
         return None
@@ -218,12 +212,18 @@ def _person(by: str, params: list) -> InsuredPerson | None:
 def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson | None:
     """The person (with the insurer) named by 保険者番号 and 被保険者番号, in one statement. Not a read of
     the person's data: the caller authorises before it shows anything."""
-    return _person("numbers", [insurer_number, insured_number])
+    return _person("o.insurer_number = %s AND p.insured_number = %s", [insurer_number, insured_number])
 
 
 def person_by_pk(pk: int) -> InsuredPerson | None:
     """The person with the insurer, in one statement (the caller authorises before it shows anything)."""
-    return _person("pk", [pk])
+    return _person("p.id = %s", [pk])
+
+
+def person_by_pk_from(subquery: str, params: list) -> InsuredPerson | None:
+    """The person whose pk a one-row subquery gives (a registry's lookup), with the insurer, in the same
+    statement. The subquery is the caller's written-out SQL; its values are parameters."""
+    return _person(f"p.id = ({subquery})", params)
 
 
 def card_as_of(person: InsuredPerson, on: dt.date) -> Card:

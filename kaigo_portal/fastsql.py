@@ -63,23 +63,35 @@ def execute(sql: str, params: Sequence = ()) -> int:
 
 
 @functools.cache
-def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tuple]:
+def _insert_statement(model: type[models.Model], vendor: str, before: str = "") -> tuple[str, tuple]:
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}"
-    )
+    into = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    returning = f"RETURNING {quote(model._meta.pk.column)}"
+    if not before:
+        return f"{into} VALUES ({', '.join(['%s'] * len(fields))}) {returning}", fields
+    # The earlier statement runs first because the insert reads its (counted) output.
+    casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    sql = f"WITH earlier AS ({before} RETURNING 1) {into} SELECT {casts} FROM (SELECT count(*) FROM earlier) done"  # noqa: S608
+    sql += f" {returning}"
     return sql, fields
 
 
-def insert(instance: models.Model) -> models.Model:
+def insert(instance: models.Model, *, before: tuple[str, Sequence] | None = None) -> models.Model:
     """Saves a new instance with one statement (defaults and auto_now_add applied, as save() would;
-    no signals are sent). Sets and returns it with its primary key."""
-    sql, fields = _insert_statement(type(instance), connection.vendor)
+    no signals are sent). Sets and returns it with its primary key.
+
+    `before` is an UPDATE or DELETE (sql, params) that must happen first, in the same round trip on
+    PostgreSQL (a data-modifying WITH), as a statement of its own elsewhere.
+    """
+    before_sql, before_params = before or ("", ())
+    if before_sql and connection.vendor != "postgresql":
+        execute(before_sql, before_params)
+        before_sql, before_params = "", ()
+    sql, fields = _insert_statement(type(instance), connection.vendor, before_sql)
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(sql, [*before_params, *values])
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False
     instance._state.db = connection.alias

@@ -43,3 +43,29 @@ def test_execute_returns_the_rows_changed(orgs):
     key, _raw = api_key_create(organisation=orgs["kyotaku"], scope=ApiScope.DEVICE, name="agent", by=None)
     assert fastsql.execute("UPDATE accounts_apikey SET name = %s WHERE id = %s", ["renamed", key.pk]) == 1
     assert fastsql.execute("UPDATE accounts_apikey SET name = %s WHERE id = %s", ["x", -1]) == 0
+
+
+def test_insert_after_an_update_in_the_same_statement_respects_a_partial_unique_index(orgs, cast):
+    """Ending the open relationship and opening the new one: the end happens first (one round trip on
+    PostgreSQL), so the partial unique index on open relationships is never violated."""
+    from consent.models import Relationship
+    from eligibility.tests import factories as ef
+
+    person = ef.person(insurer=orgs["chiyoda"])
+    now = timezone.now()
+
+    def new():
+        return Relationship(office=orgs["kyotaku"], person=person, method="mynumber_card", verified_at=now,
+                            anchor_on=now.date())  # fmt: skip
+
+    end_open = (
+        "UPDATE consent_relationship SET ended_at = %s, end_reason = 'replaced' "
+        "WHERE office_id = %s AND person_id = %s AND ended_at IS NULL",
+        [now, orgs["kyotaku"].pk, person.pk],
+    )
+    first = fastsql.insert(new(), before=end_open)
+    second = fastsql.insert(new(), before=end_open)
+    rows = {r.pk: r for r in Relationship.objects.filter(person=person)}
+    assert set(rows) == {first.pk, second.pk}
+    assert rows[first.pk].ended_at is not None and rows[first.pk].end_reason == "replaced"
+    assert rows[second.pk].ended_at is None
