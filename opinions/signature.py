@@ -167,6 +167,20 @@ def _check_validity(cert: x509.Certificate, now: dt.datetime) -> None:
         )
 
 
+def _may_issue(cert: x509.Certificate) -> bool:
+    """An intermediate must be a CA (basicConstraints cA) and, where it says, allowed to sign certificates:
+    a doctor's own certificate carried in the signature cannot vouch for another."""
+    try:
+        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+    except x509.ExtensionNotFound:
+        return True
+
+
 def _chains_to_anchor(cert: x509.Certificate, pool: list[x509.Certificate], anchors, now) -> bool:
     current = cert
     for _depth in range(MAX_CHAIN):
@@ -179,7 +193,7 @@ def _chains_to_anchor(cert: x509.Certificate, pool: list[x509.Certificate], anch
                 _check_validity(anchor, now)
                 return True
         issuer = next((c for c in pool if c.subject == current.issuer and c != current), None)
-        if issuer is None:
+        if issuer is None or not _may_issue(issuer):
             return False
         try:
             current.verify_directly_issued_by(issuer)

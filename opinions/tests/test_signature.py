@@ -25,6 +25,17 @@ def test_without_the_intermediate_the_chain_cannot_be_built(pki):
     assert signature.verify(CONTENT, pki.sign(CONTENT, pki.doctor_ec)).status == SignatureStatus.UNVERIFIABLE
 
 
+def test_a_certificate_that_is_not_a_ca_cannot_stand_in_as_an_intermediate(pki):
+    """A doctor's own (non-CA) certificate, carried in the signature, cannot vouch for a forged signer."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from .pki import issue
+
+    forged = issue("なりすまし 医師", ec.generate_private_key(ec.SECP256R1()), issuer=pki.doctor_ec)
+    result = signature.verify(CONTENT, pki.sign(CONTENT, forged, chain=(pki.doctor_ec, pki.intermediate)))
+    assert result.status == SignatureStatus.UNVERIFIABLE
+
+
 def test_a_signature_by_an_unknown_ca_is_intact_but_cannot_be_verified(pki):
     signed = pki.sign(CONTENT, pki.stranger, chain=(pki.unknown_ca,))
     assert signature.verify(CONTENT, signed).status == SignatureStatus.UNVERIFIABLE
