@@ -19,6 +19,7 @@ from django.utils import timezone
 from certification.models import Application
 from consent.models import PersonAccount, Relationship, Representative
 from consent.policy import live_relationship_q
+from eligibility import selectors as eligibility_selectors
 from eligibility.models import InsuredPerson
 from eligibility.selectors import card_as_of
 from kaigo_portal import access
@@ -111,11 +112,7 @@ def inbox_for(actor: Actor) -> QuerySet[Delivery]:
 
 
 def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson:
-    person = (
-        InsuredPerson.objects.select_related("insurer")
-        .filter(insurer__insurer_number=insurer_number, insured_number=insured_number)
-        .first()
-    )
+    person = eligibility_selectors.person_by_numbers(insurer_number, insured_number)
     if person is None:
         raise access.NotVisible("no such person")
     return person

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from eligibility import selectors as eligibility_selectors
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
 
@@ -61,11 +62,7 @@ class PersonCertificationProgress(APIView):
     )  # fmt: skip
     def get(self, request, insurer_no: str, insured_no: str):
         actor = access.Actor.for_request(request)
-        person = (
-            InsuredPerson.objects.select_related("insurer")
-            .filter(insurer__insurer_number=insurer_no, insured_number=insured_no)
-            .first()
-        )
+        person = eligibility_selectors.person_by_numbers(insurer_no, insured_no)
         if person is None:
             raise access.NotVisible("no such person")
         access.authorize(actor, person, selectors.CATEGORY_PROGRESS, access.Purpose.CARE_MANAGEMENT)

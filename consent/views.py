@@ -110,11 +110,7 @@ def caseload(request):
 
 
 def _person_or_404(insurer_number: str, insured_number: str) -> InsuredPerson:
-    person = (
-        InsuredPerson.objects.select_related("insurer")
-        .filter(insurer__insurer_number=insurer_number, insured_number=insured_number)
-        .first()
-    )
+    person = eligibility_selectors.person_by_numbers(insurer_number, insured_number)
     if person is None:
         raise Http404("no such person")
     return person
