@@ -85,11 +85,8 @@ REFUSALS = {
 
 def _person(request, insurer_no: str, insured_no: str, category: str) -> InsuredPerson:
     actor = access.Actor.for_request(request)
-    person = eligibility_selectors.person_by_numbers(insurer_no, insured_no)
-    if person is None:
-        raise access.NotVisible("no such person")
-    access.authorize(actor, person, category, access.Purpose.CARE_MANAGEMENT)
-    return person
+    return access.authorize_by_numbers(actor, insurer_no, insured_no, category, access.Purpose.CARE_MANAGEMENT,
+                                       find=eligibility_selectors.person_by_numbers)  # fmt: skip
 
 
 def _iso(value) -> str | None:

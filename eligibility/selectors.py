@@ -181,7 +181,7 @@ def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
 
 
 @functools.cache
-def _person_statement(vendor: str, where: str) -> tuple[str, Reader, Reader]:
+def _person_statement(vendor: str, where: str, extra: str = "") -> tuple[str, Reader, Reader]:
     from django.db import connection
 
     from kaigo_portal.accounts.models import Organisation
@@ -189,7 +189,7 @@ def _person_statement(vendor: str, where: str) -> tuple[str, Reader, Reader]:
     quote = connection.ops.quote_name
     n = len(InsuredPerson._meta.concrete_fields)
     sql = (
-        f"SELECT {fastsql.columns(InsuredPerson, 'p')}, {fastsql.columns(Organisation, 'o')} "  # noqa: S608
+        f"SELECT {fastsql.columns(InsuredPerson, 'p')}, {fastsql.columns(Organisation, 'o')}{extra} "  # noqa: S608
         f"FROM {quote(InsuredPerson._meta.db_table)} p "
         f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id WHERE {where}"
     )
@@ -198,21 +198,36 @@ def _person_statement(vendor: str, where: str) -> tuple[str, Reader, Reader]:
 
 
 def _person(where: str, params: list) -> InsuredPerson | None:
+    return _person_with(where, params)[0]
+
+
+def _person_with(where: str, params: list, extra: str = "", extra_params: list | None = None):
     from django.db import connection
 
-    sql, person_reader, insurer_reader = _person_statement(connection.vendor, where)
-    row = fastsql.fetch_one(sql, params)
+    sql, person_reader, insurer_reader = _person_statement(
+        connection.vendor, where, f", {extra}" if extra else ""
+    )
+    row = fastsql.fetch_one(sql, [*(extra_params or []), *params])
     if row is None:
-        return None
+        return None, ()
     person = person_reader.read(row)
     person.insurer = insurer_reader.read(row)
-    return person
+    return person, tuple(row[len(person_reader.positions) + len(insurer_reader.positions) :])
 
 
 def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson | None:
     """The person (with the insurer) named by 保険者番号 and 被保険者番号, in one statement. Not a read of
     the person's data: the caller authorises before it shows anything."""
     return _person("o.insurer_number = %s AND p.insured_number = %s", [insurer_number, insured_number])
+
+
+def person_by_numbers_with(
+    insurer_number: str, insured_number: str, *, extra: str, extra_params: list
+) -> tuple[InsuredPerson | None, tuple]:
+    """`person_by_numbers`, plus the caller's scalar columns over the person (alias `p`) in the same
+    statement: the access policy asks its relationship and consent facts this way."""
+    return _person_with("o.insurer_number = %s AND p.insured_number = %s", [insurer_number, insured_number],
+                        extra, extra_params)  # fmt: skip
 
 
 def person_by_pk(pk: int) -> InsuredPerson | None:

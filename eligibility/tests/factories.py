@@ -33,7 +33,12 @@ _numbers = itertools.count(1)
 
 
 def next_insured_number() -> str:
-    return f"{next(_numbers):010d}"
+    """The next number of the process-wide counter that no person holds yet (tests also make persons
+    with fixed numbers, such as 0000000301)."""
+    while True:
+        number = f"{next(_numbers):010d}"
+        if not InsuredPerson.objects.filter(insured_number=number).exists():
+            return number
 
 
 def import_job(*, insurer: Organisation, file_name: str = "jukyusha_202604.csv") -> ImportJob:
