@@ -282,17 +282,18 @@ def find_complex(names: list[str]) -> int:
 def check_simple(record_type: RecordType, *, insurer_id: int) -> Iterator[tuple]:
     """Set issues of the record type's rows of simple persons: (line, seq, field, value, code)."""
     table = table_of(record_type)
-    known = (
-        "1"
-        if record_type.creates_person
-        else f"CASE WHEN s.insured_number IN ({_persons_added_sql()}) THEN 1 ELSE {_person_live_sql()} END"
-    )
     person = q(InsuredPerson._meta.db_table)
+    if record_type.creates_person:
+        known, in_file = "1", ""
+    else:  # a join, not IN (…): a hashed IN must fit in work_mem, or PostgreSQL rescans it for every row
+        known = f"CASE WHEN k.insured_number IS NOT NULL THEN 1 ELSE {_person_live_sql()} END"
+        added = _persons_added_sql()
+        in_file = f"LEFT JOIN (SELECT DISTINCT insured_number FROM ({added}) a) k ON k.insured_number = s.insured_number "  # noqa: S608
     sql = (
         f"SELECT line, action, insured_number, known, live FROM (SELECT s.line, s.action, s.insured_number, "  # noqa: S608
         f"{known} AS known, {_live_sql(record_type)} AS live FROM {table} s "
-        f"LEFT JOIN {person} p ON p.insurer_id = %s AND p.insured_number = s.insured_number "
-        f"WHERE s.insured_number NOT IN (SELECT insured_number FROM imp_complex)) r "
+        f"LEFT JOIN {person} p ON p.insurer_id = %s AND p.insured_number = s.insured_number {in_file}"
+        f"WHERE NOT EXISTS (SELECT 1 FROM imp_complex c WHERE c.insured_number = s.insured_number)) r "
         f"WHERE known = 0 OR (action = 'add' AND live = 1) OR (action <> 'add' AND live = 0)"
     )
     with connection.cursor() as cursor:
@@ -386,9 +387,9 @@ def create_persons(names: list[str], *, insurer_id: int, now) -> None:
     sql = (
         f"INSERT INTO {person} (insurer_id, insured_number, name, name_kana, birth_date, created_at) "  # noqa: S608
         f"SELECT %s, u.insured_number, COALESCE(sp.name, ''), COALESCE(sp.name_kana, ''), sp.birth_date, %s "
-        f"FROM ({_numbers_sql(names)}) u "
-        f"LEFT JOIN {stage} sp ON sp.insured_number = u.insured_number AND sp.action = 'add' "
-        f"AND NOT EXISTS (SELECT 1 FROM {stage} o WHERE o.insured_number = sp.insured_number AND o.line <> sp.line) "
+        f"FROM ({_numbers_sql(names)}) u LEFT JOIN (SELECT insured_number, MIN(name) AS name, "
+        f"MIN(name_kana) AS name_kana, MIN(birth_date) AS birth_date FROM {stage} GROUP BY insured_number "
+        f"HAVING COUNT(*) = 1 AND MIN(action) = 'add') sp ON sp.insured_number = u.insured_number "
         f"WHERE NOT EXISTS (SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = u.insured_number)"
     )
     with connection.cursor() as cursor:
@@ -403,10 +404,10 @@ def mark_stale(*, insurer_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE imp_stale (insured_number text PRIMARY KEY)")
         cursor.execute(
-            f"INSERT INTO imp_stale (insured_number) SELECT DISTINCT s.insured_number FROM {stage} s "  # noqa: S608
-            f"WHERE EXISTS (SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = s.insured_number) "
-            f"OR EXISTS (SELECT 1 FROM {stage} o WHERE o.insured_number = s.insured_number AND o.line <> s.line) "
-            f"OR s.action <> 'add'",
+            f"INSERT INTO imp_stale (insured_number) SELECT insured_number FROM {stage} GROUP BY insured_number "  # noqa: S608
+            f"HAVING COUNT(*) > 1 OR MIN(action) <> 'add' OR MAX(action) <> 'add' UNION "
+            f"SELECT s.insured_number FROM {stage} s JOIN {person} e ON e.insurer_id = %s "
+            f"AND e.insured_number = s.insured_number",
             [insurer_id],
         )
 
