@@ -56,6 +56,15 @@ def columns(model) -> tuple:
     )
 
 
+@functools.cache
+def _names(model) -> tuple:
+    """(name, default) of the value columns; a version's values are keyed by field name (attname for a
+    foreign key such as office_id, which no import sets)."""
+    return tuple(
+        (f.name if f.attname == f.name else f.attname, default) for _, _, default, f in columns(model)
+    )
+
+
 def has_own_sequence_rules(record_type: RecordType) -> bool:
     return type(record_type).check_in_sequence is not RecordType.check_in_sequence
 
@@ -80,6 +89,16 @@ def copy_text(value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+_ENCODED: dict = {None: "\\N"}  # dates repeat across rows: each is formatted once
+
+
+def _encode(value) -> str:
+    text = copy_text(value)
+    if type(value) is dt.date and len(_ENCODED) < 100_000:
+        _ENCODED[value] = text
+    return text
 
 
 def _from_copy_text(text: str):
@@ -118,19 +137,32 @@ class Spool:
 
     def add(self, row: ParsedRow) -> None:
         record_type = row.record_type
-        model = record_type.model
         if row.action == "delete":
             values = {name: row.values[name] for name in record_type.key_fields}
-            values |= placeholders(model, values, row.effective_date)
+            values |= placeholders(record_type.model, values, row.effective_date)
+        elif type(record_type).version_values is RecordType.version_values:
+            values = row.values  # the default version_values is a copy of them: not needed here
         else:
             values = record_type.version_values(row)
-        cells = [str(row.line), row.action, copy_text(row.insured_number), row.effective_date.isoformat()]
-        for _, attname, default, model_field in columns(model):
-            value = values.get(attname, values.get(model_field.name, default))
-            cells.append(copy_text(value))
-        handle = self._file(record_type.name)
-        handle.write(("\t".join(cells) + "\n").encode())
-        self.rows[record_type.name] += 1
+        get_value = values.get
+        raw = [get_value(name, default) for name, default in _names(record_type.model)]
+        cells = [str(row.line), row.action, row.insured_number, row.effective_date.isoformat()]
+        encoded = _ENCODED
+        cells += [value if type(value) is str else encoded.get(value) or _encode(value) for value in raw]
+        text = "\t".join(cells)
+        # Nearly every line needs no escaping: check the whole line once, escape cell by cell if it does.
+        # (Each NULL is one backslash, "\\N"; any other backslash, a tab or a line break needs escaping.)
+        if (
+            "\n" in text
+            or "\r" in text
+            or text.count("\\") != raw.count(None)
+            or text.count("\t") != len(cells) - 1
+        ):
+            text = "\t".join([*cells[:4], *map(copy_text, raw)])
+        name = record_type.name
+        handle = self.files.get(name) or self._file(name)
+        handle.write((text + "\n").encode())
+        self.rows[name] += 1
 
     def close(self) -> None:
         for handle in self.files.values():
