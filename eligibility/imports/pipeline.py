@@ -111,7 +111,7 @@ def _run(job: ImportJob, *, progress: Progress, use_copy: bool | None) -> Result
     with tempfile.TemporaryDirectory(prefix="kaigo-import-") as folder, job.file.open("rb") as stream:
         try:
             _validate_rows(job, stream, folder, spools, issues, result, progress)
-            if result.rows_total and not (job.mode == "commit" and issues.errors):
+            if result.rows_total:  # the set checks run even after row errors: every problem is reported
                 _check_and_apply(job, spools, issues, result, progress, use_copy=use_copy)
         finally:
             for spool in spools:
@@ -126,7 +126,7 @@ def _run(job: ImportJob, *, progress: Progress, use_copy: bool | None) -> Result
 def _check_and_apply(job, spools, issues, result, progress, *, use_copy: bool) -> None:
     """One transaction: staging, the set checks, and in commit mode with no error the writes. One error
     anywhere rolls everything back: the whole file or nothing. A dry run always rolls back."""
-    commit = job.mode == "commit"
+    commit = job.mode == "commit" and not issues.errors  # a row error already keeps the file out
     phase = "apply" if commit else "check"
     with transaction.atomic():
         if commit:

@@ -118,3 +118,14 @@ def test_memory_does_not_grow_with_the_rows(orgs, settings):
     small, large = _peak_bytes(orgs["chiyoda"], 300), _peak_bytes(orgs["chiyoda"], 1200)
     # Four times the rows; what grows is the set of failed line numbers and bounded caches, not the rows.
     assert large - small < 2_000_000, (small, large)
+
+
+def test_a_committed_file_with_a_bad_row_still_gets_the_set_checks(orgs):
+    rows = [PERSON | {"sex": "9"}, CERTIFICATION | {"insured_number": "0000000009"}]
+    job = run_job(orgs["chiyoda"], csv_file(rows))
+    assert job.status == "rejected"
+    assert [(issue[0], issue[3]) for issue in issues_of(job)] == [
+        ("2", "code.unknown"),
+        ("3", "person.unknown"),
+    ]
+    assert not InsuredPerson.objects.exists()
