@@ -10,15 +10,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 MAX_FIELD = 10_000  # characters in one cell; a longer cell is an error of its row
 MAX_RECORD_BYTES = 1_000_000  # a record (with its quoted newlines) longer than this is cut off as an error
 
 
-@dataclass(frozen=True)
-class RawRecord:
+class RawRecord(NamedTuple):  # a tuple: built once per row, several times cheaper than a dataclass
     line: int
     cells: dict[str, str] | None
     problem: tuple[str, str] | None = None  # (code, Japanese message)
@@ -138,14 +136,13 @@ def _csv_record(cells: list[str], line: int, header: list[str]) -> RawRecord:
         return RawRecord(
             line, None, ("record.columns", f"項目数が {len(cells)} です（見出しは {len(header)} 項目）。")
         )
-    record = {}
-    for name, cell in zip(header, cells, strict=True):
-        if len(cell) > MAX_FIELD:
-            return RawRecord(
-                line, None, ("field.too_long", f"項目「{name}」が長すぎます（{MAX_FIELD}文字まで）。")
-            )
-        record[name] = cell.strip()
-    return RawRecord(line, record)
+    if max(map(len, cells)) > MAX_FIELD:  # rare: then find the first cell that is too long
+        for name, cell in zip(header, cells, strict=True):
+            if len(cell) > MAX_FIELD:
+                return RawRecord(
+                    line, None, ("field.too_long", f"項目「{name}」が長すぎます（{MAX_FIELD}文字まで）。")
+                )
+    return RawRecord(line, dict(zip(header, map(str.strip, cells), strict=True)))
 
 
 def read_jsonl(stream: BinaryIO) -> Iterator[RawRecord]:

@@ -1,0 +1,471 @@
+"""Staging: valid rows as COPY text, loaded into temporary tables, checked and applied with set-based SQL.
+
+The validators (pipeline) turn each valid row into one line of PostgreSQL COPY text, spooled per record
+type: the row's version values (placeholders for a deletion) after its line, action, insured number and
+effective date. The spools are loaded into one temporary table per record type (COPY on PostgreSQL,
+executemany elsewhere), then:
+
+- the rules across rows and against the database are SQL over those tables, for every person whose
+  keys each appear once in the file (nearly all): unknown person, add of a live record, change/delete
+  of a missing one. A person with a key that repeats, a deletion of the person, or rows of a type with
+  its own rules in sequence is checked in Python in file order, as before (`check_complex`);
+- the apply is one INSERT … SELECT per table: new persons, then each record type's versions, then the
+  search fields of persons whose name may have changed.
+
+Memory does not grow with the file: rows live in files and tables, never in Python dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from typing import IO
+
+from django.db import connection
+
+from ..models import InsuredPerson
+from .registry import Issue, ParsedRow, RecordType, all_types, get
+
+FIXED = ("person_id", "effective_date", "deleted", "job_id", "line", "recorded_at")
+HEAD = ("line", "action", "insured_number", "effective_date")  # the staging columns before the values
+
+MESSAGES = {
+    "record.duplicate_in_file": ("", "同じレコード・同じ異動日の行がファイル内で重複しています。"),
+    "person.unknown": ("insured_number", "この被保険者はファイルにもデータベースにも登録されていません。"),
+    "record.exists": ("action", "既に登録されています。変更は change で送ってください。"),
+    "record.not_found": ("action", "変更・削除する登録がありません。"),
+}
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table_of(record_type: RecordType) -> str:
+    return q(f"imp_stage_{record_type.name}")
+
+
+@functools.cache
+def columns(model) -> tuple:
+    """The version model's value columns: (column, attname, default, field), in the order of its fields."""
+    return tuple(
+        (f.column, f.attname, f.get_default(), f)
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname not in FIXED
+    )
+
+
+@functools.cache
+def _names(model) -> tuple:
+    """(name, default) of the value columns; a version's values are keyed by field name (attname for a
+    foreign key such as office_id, which no import sets)."""
+    return tuple(
+        (f.name if f.attname == f.name else f.attname, default) for _, _, default, f in columns(model)
+    )
+
+
+def has_own_sequence_rules(record_type: RecordType) -> bool:
+    return type(record_type).check_in_sequence is not RecordType.check_in_sequence
+
+
+# --- COPY text ---------------------------------------------------------------------------------------------
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format (SQLite's loader reads the same text back)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_ESCAPES)
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"  # PostgreSQL reads 1/0 as booleans; SQLite stores them as Django does
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_ENCODED: dict = {None: "\\N"}  # dates repeat across rows: each is formatted once
+
+
+def _encode(value) -> str:
+    text = copy_text(value)
+    if type(value) is dt.date and len(_ENCODED) < 20_000:  # bounded: a worker runs many jobs
+        _ENCODED[value] = text
+    return text
+
+
+def _from_copy_text(text: str):
+    if text == "\\N":
+        return None
+    if "\\" not in text:
+        return text
+    out, chars = [], iter(text)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            out.append({"t": "\t", "n": "\n", "r": "\r"}.get(escaped, escaped))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class Spool:
+    """The valid rows of each record type as COPY text lines, in files (temporary, or in `folder`)."""
+
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder
+        self.files: dict[str, IO[bytes]] = {}
+        self.rows: dict[str, int] = {}
+        self.formats: dict[str, tuple] = {}
+
+    def _file(self, name: str) -> IO[bytes]:
+        if name not in self.files:
+            import tempfile
+
+            self.files[name] = (
+                open(f"{self.folder}/{name}.copy", "w+b") if self.folder else tempfile.TemporaryFile()
+            )
+            self.rows[name] = 0
+        return self.files[name]
+
+    def add(self, row: ParsedRow) -> None:
+        record_type = row.record_type
+        if row.action == "delete":
+            values = {name: row.values[name] for name in record_type.key_fields}
+            values |= placeholders(record_type.model, values, row.effective_date)
+        elif type(record_type).version_values is RecordType.version_values:
+            values = row.values  # the default version_values is a copy of them: not needed here
+        else:
+            values = record_type.version_values(row)
+        get_value = values.get
+        raw = [get_value(name, default) for name, default in _names(record_type.model)]
+        cells = [str(row.line), row.action, row.insured_number, row.effective_date.isoformat()]
+        encoded = _ENCODED
+        cells += [value if type(value) is str else encoded.get(value) or _encode(value) for value in raw]
+        text = "\t".join(cells)
+        # Nearly every line needs no escaping: check the whole line once, escape cell by cell if it does.
+        # (Each NULL is one backslash, "\\N"; any other backslash, a tab or a line break needs escaping.)
+        if (
+            "\n" in text
+            or "\r" in text
+            or text.count("\\") != raw.count(None)
+            or text.count("\t") != len(cells) - 1
+        ):
+            text = "\t".join([*cells[:4], *map(copy_text, raw)])
+        name = record_type.name
+        handle = self.files.get(name) or self._file(name)
+        handle.write((text + "\n").encode())
+        self.rows[name] += 1
+
+    def close(self) -> None:
+        for handle in self.files.values():
+            handle.close()
+
+
+def placeholders(model, values: dict, day) -> dict:
+    """A deletion version carries the key and placeholders for the other required columns: empty text,
+    zero, and its own effective date for dates (a real date, so nothing that formats it can fail)."""
+    filler = {}
+    for _, _, _, model_field in columns(model):
+        name = model_field.name
+        if name in values or model_field.null:
+            continue
+        internal = model_field.get_internal_type()
+        filler[name] = day if internal == "DateField" else 0 if "Integer" in internal else ""
+    return filler
+
+
+# --- staging tables ----------------------------------------------------------------------------------------
+
+
+def _staging_type(model_field) -> str:
+    kind = model_field.db_type(connection) or "text"
+    return "text" if kind.startswith("varchar") or kind == "text" else kind
+
+
+def create_tables() -> None:
+    with connection.cursor() as cursor:
+        for record_type in all_types():
+            cells = ["line integer", "action varchar(6)", "insured_number text", "effective_date date"]
+            cells += [f"{q(column)} {_staging_type(f)}" for column, _, _, f in columns(record_type.model)]
+            cursor.execute(f"CREATE TEMPORARY TABLE {table_of(record_type)} ({', '.join(cells)})")
+        cursor.execute("CREATE TEMPORARY TABLE imp_complex (insured_number text PRIMARY KEY)")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE imp_issues (line integer, seq integer, field text, value text, code text, "
+            "message text, severity text)"
+        )
+
+
+def drop_tables() -> None:
+    with connection.cursor() as cursor:
+        for record_type in all_types():
+            cursor.execute(f"DROP TABLE IF EXISTS {table_of(record_type)}")
+        cursor.execute("DROP TABLE IF EXISTS imp_complex")
+        cursor.execute("DROP TABLE IF EXISTS imp_issues")
+        cursor.execute("DROP TABLE IF EXISTS imp_stale")
+
+
+def load(record_type: RecordType, handle: IO[bytes], *, use_copy: bool, loaded) -> None:
+    """One spool file into its staging table; `loaded(rows)` is called as blocks go in."""
+    names = [*HEAD, *(column for column, *_ in columns(record_type.model))]
+    handle.seek(0)
+    with connection.cursor() as cursor:
+        if use_copy:
+            sql = f"COPY {table_of(record_type)} ({', '.join(q(n) for n in names)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+                    loaded(block.count(b"\n"))
+            return
+        marks = ", ".join(["%s"] * len(names))
+        sql = f"INSERT INTO {table_of(record_type)} ({', '.join(q(n) for n in names)}) VALUES ({marks})"  # noqa: S608
+        batch: list[list] = []
+        for raw in handle:
+            batch.append([_from_copy_text(cell) for cell in raw.decode().rstrip("\n").split("\t")])
+            if len(batch) == 2000:
+                cursor.executemany(sql, batch)
+                loaded(len(batch))
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            loaded(len(batch))
+
+
+def analyze(names: list[str]) -> None:
+    """Temporary tables have no statistics until analysed: the planner needs their sizes for the joins."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for record_type in all_types():
+                cursor.execute(f"CREATE INDEX {q('imp_number_' + record_type.name)} "
+                               f"ON {table_of(record_type)} (insured_number)")  # fmt: skip
+        return
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"ANALYZE {table_of(get(name))}")
+
+
+# --- the checks across rows and against the database -------------------------------------------------------
+
+
+def _key_columns(record_type: RecordType) -> list[str]:
+    return [record_type.model._meta.get_field(name).column for name in record_type.key_fields]
+
+
+def _live_sql(record_type: RecordType) -> str:
+    """1 if the staged row's record (its key) is live in the database, else 0; `p` is its person or NULL."""
+    matches = "".join(f" AND v.{q(c)} = s.{q(c)}" for c in _key_columns(record_type))
+    version = q(record_type.model._meta.db_table)
+    return (
+        f"CASE WHEN p.id IS NULL THEN 0 ELSE COALESCE((SELECT CASE WHEN v.deleted THEN 0 ELSE 1 END "  # noqa: S608
+        f"FROM {version} v WHERE v.person_id = p.id{matches} ORDER BY v.effective_date DESC, v.id DESC LIMIT 1), 0) END"
+    )
+
+
+def _person_live_sql() -> str:
+    person = get("person")
+    version = q(person.model._meta.db_table)
+    return (
+        f"CASE WHEN p.id IS NULL THEN 0 ELSE COALESCE((SELECT CASE WHEN v.deleted THEN 0 ELSE 1 END "  # noqa: S608
+        f"FROM {version} v WHERE v.person_id = p.id ORDER BY v.effective_date DESC, v.id DESC LIMIT 1), 0) END"
+    )
+
+
+def _persons_added_sql() -> str:
+    """The numbers that a person row of the file adds or changes."""
+    return " UNION ALL ".join(
+        f"SELECT insured_number FROM {table_of(t)} WHERE action <> 'delete'"  # noqa: S608
+        for t in all_types()
+        if t.creates_person
+    )
+
+
+def find_complex(names: list[str]) -> int:
+    """The persons checked in Python: a key that repeats, a deletion of the person, sequence rules."""
+    parts = []
+    for name in names:
+        record_type = get(name)
+        table = table_of(record_type)
+        keys = "".join(f", {q(c)}" for c in _key_columns(record_type))
+        parts.append(f"SELECT insured_number FROM {table} GROUP BY insured_number{keys} HAVING COUNT(*) > 1")  # noqa: S608
+        if record_type.creates_person:
+            parts.append(f"SELECT insured_number FROM {table} WHERE action = 'delete'")  # noqa: S608
+        if has_own_sequence_rules(record_type):
+            parts.append(f"SELECT insured_number FROM {table}")  # noqa: S608
+    if not parts:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO imp_complex (insured_number) {' UNION '.join(parts)}")
+        cursor.execute("SELECT COUNT(*) FROM imp_complex")
+        count = cursor.fetchone()[0]
+        if count and connection.vendor == "postgresql":
+            for name in names:
+                cursor.execute(f"CREATE INDEX ON {table_of(get(name))} (insured_number)")
+            cursor.execute("ANALYZE imp_complex")
+    return count
+
+
+def check_simple(record_type: RecordType, *, insurer_id: int) -> Iterator[tuple]:
+    """Set issues of the record type's rows of simple persons: (line, seq, field, value, code)."""
+    table = table_of(record_type)
+    person = q(InsuredPerson._meta.db_table)
+    if record_type.creates_person:
+        known, in_file = "1", ""
+    else:  # a join, not IN (…): a hashed IN must fit in work_mem, or PostgreSQL rescans it for every row
+        known = f"CASE WHEN k.insured_number IS NOT NULL THEN 1 ELSE {_person_live_sql()} END"
+        added = _persons_added_sql()
+        in_file = f"LEFT JOIN (SELECT DISTINCT insured_number FROM ({added}) a) k ON k.insured_number = s.insured_number "  # noqa: S608
+    sql = (
+        f"SELECT line, action, insured_number, known, live FROM (SELECT s.line, s.action, s.insured_number, "  # noqa: S608
+        f"{known} AS known, {_live_sql(record_type)} AS live FROM {table} s "
+        f"LEFT JOIN {person} p ON p.insurer_id = %s AND p.insured_number = s.insured_number {in_file}"
+        f"WHERE NOT EXISTS (SELECT 1 FROM imp_complex c WHERE c.insured_number = s.insured_number)) r "
+        f"WHERE known = 0 OR (action = 'add' AND live = 1) OR (action <> 'add' AND live = 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [insurer_id])
+        while batch := cursor.fetchmany(2000):
+            for line, action, number, known_, live in batch:
+                seq = 0
+                if not known_:
+                    yield (line, seq, "insured_number", number, "person.unknown")
+                    seq += 1
+                if action == "add" and live:
+                    yield (line, seq, "action", action, "record.exists")
+                elif action != "add" and not live:
+                    yield (line, seq, "action", action, "record.not_found")
+
+
+def save_issues(issues: list[tuple]) -> None:
+    """(line, seq, field, value, code, message, severity) rows into imp_issues."""
+    if issues:
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO imp_issues VALUES (%s, %s, %s, %s, %s, %s, %s)", issues)
+
+
+def complex_rows(low: str, high: str, *, insurer_number: str) -> list[ParsedRow]:
+    """Every staged row of the complex persons with low < number <= high, in file order, as ParsedRows."""
+    rows: list[ParsedRow] = []
+    with connection.cursor() as cursor:
+        for record_type in all_types():
+            cols = columns(record_type.model)
+            names = ", ".join(f"s.{q(c)}" for c, *_ in cols)
+            cursor.execute(
+                f"SELECT s.line, s.action, s.insured_number, s.effective_date{', ' if names else ''}{names} "  # noqa: S608
+                f"FROM {table_of(record_type)} s WHERE s.insured_number IN (SELECT insured_number FROM imp_complex "
+                f"WHERE insured_number > %s AND insured_number <= %s)",
+                [low, high],
+            )
+            date_field = InsuredPerson._meta.get_field("birth_date")
+            for line, action, number, effective, *values in cursor.fetchall():
+                parsed = {
+                    f.name: f.to_python(value) for (_, _, _, f), value in zip(cols, values, strict=True)
+                }
+                if action == "delete":  # the deletion's placeholders are not values of the file
+                    parsed = {name: parsed[name] for name in record_type.key_fields}
+                rows.append(ParsedRow(line, record_type, action, date_field.to_python(effective), insurer_number,
+                                      number, parsed))  # fmt: skip
+    rows.sort(key=lambda row: row.line)
+    return rows
+
+
+def complex_batches(size: int = 2000) -> Iterator[tuple[str, str]]:
+    """(low, high] ranges of the complex persons' numbers, `size` numbers each."""
+    low = ""
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT insured_number FROM imp_complex WHERE insured_number > %s ORDER BY insured_number LIMIT %s",
+                [low, size],
+            )
+            numbers = [number for (number,) in cursor.fetchall()]
+            if not numbers:
+                return
+            yield low, numbers[-1]
+            low = numbers[-1]
+
+
+def read_issues() -> Iterator[Issue]:
+    """The issues of the set checks in line order."""
+    cursor = connection.chunked_cursor() if connection.vendor == "postgresql" else connection.cursor()
+    with cursor:
+        cursor.execute(
+            "SELECT line, field, value, code, message, severity FROM imp_issues ORDER BY line, seq"
+        )
+        while batch := cursor.fetchmany(2000):
+            for line, field, value, code, message, severity in batch:
+                yield Issue(line, field, value, code, message, severity)
+
+
+# --- the apply ---------------------------------------------------------------------------------------------
+
+
+def _numbers_sql(names: list[str]) -> str:
+    return " UNION ".join(f"SELECT DISTINCT insured_number FROM {table_of(get(n))}" for n in names)  # noqa: S608
+
+
+def create_persons(names: list[str], *, insurer_id: int, now) -> None:
+    """New persons, in one INSERT … SELECT; their search fields from their person row when it is their only
+    one and adds them (the others are refreshed from their versions at the end, see `mark_stale`)."""
+    person = q(InsuredPerson._meta.db_table)
+    stage = table_of(get("person"))
+    created_at = InsuredPerson._meta.get_field("created_at").get_db_prep_save(now, connection)
+    sql = (
+        f"INSERT INTO {person} (insurer_id, insured_number, name, name_kana, birth_date, created_at) "  # noqa: S608
+        f"SELECT %s, u.insured_number, COALESCE(sp.name, ''), COALESCE(sp.name_kana, ''), sp.birth_date, %s "
+        f"FROM ({_numbers_sql(names)}) u LEFT JOIN (SELECT insured_number, MIN(name) AS name, "
+        f"MIN(name_kana) AS name_kana, MIN(birth_date) AS birth_date FROM {stage} GROUP BY insured_number "
+        f"HAVING COUNT(*) = 1 AND MIN(action) = 'add') sp ON sp.insured_number = u.insured_number "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = u.insured_number)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [insurer_id, created_at, insurer_id])
+
+
+def mark_stale(*, insurer_id: int) -> None:
+    """Before the new persons exist: the numbers whose search fields must come from their versions at the
+    end — persons already in the database that the file changes, and persons with several person rows."""
+    person = q(InsuredPerson._meta.db_table)
+    stage = table_of(get("person"))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE imp_stale (insured_number text PRIMARY KEY)")
+        cursor.execute(
+            f"INSERT INTO imp_stale (insured_number) SELECT insured_number FROM {stage} GROUP BY insured_number "  # noqa: S608
+            f"HAVING COUNT(*) > 1 OR MIN(action) <> 'add' OR MAX(action) <> 'add' UNION "
+            f"SELECT s.insured_number FROM {stage} s JOIN {person} e ON e.insurer_id = %s "
+            f"AND e.insured_number = s.insured_number",
+            [insurer_id],
+        )
+
+
+def insert_versions(record_type: RecordType, *, job_id: int, insurer_id: int, now) -> None:
+    """The record type's staged rows as versions. Not sorted by line: a key has one version per effective
+    date in a file (a second is record.duplicate_in_file), so no reader depends on the order of ids within
+    one job, and the sort of a million rows is saved."""
+    model = record_type.model
+    cols = [c for c, *_ in columns(model)]
+    target = ", ".join(
+        q(c) for c in ["person_id", "effective_date", "deleted", "job_id", "line", "recorded_at", *cols]
+    )
+    values = ", ".join(f"s.{q(c)}" for c in cols)
+    recorded_at = model._meta.get_field("recorded_at").get_db_prep_save(now, connection)
+    person = q(InsuredPerson._meta.db_table)
+    sql = (
+        f"INSERT INTO {q(model._meta.db_table)} ({target}) "  # noqa: S608
+        f"SELECT p.id, s.effective_date, CASE WHEN s.action = 'delete' THEN %s ELSE %s END, %s, s.line, %s"
+        f"{', ' if values else ''}{values} FROM {table_of(record_type)} s "
+        f"JOIN {person} p ON p.insurer_id = %s AND p.insured_number = s.insured_number"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, False, job_id, recorded_at, insurer_id])
+
+
+def stale_person_ids_sql() -> str:
+    person = q(InsuredPerson._meta.db_table)
+    return f"SELECT p.id FROM {person} p JOIN imp_stale t ON t.insured_number = p.insured_number AND p.insurer_id = %s"  # noqa: S608
