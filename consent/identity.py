@@ -148,13 +148,17 @@ class RegistryResolver:
 resolver: CardResolver = RegistryResolver()
 
 
-def _log(outcome: str, *, challenge=None, device=None, certificate=None, person=None) -> None:
-    fastsql.insert(CardAttempt(
+def _attempt(outcome: str, *, challenge=None, device=None, certificate=None, person=None) -> CardAttempt:
+    log.info("card attempt: %s (challenge %s)", outcome, getattr(challenge, "pk", None))
+    return CardAttempt(
         outcome=outcome, challenge=challenge, device=device, person=person,
         issuer=issuer_text(certificate) if certificate else "",
         serial=serial_hex(certificate) if certificate else "",
-    ))  # fmt: skip
-    log.info("card attempt: %s (challenge %s)", outcome, getattr(challenge, "pk", None))
+    )  # fmt: skip
+
+
+def _log(outcome: str, **about) -> None:
+    fastsql.insert(_attempt(outcome, **about))
 
 
 def challenge_create(*, device: ApiKey) -> IdentityChallenge:
@@ -232,7 +236,11 @@ def _use(challenge_filter: dict, *, device: ApiKey | None) -> IdentityChallenge:
     return challenge
 
 
-def _check_and_resolve(challenge, *, device, certificate_der: bytes, signature: bytes) -> InsuredPerson:
+def _check_and_resolve(
+    challenge, *, device, certificate_der: bytes, signature: bytes
+) -> tuple[InsuredPerson, x509.Certificate]:
+    """The card's person; a refusal is logged, then raised. The caller logs the success (with what it
+    does next, in the same statement where it can)."""
     try:
         certificate = card_certificate_check(
             certificate_der=certificate_der, signature=signature, nonce=bytes(challenge.nonce)
@@ -244,8 +252,7 @@ def _check_and_resolve(challenge, *, device, certificate_der: bytes, signature: 
     if person is None:
         _log(CardOutcome.UNKNOWN_CARD, challenge=challenge, device=device, certificate=certificate)
         raise _refuse(CardOutcome.UNKNOWN_CARD)
-    _log(CardOutcome.OK, challenge=challenge, device=device, certificate=certificate, person=person)
-    return person
+    return person, certificate
 
 
 def card_verify(
@@ -259,14 +266,28 @@ def card_verify(
         challenge, refusal = _claim({"pk": challenge_id}, device=device)
         if refusal is None:
             try:
-                # Checks the card and logs the attempt (a refusal is logged here, then raised).
-                person = _check_and_resolve(
+                # Checks the card (a refusal is logged there, then raised).
+                person, certificate = _check_and_resolve(
                     challenge, device=device, certificate_der=certificate_der, signature=signature
                 )
-                # It refuses (not qualified) before it writes anything.
-                relationship = relationship_verify_mynumber_card(
-                    office=device.organisation, person=person, by=None
-                )
+                about = {
+                    "challenge": challenge,
+                    "device": device,
+                    "certificate": certificate,
+                    "person": person,
+                }
+                try:
+                    # Refuses (not qualified) before it writes anything; on success the attempt's row is
+                    # written in the same statement as the relationship.
+                    relationship = relationship_verify_mynumber_card(
+                        office=device.organisation,
+                        person=person,
+                        by=None,
+                        also=[_attempt(CardOutcome.OK, **about)],
+                    )
+                except ApplicationError as error:
+                    _log(error.code, **about)
+                    raise
             except ApplicationError as error:
                 refusal = error
     if refusal is not None:
@@ -321,7 +342,10 @@ def _person_user(person: InsuredPerson) -> User:
 def device_code_complete(*, code: str, certificate_der: bytes, signature: bytes) -> User:
     """The agent's answer for a code: on success the browser showing the code may sign in as the person."""
     challenge = _use({"code_hash": _code_hash(code)}, device=None)
-    person = _check_and_resolve(challenge, device=None, certificate_der=certificate_der, signature=signature)
+    person, certificate = _check_and_resolve(
+        challenge, device=None, certificate_der=certificate_der, signature=signature
+    )
+    _log(CardOutcome.OK, challenge=challenge, certificate=certificate, person=person)
     with transaction.atomic():
         user = _person_user(person)
         challenge.signed_in_user = user

@@ -6,9 +6,10 @@ import calendar
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -165,9 +166,11 @@ _END_OPEN = (
 
 
 def _open_new(
-    *, office: Organisation, person: InsuredPerson, method: str, by: User | None, **extra
-) -> Relationship:
-    """Ends the office's open relationship with the person (if any) and opens a new one."""
+    *, office: Organisation, person: InsuredPerson, method: str, by: User | None,
+    also: Sequence[models.Model] = (), **extra,
+) -> Relationship:  # fmt: skip
+    """Ends the office's open relationship with the person (if any) and opens a new one; `also` are new
+    rows that belong to the same step (the card attempt's log row), written in the same statement."""
     now = timezone.now()
     end_open = [connection.ops.adapt_datetimefield_value(now), EndReason.REPLACED, by.pk if by else None,
                 office.pk, person.pk]  # fmt: skip
@@ -178,7 +181,7 @@ def _open_new(
     )  # fmt: skip
     # The office and the person are rows already in hand: no need to look them up again to validate.
     relationship.full_clean(exclude=["office", "person"], validate_constraints=False)
-    return fastsql.insert(relationship, before=(_END_OPEN, end_open))
+    return fastsql.insert(relationship, before=[(_END_OPEN, end_open), *map(fastsql.insert_sql, also)])
 
 
 def _is_care_manager_of(user: User, office: Organisation) -> bool:
@@ -211,7 +214,7 @@ def _qualified(person: InsuredPerson, today: dt.date) -> bool:
 
 
 def relationship_verify_mynumber_card(
-    *, office: Organisation, person: InsuredPerson, by: User | None
+    *, office: Organisation, person: InsuredPerson, by: User | None, also: Sequence[models.Model] = ()
 ) -> Relationship:
     """本人確認 by the My Number card. The card issue's endpoint calls this with the person it has already
     resolved from a verified card signature; no card logic lives here."""
@@ -219,7 +222,9 @@ def relationship_verify_mynumber_card(
     if not _qualified(person, timezone.localdate()):
         raise ApplicationError("資格のない被保険者です。", code="verification.not_qualified")
     with transaction.atomic(savepoint=False):  # inside the card check's transaction: no savepoint round trips
-        return _open_new(office=office, person=person, method=VerificationMethod.MYNUMBER_CARD, by=by)
+        return _open_new(
+            office=office, person=person, method=VerificationMethod.MYNUMBER_CARD, by=by, also=also
+        )
 
 
 def _failures_since(**filters) -> int:

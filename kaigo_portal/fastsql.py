@@ -63,35 +63,48 @@ def execute(sql: str, params: Sequence = ()) -> int:
 
 
 @functools.cache
-def _insert_statement(model: type[models.Model], vendor: str, before: str = "") -> tuple[str, tuple]:
+def _insert_statement(
+    model: type[models.Model], vendor: str, earlier: tuple[str, ...] = ()
+) -> tuple[str, tuple]:
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
     into = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
     returning = f"RETURNING {quote(model._meta.pk.column)}"
-    if not before:
+    if not earlier:
         return f"{into} VALUES ({', '.join(['%s'] * len(fields))}) {returning}", fields
-    # The earlier statement runs first because the insert reads its (counted) output.
+    # The earlier statements run first because the insert reads their (counted) output.
+    ctes = ", ".join(f"e{n} AS ({sql} RETURNING 1)" for n, sql in enumerate(earlier))
+    counts = ", ".join(f"(SELECT count(*) FROM e{n}) c{n}" for n in range(len(earlier)))  # noqa: S608
     casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
-    sql = f"WITH earlier AS ({before} RETURNING 1) {into} SELECT {casts} FROM (SELECT count(*) FROM earlier) done"  # noqa: S608
-    sql += f" {returning}"
-    return sql, fields
+    return f"WITH {ctes} {into} SELECT {casts} FROM {counts} {returning}", fields  # noqa: S608
 
 
-def insert(instance: models.Model, *, before: tuple[str, Sequence] | None = None) -> models.Model:
+def _values(instance: models.Model, fields: tuple) -> list:
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+
+
+def insert_sql(instance: models.Model) -> tuple[str, list]:
+    """The INSERT of a new instance as (sql, params), to run as an earlier statement of `insert`."""
+    sql, fields = _insert_statement(type(instance), connection.vendor)
+    sql = sql.rsplit(" RETURNING ", 1)[0]
+    return sql, _values(instance, fields)
+
+
+def insert(instance: models.Model, *, before: Sequence[tuple[str, Sequence]] = ()) -> models.Model:
     """Saves a new instance with one statement (defaults and auto_now_add applied, as save() would;
     no signals are sent). Sets and returns it with its primary key.
 
-    `before` is an UPDATE or DELETE (sql, params) that must happen first, in the same round trip on
-    PostgreSQL (a data-modifying WITH), as a statement of its own elsewhere.
+    `before` are UPDATEs, DELETEs or INSERTs (sql, params) that must happen first: in the same round trip
+    on PostgreSQL (data-modifying WITHs), as statements of their own elsewhere.
     """
-    before_sql, before_params = before or ("", ())
-    if before_sql and connection.vendor != "postgresql":
-        execute(before_sql, before_params)
-        before_sql, before_params = "", ()
-    sql, fields = _insert_statement(type(instance), connection.vendor, before_sql)
-    values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+    if before and connection.vendor != "postgresql":
+        for sql, params in before:
+            execute(sql, params)
+        before = ()
+    sql, fields = _insert_statement(type(instance), connection.vendor, tuple(sql for sql, _params in before))
+    params = [value for _sql, earlier_params in before for value in earlier_params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*before_params, *values])
+        cursor.execute(sql, [*params, *_values(instance, fields)])
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False
     instance._state.db = connection.alias

@@ -106,6 +106,19 @@ def test_a_card_verification_opens_the_relationship(orgs, hanako, hanako_card):
     )
 
 
+def test_a_person_without_qualification_is_refused_and_logged_once_as_such(orgs, hanako, hanako_card):
+    ef.person_version(person=hanako, effective_date=dt.date(2026, 5, 1), disqualified_on=dt.date(2026, 5, 1))
+    client = device_client(orgs["kyotaku"])
+    challenge = client.post("/api/v1/identity/challenges/").json()
+    response = client.post("/api/v1/identity/verifications/", answer(challenge, hanako_card), format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "verification.not_qualified"
+    assert not Relationship.objects.exists()
+    assert list(CardAttempt.objects.values_list("outcome", "person")) == [
+        ("verification.not_qualified", hanako.pk)
+    ]
+
+
 def test_a_replayed_challenge_is_refused(orgs, hanako, hanako_card):
     client = device_client(orgs["kyotaku"])
     challenge = client.post("/api/v1/identity/challenges/").json()

@@ -63,8 +63,8 @@ def test_insert_after_an_update_in_the_same_statement_respects_a_partial_unique_
         "WHERE office_id = %s AND person_id = %s AND ended_at IS NULL",
         [now, orgs["kyotaku"].pk, person.pk],
     )
-    first = fastsql.insert(new(), before=end_open)
-    second = fastsql.insert(new(), before=end_open)
+    first = fastsql.insert(new(), before=[end_open])
+    second = fastsql.insert(new(), before=[end_open])
     rows = {r.pk: r for r in Relationship.objects.filter(person=person)}
     assert set(rows) == {first.pk, second.pk}
     assert rows[first.pk].ended_at is not None and rows[first.pk].end_reason == "replaced"
