@@ -17,6 +17,7 @@ import functools
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -43,7 +44,12 @@ from .models import (
     Relationship,
     RevokedCertificate,
 )
-from .services import _require_municipal_of, relationship_verify_mynumber_card
+from .services import (
+    QUALIFIED_COLUMN,
+    _require_municipal_of,
+    qualified_params,
+    relationship_verify_mynumber_card,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +113,11 @@ _REGISTERED = (
 )
 
 
-def card_certificate_check(*, certificate_der: bytes, signature: bytes, nonce: bytes) -> x509.Certificate:
-    """The certificate chains to a JPKI CA, is valid now and not revoked, and its key signed the nonce."""
+def card_certificate_check(
+    *, certificate_der: bytes, signature: bytes, nonce: bytes, check_revocation: bool = True
+) -> x509.Certificate:
+    """The certificate chains to a JPKI CA, is valid now and not revoked, and its key signed the nonce.
+    `check_revocation=False` leaves the revocation list to a caller that asks it with its other reads."""
     try:
         certificate = x509.load_der_x509_certificate(certificate_der)
     except ValueError:
@@ -118,7 +127,7 @@ def card_certificate_check(*, certificate_der: bytes, signature: bytes, nonce: b
     now = timezone.now()
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         raise _refuse(CardOutcome.EXPIRED)
-    if fastsql.fetch_one(_REVOKED, [issuer_text(certificate), serial_hex(certificate)]) is not None:
+    if check_revocation and _revoked(certificate):
         raise _refuse(CardOutcome.REVOKED)
     key = certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
@@ -128,6 +137,20 @@ def card_certificate_check(*, certificate_der: bytes, signature: bytes, nonce: b
     except InvalidSignature:
         raise _refuse(CardOutcome.BAD_SIGNATURE) from None
     return certificate
+
+
+def _revoked(certificate: x509.Certificate) -> bool:
+    return fastsql.fetch_one(_REVOKED, [issuer_text(certificate), serial_hex(certificate)]) is not None
+
+
+@dataclass(frozen=True)
+class CardLookup:
+    """What the database says of a verified card: its person (None: unknown), whether a loaded CRL
+    revokes it, and the person's 資格 today (None: not asked)."""
+
+    person: InsuredPerson | None
+    revoked: bool
+    qualified: bool | None = None
 
 
 class CardResolver(Protocol):
@@ -140,9 +163,20 @@ class RegistryResolver:
     """The latest registration of (issuer, serial) in force today, unless it was deleted."""
 
     def person_for(self, certificate: x509.Certificate) -> InsuredPerson | None:
-        today = connection.ops.adapt_datefield_value(timezone.localdate())
-        params = [issuer_text(certificate), serial_hex(certificate), today]
-        return eligibility_selectors.person_by_pk_from(_REGISTERED, params)
+        return self.lookup(certificate).person
+
+    def lookup(self, certificate: x509.Certificate) -> CardLookup:
+        """The registry's person, the revocation list and the person's 資格, in one statement."""
+        today = timezone.localdate()
+        issuer, serial = issuer_text(certificate), serial_hex(certificate)
+        registered = [issuer, serial, connection.ops.adapt_datefield_value(today)]
+        person, facts = eligibility_selectors.person_by_pk_from_with(
+            _REGISTERED, registered, extra=f"EXISTS ({_REVOKED}), {QUALIFIED_COLUMN}",
+            extra_params=[issuer, serial, *qualified_params(today)],
+        )  # fmt: skip
+        if person is None:
+            return CardLookup(None, _revoked(certificate))
+        return CardLookup(person, bool(facts[0]), facts[1] == 1)
 
 
 resolver: CardResolver = RegistryResolver()
@@ -238,21 +272,27 @@ def _use(challenge_filter: dict, *, device: ApiKey | None) -> IdentityChallenge:
 
 def _check_and_resolve(
     challenge, *, device, certificate_der: bytes, signature: bytes
-) -> tuple[InsuredPerson, x509.Certificate]:
+) -> tuple[InsuredPerson, x509.Certificate, bool | None]:
     """The card's person; a refusal is logged, then raised. The caller logs the success (with what it
     does next, in the same statement where it can)."""
+    lookup = getattr(resolver, "lookup", None)
     try:
         certificate = card_certificate_check(
-            certificate_der=certificate_der, signature=signature, nonce=bytes(challenge.nonce)
-        )
+            certificate_der=certificate_der, signature=signature, nonce=bytes(challenge.nonce),
+            check_revocation=lookup is None,
+        )  # fmt: skip
     except ApplicationError as error:
         _log(error.code, challenge=challenge, device=device)
         raise
-    person = resolver.person_for(certificate)
+    found = lookup(certificate) if lookup is not None else CardLookup(resolver.person_for(certificate), False)
+    if found.revoked:
+        _log(CardOutcome.REVOKED, challenge=challenge, device=device, certificate=certificate)
+        raise _refuse(CardOutcome.REVOKED)
+    person = found.person
     if person is None:
         _log(CardOutcome.UNKNOWN_CARD, challenge=challenge, device=device, certificate=certificate)
         raise _refuse(CardOutcome.UNKNOWN_CARD)
-    return person, certificate
+    return person, certificate, found.qualified
 
 
 def card_verify(
@@ -267,7 +307,7 @@ def card_verify(
         if refusal is None:
             try:
                 # Checks the card (a refusal is logged there, then raised).
-                person, certificate = _check_and_resolve(
+                person, certificate, qualified = _check_and_resolve(
                     challenge, device=device, certificate_der=certificate_der, signature=signature
                 )
                 about = {
@@ -283,6 +323,7 @@ def card_verify(
                         office=device.organisation,
                         person=person,
                         by=None,
+                        qualified=qualified,
                         also=[_attempt(CardOutcome.OK, **about)],
                     )
                 except ApplicationError as error:
@@ -342,7 +383,7 @@ def _person_user(person: InsuredPerson) -> User:
 def device_code_complete(*, code: str, certificate_der: bytes, signature: bytes) -> User:
     """The agent's answer for a code: on success the browser showing the code may sign in as the person."""
     challenge = _use({"code_hash": _code_hash(code)}, device=None)
-    person, certificate = _check_and_resolve(
+    person, certificate, _qualified = _check_and_resolve(
         challenge, device=None, certificate_der=certificate_der, signature=signature
     )
     _log(CardOutcome.OK, challenge=challenge, certificate=certificate, person=person)

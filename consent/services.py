@@ -198,28 +198,40 @@ def _require_office_member(by: User | None, office: Organisation) -> None:
 
 
 # Written out (kaigo_portal.fastsql): every 本人確認 asks it.
-_QUALIFIED = (
-    f"SELECT deleted, CASE WHEN disqualified_on IS NULL OR disqualified_on > %s THEN 1 ELSE 0 END "  # noqa: S608
-    f"FROM {PersonVersion._meta.db_table} WHERE person_id = %s AND effective_date <= %s "
-    "ORDER BY effective_date DESC, id DESC LIMIT 1"
+# 資格 today, as a column over a person row aliased p (1 qualified, 0 or NULL not): the latest identity
+# version in force exists, is not a deletion and has no 資格喪失日 on or before today. Its parameters come
+# from qualified_params(today). The card check asks it in the statement that finds the person.
+QUALIFIED_COLUMN = (
+    "(SELECT CASE WHEN NOT v.deleted AND (v.disqualified_on IS NULL OR v.disqualified_on > %s) THEN 1 ELSE 0 END "  # noqa: S608
+    f"FROM {PersonVersion._meta.db_table} v WHERE v.person_id = p.id AND v.effective_date <= %s "
+    "ORDER BY v.effective_date DESC, v.id DESC LIMIT 1)"
 )
+_QUALIFIED = f"SELECT {QUALIFIED_COLUMN} FROM {InsuredPerson._meta.db_table} p WHERE p.id = %s"  # noqa: S608
+
+
+def qualified_params(today: dt.date) -> list:
+    day = connection.ops.adapt_datefield_value(today)
+    return [day, day]
 
 
 def _qualified(person: InsuredPerson, today: dt.date) -> bool:
-    """The person's latest identity version in force today exists, is not a deletion and has no 資格喪失日
-    on or before today."""
-    day = connection.ops.adapt_datefield_value(today)
-    row = fastsql.fetch_one(_QUALIFIED, [day, person.pk, day])
-    return row is not None and not row[0] and row[1] == 1
+    row = fastsql.fetch_one(_QUALIFIED, [*qualified_params(today), person.pk])
+    return row is not None and row[0] == 1
 
 
 def relationship_verify_mynumber_card(
-    *, office: Organisation, person: InsuredPerson, by: User | None, also: Sequence[models.Model] = ()
+    *,
+    office: Organisation,
+    person: InsuredPerson,
+    by: User | None,
+    also: Sequence[models.Model] = (),
+    qualified: bool | None = None,
 ) -> Relationship:
     """本人確認 by the My Number card. The card issue's endpoint calls this with the person it has already
-    resolved from a verified card signature; no card logic lives here."""
+    resolved from a verified card signature; no card logic lives here. `qualified` is the answer to the
+    資格 check when the caller asked it (QUALIFIED_COLUMN) in the statement that found the person."""
     _require_office_member(by, office)
-    if not _qualified(person, timezone.localdate()):
+    if not (qualified if qualified is not None else _qualified(person, timezone.localdate())):
         raise ApplicationError("資格のない被保険者です。", code="verification.not_qualified")
     with transaction.atomic(savepoint=False):  # inside the card check's transaction: no savepoint round trips
         return _open_new(

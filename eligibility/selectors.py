@@ -235,6 +235,13 @@ def person_by_pk(pk: int) -> InsuredPerson | None:
     return _person("p.id = %s", [pk])
 
 
+def person_by_pk_from_with(
+    subquery: str, params: list, *, extra: str, extra_params: list
+) -> tuple[InsuredPerson | None, tuple]:
+    """`person_by_pk_from`, plus the caller's scalar columns over the person (alias `p`)."""
+    return _person_with(f"p.id = ({subquery})", params, extra, extra_params)
+
+
 def person_by_pk_from(subquery: str, params: list) -> InsuredPerson | None:
     """The person whose pk a one-row subquery gives (a registry's lookup), with the insurer, in the same
     statement. The subquery is the caller's written-out SQL; its values are parameters."""
