@@ -34,6 +34,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from eligibility.models import InsuredPerson
 from kaigo_portal.access import Actor, Decision, PersonLike
 from kaigo_portal.accounts.models import CLINIC_ROLES, OFFICE_ROLES, Role
 from kaigo_portal.audit.models import Category
@@ -199,8 +200,7 @@ class ConsentRules:
         )  # fmt: skip
         if person is None:
             return None, None
-        method, consent = facts
-        known = _Known(method, consent == ConsentStatus.GRANTED, None)
+        known = _known_from(*facts)
         return person, self._decide(actor, "office", person, category, known)
 
     def decide_many(self, actor: Actor, persons: Sequence[PersonLike], category: str) -> list[Decision]:
@@ -354,41 +354,11 @@ class ConsentRules:
         return nothing
 
 
-# The office's live relationships with one person and whether consent is in force, in one round trip
-# (the hot path of every office read). The same rules as live_relationship_q and consents_in_force: the
-# latest consent event in force (by date, then order) must be a grant.
-_OFFICE_KNOWN = f"""
-SELECT r.method, (
-    SELECT c.status FROM {Consent._meta.db_table} c
-    WHERE c.person_id = %s AND c.deleted = %s AND c.effective_date <= %s
-    ORDER BY c.effective_date DESC, c.id DESC LIMIT 1
-)
-FROM {Relationship._meta.db_table} r
-WHERE r.person_id = %s AND r.office_id = %s AND r.ended_at IS NULL
-  AND ((r.method = %s AND r.expires_at > %s) OR (r.method <> %s AND r.anchor_on >= %s))
-"""  # noqa: S608
-
-
-def _office_known(office_id: int, person_id: int, now: dt.datetime) -> _Known:
-    ops = connection.ops
-    today = timezone.localdate(now)
-    disaster = str(VerificationMethod.DISASTER)
-    params = [
-        person_id, False, ops.adapt_datefield_value(today),
-        person_id, office_id, disaster, ops.adapt_datetimefield_value(now), disaster,
-        ops.adapt_datefield_value(lapse_cutoff(today)),
-    ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_OFFICE_KNOWN, params)
-        rows = cursor.fetchall()
-    method = _preferred([row[0] for row in rows])
-    consent = bool(rows) and rows[0][1] == ConsentStatus.GRANTED
-    return _Known(method, consent, None)
-
-
-# The same facts as _OFFICE_KNOWN as two scalar columns over the person row (alias p), so the read API
-# finds the person and what the decision needs in one statement. An office has at most one open
-# relationship with a person (the one_open_relationship constraint), so one method is all there is.
+# An office's live relationship with a person and the latest consent event in force, as two scalar
+# columns over the person row (alias p): the same rules as live_relationship_q and consents_in_force.
+# An office has at most one open relationship with a person (the one_open_relationship constraint), so
+# one method is all there is. `decide` asks them by the person's pk; the read API asks them in the
+# statement that finds the person (find_and_decide).
 _OFFICE_COLUMNS = f"""
 (SELECT r.method FROM {Relationship._meta.db_table} r
  WHERE r.person_id = p.id AND r.office_id = %s AND r.ended_at IS NULL
@@ -397,6 +367,7 @@ _OFFICE_COLUMNS = f"""
  WHERE c.person_id = p.id AND c.deleted = %s AND c.effective_date <= %s
  ORDER BY c.effective_date DESC, c.id DESC LIMIT 1)
 """  # noqa: S608
+_OFFICE_KNOWN = f"SELECT {_OFFICE_COLUMNS} FROM {InsuredPerson._meta.db_table} p WHERE p.id = %s"  # noqa: S608
 
 
 def _office_columns_params(office_id: int, now: dt.datetime) -> list:
@@ -407,6 +378,17 @@ def _office_columns_params(office_id: int, now: dt.datetime) -> list:
         office_id, disaster, ops.adapt_datetimefield_value(now), disaster,
         ops.adapt_datefield_value(lapse_cutoff(today)), False, ops.adapt_datefield_value(today),
     ]  # fmt: skip
+
+
+def _known_from(method: str | None, consent: str | None) -> _Known:
+    return _Known(method, method is not None and consent == ConsentStatus.GRANTED, None)
+
+
+def _office_known(office_id: int, person_id: int, now: dt.datetime) -> _Known:
+    with connection.cursor() as cursor:
+        cursor.execute(_OFFICE_KNOWN, [*_office_columns_params(office_id, now), person_id])
+        row = cursor.fetchone()
+    return _known_from(*row) if row is not None else _Known(None, False, None)
 
 
 def _preferred(methods: list[str]) -> str | None:
