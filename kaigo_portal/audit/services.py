@@ -95,6 +95,14 @@ _FREE_HEAD = (
 )
 
 
+def _ensure_heads() -> None:
+    """Once per process: every chain's head exists (a flushed database is caught where a head is missing)."""
+    global _heads_created
+    if not _heads_created:
+        _create_heads()
+        _heads_created = True
+
+
 def _free_head() -> ChainHead:
     """Locks the head of a chain no other writer holds, starting the search at a random chain.
 
@@ -102,11 +110,8 @@ def _free_head() -> ChainHead:
     only when every chain is busy does a writer wait, for a random one. A head this process made but
     that is gone (a flushed database) is made again.
     """
-    global _heads_created
     chains = settings.KAIGO_AUDIT_CHAINS
-    if not _heads_created:
-        _create_heads()
-        _heads_created = True
+    _ensure_heads()
     start = secrets.randbelow(chains)
     heads = ChainHead.objects.filter(chain__lt=chains)
     for attempt in range(2):
@@ -198,10 +203,7 @@ def _alone_statement() -> str:
 
 
 def _append_alone(access: Access, now: dt.datetime) -> AccessLogEntry | None:
-    global _heads_created
-    if not _heads_created:
-        _create_heads()
-        _heads_created = True
+    _ensure_heads()
     chains = settings.KAIGO_AUDIT_CHAINS
     values = {**vars(access), "at": now}
     params = [chains, chains - secrets.randbelow(chains), chains, content_hash(access, at=now)]
