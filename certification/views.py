@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from eligibility import pdf as eligibility_pdf
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
@@ -222,17 +222,12 @@ def my_applications(request):
 @never_cache
 def survey_pdf(request, pk: int):
     """The 認定調査票 as a PDF, under the same `survey` gate as the page (logged, channel PDF)."""
+    if not pdf.available():
+        return eligibility_pdf.unavailable_response()
     actor = access.Actor.for_request(request, channel=access.Channel.PDF)
     survey = selectors.survey_for(actor, application_id=pk, purpose=access.Purpose.CARE_MANAGEMENT)
-    if not pdf.available():
-        return HttpResponse(
-            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
-        )
-    response = HttpResponse(pdf.survey_pdf(survey), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="chosahyo_{survey.application.person.insured_number}.pdf"'
-    )
-    return response
+    filename = f"chosahyo_{survey.application.person.insured_number}.pdf"
+    return eligibility_pdf.inline_response(pdf.survey_pdf(survey), filename)
 
 
 @municipal_required
@@ -246,10 +241,6 @@ def notice_pdf(request, pk: int):
         )
         return redirect("certification:application_detail", pk=application.pk)
     if not pdf.available():
-        return HttpResponse(
-            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
-        )
+        return eligibility_pdf.unavailable_response()
     kind, document = pdf.notice_pdf(application, today=today)
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{kind}_{application.reference}.pdf"'
-    return response
+    return eligibility_pdf.inline_response(document, f"{kind}_{application.reference}.pdf")

@@ -12,6 +12,7 @@ import functools
 import logging
 from types import ModuleType
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from .selectors import Card
@@ -41,6 +42,22 @@ def available() -> bool:
 
 def unavailable_reason() -> str:
     return _weasyprint()[1]
+
+
+def unavailable_response() -> HttpResponse:
+    """The 503 for a server without WeasyPrint. Views ask `available()` before the access door, so that
+    no read is logged for a PDF that is never made."""
+    return HttpResponse(
+        "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
+    )
+
+
+def inline_response(document: bytes, filename: str) -> HttpResponse:
+    """A made PDF, shown in the browser and never kept by a cache (it holds personal data)."""
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def card_pdf(card: Card) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -116,7 +116,5 @@ def person_card_pdf(request, insurer_number: str, insured_number: str):
     person = _person(actor, insurer_number, insured_number, Category.ELIGIBILITY)
     _form, on = _as_of(request)
     document = pdf.card_pdf(selectors.card_as_of(person, on))
-    response = HttpResponse(document, content_type="application/pdf")
     filename = f"hihokenshasho_{person.insurer.insurer_number}_{person.insured_number}_{on:%Y%m%d}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return pdf.inline_response(document, filename)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from eligibility import pdf as eligibility_pdf
 from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required, roles_required
 from kaigo_portal.accounts.models import CLINIC_ROLES
@@ -134,19 +135,14 @@ def detail(request, pk: int):
 @login_required
 @never_cache
 def opinion_pdf(request, pk: int):
+    if not pdf.available():
+        return eligibility_pdf.unavailable_response()
     opinion = selectors.opinion_for(_actor(request, channel=access.Channel.PDF), pk)
     if opinion.route == Route.PAPER or not opinion.document:
         messages.error(request, "紙の意見書には構造化データがありません。スキャンしたPDFをご覧ください。")
         return redirect("opinions:detail", pk=pk)
-    if not pdf.available():
-        return HttpResponse(
-            "この環境ではPDFを作成できません。", status=503, content_type="text/plain; charset=utf-8"
-        )
-    response = HttpResponse(pdf.opinion_pdf(opinion), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="ikensho_{opinion.person.insured_number}_v{opinion.version}.pdf"'
-    )
-    return response
+    filename = f"ikensho_{opinion.person.insured_number}_v{opinion.version}.pdf"
+    return eligibility_pdf.inline_response(pdf.opinion_pdf(opinion), filename)
 
 
 @login_required

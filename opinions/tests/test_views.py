@@ -279,3 +279,14 @@ def test_a_clinic_that_wrote_another_opinion_on_the_person_is_refused_this_one_a
     assert client.get(f"/opinions/{theirs.pk}/").status_code == 200
     assert client.get(f"/opinions/{mine.pk}/").status_code == 404
     assert (last_log().outcome, last_log().reason) == ("denied", "clinic_no_grant")
+
+
+def test_without_weasyprint_the_opinion_pdf_is_503_and_no_read_is_logged(request_, login, cast, monkeypatch):
+    from eligibility import pdf as eligibility_pdf
+
+    opinion = submitted(request_, by=cast["dan"])
+    before = AccessLogEntry.objects.count()
+    monkeypatch.setattr(eligibility_pdf, "_weasyprint", lambda: (None, "OSError: no Pango"))
+    response = login(cast["alice"]).get(f"/opinions/{opinion.pk}/opinion.pdf")
+    assert response.status_code == 503
+    assert AccessLogEntry.objects.count() == before  # no PDF was made, so no PDF read is logged
