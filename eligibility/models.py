@@ -97,7 +97,10 @@ class InsuredPerson(models.Model):
     """被保険者 — one insured person of one insurer. Attributes live in PersonVersion; the current
     name and birth date are copied here for indexed search."""
 
-    insurer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="insured_persons")
+    # No index of its own: the unique index (insurer, insured_number) serves every lookup by insurer.
+    insurer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="insured_persons", db_index=False
+    )
     insured_number = models.CharField("被保険者番号", max_length=10)
     name_kana = models.CharField("氏名（カナ）", max_length=100, blank=True)
     name = models.CharField("氏名", max_length=100, blank=True)
@@ -107,20 +110,20 @@ class InsuredPerson(models.Model):
     class Meta:
         verbose_name = "被保険者"
         verbose_name_plural = "被保険者"
+        # One index for the number, unique and with varchar_pattern_ops: it serves equality and the prefix
+        # search (LIKE 'x%' uses an index on PostgreSQL only with that opclass; SQLite ignores opclasses).
+        # Each index is paid on every person an import adds.
         constraints = [
-            models.UniqueConstraint(fields=["insurer", "insured_number"], name="one_person_per_number")
+            models.UniqueConstraint(
+                fields=["insurer", "insured_number"],
+                name="one_person_per_number",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            )
         ]
-        # Prefix search (LIKE 'x%') uses an index on PostgreSQL only with varchar_pattern_ops
-        # (SQLite ignores opclasses).
         indexes = [
             models.Index(
                 fields=["insurer", "name_kana"],
                 name="person_kana",
-                opclasses=["int8_ops", "varchar_pattern_ops"],
-            ),
-            models.Index(
-                fields=["insurer", "insured_number"],
-                name="person_number_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
             models.Index(fields=["insurer", "birth_date"], name="person_birth"),
@@ -133,12 +136,18 @@ class InsuredPerson(models.Model):
 class Version(models.Model):
     """What every effective-dated version carries."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    # Each concrete version declares `person` again, without an index of its own: its key index starts
+    # with the person. An import writes every version row into each index, so no index is kept twice.
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
     effective_date = models.DateField("異動日")
     deleted = models.BooleanField("削除", default=False)
+    # Provenance: the import that wrote the row. It is always the job running the import, whose row exists
+    # in that same transaction, and jobs are never deleted (PROTECT); so no index and no database-side
+    # check, which would cost a lookup of the same job row for each of a million inserted rows.
     job = models.ForeignKey(
-        "eligibility.ImportJob", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+        "eligibility.ImportJob", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
     line = models.PositiveIntegerField("取込行", null=True, blank=True)
     recorded_at = models.DateTimeField("記録日時", default=timezone.now)
 
@@ -153,7 +162,9 @@ class Version(models.Model):
 class PersonVersion(Version):
     """被保険者証 一面: who the person is and their 資格."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="versions")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="versions", db_index=False
+    )
     name = models.CharField("氏名", max_length=100)
     name_kana = models.CharField("フリガナ", max_length=100)
     birth_date = models.DateField("生年月日")
@@ -174,7 +185,9 @@ class PersonVersion(Version):
 class CertificationVersion(Version):
     """被保険者証 二面: the certification (要介護認定) as the card shows it."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="certifications")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="certifications", db_index=False
+    )
     care_level = models.CharField("要介護状態区分", max_length=2, choices=CareLevel.choices)
     certified_on = models.DateField("認定年月日")
     valid_from = models.DateField("認定有効期間（開始）")
@@ -193,7 +206,9 @@ class CertificationVersion(Version):
 class BurdenRatioVersion(Version):
     """負担割合証: 1割, 2割 or 3割, valid 8/1 to 7/31 (a replacement may start mid-year)."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="burden_ratios")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="burden_ratios", db_index=False
+    )
     ratio = models.PositiveSmallIntegerField("利用者負担の割合", choices=BurdenRatio.choices)
     valid_from = models.DateField("適用開始日")
     valid_to = models.DateField("適用終了日")
@@ -207,7 +222,9 @@ class BurdenRatioVersion(Version):
 class CostLimitVersion(Version):
     """負担限度額認定証: the 利用者負担段階 and the daily caps, valid until 7/31."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="cost_limits")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="cost_limits", db_index=False
+    )
     stage = models.CharField("利用者負担段階", max_length=2, choices=CostLimitStage.choices)
     residence_cap = models.PositiveIntegerField("居住費（滞在費）の負担限度額（円/日）")
     food_cap = models.PositiveIntegerField("食費の負担限度額（円/日）")
@@ -223,7 +240,9 @@ class CostLimitVersion(Version):
 class RestrictionVersion(Version):
     """給付制限: its kind and period (被保険者証 三面)."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="restrictions")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="restrictions", db_index=False
+    )
     kind = models.CharField("給付制限の内容", max_length=1, choices=RestrictionKind.choices)
     valid_from = models.DateField("期間（開始）")
     valid_to = models.DateField("期間（終了）", null=True, blank=True)
@@ -240,7 +259,9 @@ class RestrictionVersion(Version):
 class LedgerLineVersion(Version):
     """住宅改修 / 福祉用具購入 — one payment line, keyed by the municipality's own line id."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="ledger_lines")
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="ledger_lines", db_index=False
+    )
     line_id = models.CharField("明細番号", max_length=20)
     kind = models.CharField("種類", max_length=10, choices=LedgerKind.choices)
     service_date = models.DateField("施工・購入日")
