@@ -406,23 +406,36 @@ def read_issues() -> Iterator[Issue]:
 # --- the apply ---------------------------------------------------------------------------------------------
 
 
-def _numbers_sql(names: list[str]) -> str:
-    return " UNION ".join(f"SELECT DISTINCT insured_number FROM {table_of(get(n))}" for n in names)  # noqa: S608
-
-
 def create_persons(names: list[str], *, insurer_id: int, now) -> None:
     """New persons, in one INSERT … SELECT; their search fields from their person row when it is their only
-    one and adds them (the others are refreshed from their versions at the end, see `mark_stale`)."""
+    one and adds them (the others are refreshed from their versions at the end, see `mark_stale`).
+
+    Only record types that create persons bring new numbers: the set checks have already refused a row of
+    any other type whose person is neither in the database nor added by the file. With the person rows
+    the only such type, one pass of GROUP BY over them gives both the numbers and the search fields."""
     person = q(InsuredPerson._meta.db_table)
+    creating = [name for name in names if get(name).creates_person]
+    if not creating:
+        return
     stage = table_of(get("person"))
+    by_number = (
+        f"SELECT insured_number, COUNT(*) AS row_count, MIN(action) AS action, MIN(name) AS name, "  # noqa: S608
+        f"MIN(name_kana) AS name_kana, MIN(birth_date) AS birth_date FROM {stage} GROUP BY insured_number"
+    )
+    if creating == ["person"]:
+        source, number = f"({by_number}) u", "u.insured_number"
+    else:  # another type that creates persons: the union of the numbers, the person rows' fields beside
+        numbers = " UNION ".join(f"SELECT insured_number FROM {table_of(get(name))}" for name in creating)  # noqa: S608
+        source = f"({numbers}) n LEFT JOIN ({by_number}) u ON u.insured_number = n.insured_number"
+        number = "n.insured_number"
+    only_add = "u.row_count = 1 AND u.action = 'add'"
     created_at = InsuredPerson._meta.get_field("created_at").get_db_prep_save(now, connection)
     sql = (
         f"INSERT INTO {person} (insurer_id, insured_number, name, name_kana, birth_date, created_at) "  # noqa: S608
-        f"SELECT %s, u.insured_number, COALESCE(sp.name, ''), COALESCE(sp.name_kana, ''), sp.birth_date, %s "
-        f"FROM ({_numbers_sql(names)}) u LEFT JOIN (SELECT insured_number, MIN(name) AS name, "
-        f"MIN(name_kana) AS name_kana, MIN(birth_date) AS birth_date FROM {stage} GROUP BY insured_number "
-        f"HAVING COUNT(*) = 1 AND MIN(action) = 'add') sp ON sp.insured_number = u.insured_number "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = u.insured_number)"
+        f"SELECT %s, {number}, CASE WHEN {only_add} THEN u.name ELSE '' END, "
+        f"CASE WHEN {only_add} THEN u.name_kana ELSE '' END, CASE WHEN {only_add} THEN u.birth_date END, %s "
+        f"FROM {source} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = {number})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [insurer_id, created_at, insurer_id])
