@@ -420,14 +420,18 @@ def create_persons(names: list[str], *, insurer_id: int, now) -> None:
     stage = table_of(get("person"))
     by_number = (
         f"SELECT insured_number, COUNT(*) AS row_count, MIN(action) AS action, MIN(name) AS name, "  # noqa: S608
-        f"MIN(name_kana) AS name_kana, MIN(birth_date) AS birth_date FROM {stage} GROUP BY insured_number"
+        f"MIN(name_kana) AS name_kana, MIN(birth_date) AS birth_date, MIN(line) AS line "
+        f"FROM {stage} GROUP BY insured_number"
     )
+    # In file order: the persons' ids then follow the order in which the versions are inserted, so their
+    # key indexes (person first) and the foreign-key look-ups go through pages in order, not at random
+    # (measured at 1M persons: hash order made the version inserts a third slower).
     if creating == ["person"]:
-        source, number = f"({by_number}) u", "u.insured_number"
+        source, number, order = f"({by_number}) u", "u.insured_number", "u.line"
     else:  # another type that creates persons: the union of the numbers, the person rows' fields beside
         numbers = " UNION ".join(f"SELECT insured_number FROM {table_of(get(name))}" for name in creating)  # noqa: S608
         source = f"({numbers}) n LEFT JOIN ({by_number}) u ON u.insured_number = n.insured_number"
-        number = "n.insured_number"
+        number, order = "n.insured_number", "u.line, n.insured_number"
     only_add = "u.row_count = 1 AND u.action = 'add'"
     created_at = InsuredPerson._meta.get_field("created_at").get_db_prep_save(now, connection)
     sql = (
@@ -435,7 +439,7 @@ def create_persons(names: list[str], *, insurer_id: int, now) -> None:
         f"SELECT %s, {number}, CASE WHEN {only_add} THEN u.name ELSE '' END, "
         f"CASE WHEN {only_add} THEN u.name_kana ELSE '' END, CASE WHEN {only_add} THEN u.birth_date END, %s "
         f"FROM {source} WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = {number})"
+        f"(SELECT 1 FROM {person} e WHERE e.insurer_id = %s AND e.insured_number = {number}) ORDER BY {order}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [insurer_id, created_at, insurer_id])
