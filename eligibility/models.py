@@ -136,8 +136,9 @@ class InsuredPerson(models.Model):
 class Version(models.Model):
     """What every effective-dated version carries."""
 
-    # Each concrete version declares `person` again, without an index of its own: its key index starts
-    # with the person. An import writes every version row into each index, so no index is kept twice.
+    # No index here: each concrete version declares its own `person` with a key index that starts with it
+    # (eligibility's versions leave the field itself unindexed, so that an import, which writes every row
+    # into every index, does not keep the same index twice).
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
     effective_date = models.DateField("異動日")
     deleted = models.BooleanField("削除", default=False)
