@@ -102,8 +102,14 @@ class PersonEligibility(APIView):
         responses={200: OpenApiResponse(description="今日時点の被保険者証の内容"), **REFUSALS},
     )
     def get(self, request, insurer_no: str, insured_no: str):
-        person = _person(request, insurer_no, insured_no, Category.ELIGIBILITY)
-        card = eligibility_selectors.card_as_of(person, timezone.localdate())
+        # The card is read in the round trip that writes the read's log row (access.read_by_numbers).
+        on = timezone.localdate()
+        person, rows = access.read_by_numbers(
+            access.Actor.for_request(request), insurer_no, insured_no, Category.ELIGIBILITY,
+            access.Purpose.CARE_MANAGEMENT, find=eligibility_selectors.person_by_numbers,
+            read=lambda person: eligibility_selectors.card_statement(person, on),
+        )  # fmt: skip
+        card = eligibility_selectors.card_from_rows(person, on, rows)
         identity, cert, ratio = card.identity, card.certification, card.burden_ratio
         return Response({
             "insurer_number": person.insurer.insurer_number,

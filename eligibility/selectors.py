@@ -165,18 +165,24 @@ def _card_statement(vendor: str) -> tuple[str, tuple[Reader, ...]]:
     return " UNION ALL ".join(branches), tuple(readers)
 
 
-def _card_rows(person: InsuredPerson, on: dt.date) -> dict[type, list]:
+def card_statement(person: InsuredPerson, on: dt.date) -> tuple[str, list]:
+    """The card's one statement as (sql, params), for a caller that runs it with its log row
+    (`access.read_by_numbers`); `card_from_rows` turns its rows into the card."""
     from django.db import connection
 
-    sql, readers = _card_statement(connection.vendor)
+    sql, _readers = _card_statement(connection.vendor)
     day = connection.ops.adapt_datefield_value(on)
-    params = [person.pk, day] * len(_CARD_MODELS) + [day, day, person.pk]
+    return sql, [person.pk, day] * len(_CARD_MODELS) + [day, day, person.pk]
+
+
+def _card_rows(rows) -> dict[type, list]:
+    from django.db import connection
+
+    _sql, readers = _card_statement(connection.vendor)
     found: dict[type, list] = {reader.model: [] for reader in readers}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            reader = readers[row[0]]
-            found[reader.model].append(reader.read(row))
+    for row in rows:
+        reader = readers[row[0]]
+        found[reader.model].append(reader.read(row))
     return found
 
 
@@ -249,7 +255,17 @@ def person_by_pk_from(subquery: str, params: list) -> InsuredPerson | None:
 
 
 def card_as_of(person: InsuredPerson, on: dt.date) -> Card:
-    rows = _card_rows(person, on)
+    from django.db import connection
+
+    sql, params = card_statement(person, on)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return card_from_rows(person, on, cursor.fetchall())
+
+
+def card_from_rows(person: InsuredPerson, on: dt.date, rows) -> Card:
+    """The card from the rows of `card_statement`."""
+    rows = _card_rows(rows)
     identity = versions_as_of(PersonVersion, rows[PersonVersion], on)
     certifications = versions_as_of(CertificationVersion, rows[CertificationVersion], on)
     certification = certifications[-1] if certifications else None

@@ -23,7 +23,7 @@ from django.http import Http404
 
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, ApiKey, Organisation, User
 from kaigo_portal.audit.models import Category, Channel, Outcome
-from kaigo_portal.audit.services import Access, record
+from kaigo_portal.audit.services import Access, record, record_and_read
 
 __all__ = [
     "Actor", "Category", "Channel", "Decision", "Forbidden", "NotVisible", "PersonLike", "PersonRef",
@@ -242,6 +242,27 @@ def authorize_by_numbers(
     statement; otherwise `find` looks the person up and the rules decide as usual. No such person is a
     404 with nothing logged (there is nobody to log), as before a decision.
     """
+    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, find)
+    _log_and_enforce(actor, person, category, purpose, decision)
+    return person
+
+
+def read_by_numbers(
+    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str,
+    *, find: Callable[[str, str], PersonLike | None], read: Callable[[PersonLike], tuple[str, list]],
+) -> tuple[PersonLike, list[tuple]]:  # fmt: skip
+    """`authorize_by_numbers` for a read that is one statement: `read(person)` gives its (sql, params),
+    which run only once the rules grant, in the same round trip as the read's log row where the database
+    allows (`audit.services.record_and_read`). Returns the person and the read's rows; a refusal is
+    logged and raised as by `authorize_by_numbers`."""
+    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, find)
+    if not decision.granted:
+        _log_and_enforce(actor, person, category, purpose, decision)  # logs the refusal, then raises
+    sql, params = read(person)
+    return person, record_and_read(_access_row(actor, person, category, purpose, decision), sql, params)
+
+
+def _found_and_decided(actor: Actor, insurer_number: str, insured_number: str, category: str, find):
     if category not in Category.values:
         raise ValueError(f"unknown category {category!r}")
     rules = _rules()
@@ -252,8 +273,7 @@ def authorize_by_numbers(
         raise NotVisible("no such person")
     if decision is None:
         decision = rules.decide(actor, person, category)
-    _log_and_enforce(actor, person, category, purpose, decision)
-    return person
+    return person, decision
 
 
 def _log_and_enforce(

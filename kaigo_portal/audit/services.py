@@ -129,6 +129,12 @@ def _free_head() -> ChainHead:
     raise RuntimeError("no access-log chain head")  # unreachable: the heads were just created
 
 
+def _check_names(access: Access) -> None:
+    # The person is named by 保険者番号 + 被保険者番号 only: a 12-digit My Number can never fit here.
+    if not (_digits(access.insurer_number, 6) and _digits(access.insured_number, 10)):
+        raise ValueError("an access-log row names a person by a 6-digit insurer and 10-digit insured number")
+
+
 def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
     """Appends rows for the given reads, to one chain, and commits them at once.
 
@@ -138,11 +144,7 @@ def record(accesses: Sequence[Access]) -> list[AccessLogEntry]:
     if not accesses:
         return []
     for access in accesses:
-        # The person is named by 保険者番号 + 被保険者番号 only: a 12-digit My Number can never fit here.
-        if not (_digits(access.insurer_number, 6) and _digits(access.insured_number, 10)):
-            raise ValueError(
-                "an access-log row names a person by a 6-digit insurer and 10-digit insured number"
-            )
+        _check_names(access)
     now = timezone.now()
     if len(accesses) == 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
         row = _append_alone(accesses[0], now)
@@ -182,10 +184,11 @@ _ALONE_FIELDS = [f for f in AccessLogEntry._meta.concrete_fields if f.name in CO
 
 
 @functools.cache
-def _alone_statement() -> str:
+def _alone_parts() -> tuple[str, str]:
+    """The WITHs that take, link and move a head, and the INSERT of the row from `link`."""
     casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in _ALONE_FIELDS)
-    return (
-        "WITH head AS ("  # noqa: S608  (names from the model; every value is a parameter)
+    ctes = (
+        "head AS ("
         " SELECT chain, seq, last_hash FROM audit_chainhead WHERE chain < %s"
         " ORDER BY (chain + %s) %% %s LIMIT 1 FOR UPDATE SKIP LOCKED"
         "), link AS ("
@@ -195,26 +198,73 @@ def _alone_statement() -> str:
         "), moved AS ("
         " UPDATE audit_chainhead h SET seq = link.chain_seq, last_hash = link.hash FROM link"
         " WHERE h.chain = link.chain"
-        ") "
-        f"INSERT INTO audit_accesslogentry ({', '.join(f.column for f in _ALONE_FIELDS)}, chain, chain_seq,"
-        f" prev_hash, hash) SELECT {casts}, link.chain, link.chain_seq, link.prev_hash, link.hash FROM link"
-        " RETURNING id, chain, chain_seq, prev_hash, hash"
+        ")"
     )
+    insert = (
+        f"INSERT INTO audit_accesslogentry ({', '.join(f.column for f in _ALONE_FIELDS)}, chain, chain_seq,"  # noqa: S608  (names from the model; every value is a parameter)
+        f" prev_hash, hash) SELECT {casts}, link.chain, link.chain_seq, link.prev_hash, link.hash FROM link"
+    )
+    return ctes, insert
+
+
+@functools.cache
+def _alone_statement() -> str:
+    ctes, insert = _alone_parts()
+    return f"WITH {ctes} {insert} RETURNING id, chain, chain_seq, prev_hash, hash"
+
+
+@functools.cache
+def _alone_and_read_statement(read_sql: str) -> str:
+    """The row's statement with the caller's read after it: the first column counts the rows written (0:
+    every head busy), the second is 1 on each row the read found (NULL on the one row of an empty read),
+    the read's columns follow."""
+    ctes, insert = _alone_parts()
+    return (
+        f"WITH {ctes}, logged AS ({insert} RETURNING 1) "  # noqa: S608  (the caller's read is written out, its values parameters)
+        f"SELECT (SELECT count(*) FROM logged), r.* FROM (SELECT 1) one "
+        f"LEFT JOIN (SELECT 1 AS found, x.* FROM ({read_sql}) x) r ON true"
+    )
+
+
+def _alone_params(access: Access, now: dt.datetime) -> list:
+    chains = settings.KAIGO_AUDIT_CHAINS
+    values = {**vars(access), "at": now}
+    params = [chains, chains - secrets.randbelow(chains), chains, content_hash(access, at=now)]
+    return params + [values[f.name] for f in _ALONE_FIELDS]
+
+
+def record_and_read(access: Access, read_sql: str, read_params: Sequence) -> list[tuple]:
+    """Logs one granted read and runs it: on PostgreSQL outside a transaction, in the statement that writes
+    the row, so that one round trip logs and reads (the row is durable when the rows come back; a failed
+    write returns nothing). Elsewhere, or when every chain head is busy, `record` writes the row first and
+    the read runs after it. Returns the read's rows."""
+    _check_names(access)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        _ensure_heads()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _alone_and_read_statement(read_sql), [*_alone_params(access, timezone.now()), *read_params]
+            )
+            found = cursor.fetchall()
+        if found[0][0]:
+            return [row[2:] for row in found if row[1] is not None]
+    record([access])
+    with connection.cursor() as cursor:
+        cursor.execute(read_sql, read_params)
+        return cursor.fetchall()
 
 
 def _append_alone(access: Access, now: dt.datetime) -> AccessLogEntry | None:
     _ensure_heads()
-    chains = settings.KAIGO_AUDIT_CHAINS
-    values = {**vars(access), "at": now}
-    params = [chains, chains - secrets.randbelow(chains), chains, content_hash(access, at=now)]
-    params += [values[f.name] for f in _ALONE_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_alone_statement(), params)
+        cursor.execute(_alone_statement(), _alone_params(access, now))
         found = cursor.fetchone()
     if found is None:
         return None
     pk, chain, chain_seq, prev_hash, hash_ = found
-    row = AccessLogEntry(pk=pk, chain=chain, chain_seq=chain_seq, prev_hash=prev_hash, hash=hash_, **values)
+    row = AccessLogEntry(
+        pk=pk, chain=chain, chain_seq=chain_seq, prev_hash=prev_hash, hash=hash_, **vars(access), at=now
+    )
     row._state.adding = False
     row._state.db = connection.alias
     return row
