@@ -2,12 +2,18 @@
 
 Loads BENCH_API_PERSONS insured persons (default 1,000,000; set-based SQL), gives an office a live
 relationship with BENCH_API_CASELOAD of them, starts gunicorn (gthread workers) on the bench database,
-and drives both URLs with 32 keep-alive connections from an asyncio client for BENCH_API_SECONDS each:
+and drives each URL with 32 keep-alive connections from an asyncio client:
 
     ratio eligibility_api_vs_bare: <throughput api / throughput bare>
     bench eligibility_api_p99_ms: <ms>
 
 Every API request is a full read: the key check, the policy, the durable access-log row, the card query.
+
+The URLs take turns in BENCH_API_ROUNDS rounds of BENCH_API_SECONDS / rounds each, so that every one sees
+the same machine: on these shared machines the bare view's throughput alone drifts by a third within a
+minute, which sequential runs would read as a change of the ratio. Two floors are measured the same way
+(bench/urls.py): a view that only writes the access-log row, and one that writes it and reads the card in
+one statement. No logged read can be cheaper than the first, nor one that shows the card than the second.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection
@@ -71,8 +78,13 @@ def _load(persons: int, caseload: int) -> tuple[str, list[str]]:
             [office.pk, insurer.pk, caseload],
         )
         cursor.execute("ANALYZE")
+        cursor.execute(
+            "SELECT id FROM eligibility_insuredperson WHERE insurer_id = %s ORDER BY id LIMIT %s",
+            [insurer.pk, caseload],
+        )
+        pks = [pk for (pk,) in cursor.fetchall()]
     _key, raw = api_key_create(organisation=office, scope=ApiScope.READ, name="bench", by=None)
-    return raw, [f"{n:010d}" for n in range(1, caseload + 1)]
+    return raw, [f"{n:010d}" for n in range(1, caseload + 1)], pks
 
 
 def _free_port() -> int:
@@ -131,7 +143,9 @@ async def _connection(port: int, paths, headers: str, until: float, latencies: l
         writer.close()
 
 
-def _drive(port: int, paths, headers: str, seconds: float) -> tuple[float, float, int]:
+def _drive(port: int, paths, headers: str, seconds: float) -> tuple[int, float, list[float], int]:
+    """Requests served, seconds taken, their latencies and the non-200 answers, over `seconds`."""
+
     async def main():
         latencies: list[float] = []
         errors: list[int] = []
@@ -140,11 +154,40 @@ def _drive(port: int, paths, headers: str, seconds: float) -> tuple[float, float
         await asyncio.gather(
             *(_connection(port, paths, headers, until, latencies, errors) for _ in range(CONNECTIONS))
         )
-        return len(latencies) / (time.perf_counter() - start), latencies, errors
+        return time.perf_counter() - start, latencies, errors
 
-    throughput, latencies, errors = asyncio.run(main())
-    p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 100 else float("nan")
-    return throughput, p99, len(errors)
+    elapsed, latencies, errors = asyncio.run(main())
+    return len(latencies), elapsed, latencies, len(errors)
+
+
+@dataclass
+class _Tally:
+    """One URL's requests, time and latencies, summed over the rounds."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+    per_round: list[float] = field(default_factory=list)
+
+    def add(self, requests: int, seconds: float, latencies: list[float], errors: int) -> None:
+        self.requests += requests
+        self.seconds += seconds
+        self.errors += errors
+        self.latencies += latencies
+        self.per_round.append(requests / seconds)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def p99_ms(self) -> float:
+        return (
+            statistics.quantiles(self.latencies, n=100)[98] * 1000
+            if len(self.latencies) > 100
+            else float("nan")
+        )
 
 
 def run() -> Iterator[str]:
@@ -154,26 +197,39 @@ def run() -> Iterator[str]:
     persons = int(os.environ.get("BENCH_API_PERSONS", "1000000"))
     caseload = int(os.environ.get("BENCH_API_CASELOAD", "10000"))
     seconds = float(os.environ.get("BENCH_API_SECONDS", "10"))
+    rounds = int(os.environ.get("BENCH_API_ROUNDS", "5"))
     workers = int(os.environ.get("BENCH_API_WORKERS", str(2 * (os.cpu_count() or 1))))
     threads = int(os.environ.get("BENCH_API_THREADS", "8"))
     start = time.perf_counter()
-    raw, numbers = _load(persons, caseload)
+    raw, numbers, pks = _load(persons, caseload)
     yield f"bench eligibility_api_persons: {persons} (loaded in {time.perf_counter() - start:.0f} s; caseload {caseload})"
     connection.close()
     port = _free_port()
     server = _start_gunicorn(port, workers, threads)
+    rng = random.Random(1)  # noqa: S311  (which persons to ask for, not a secret)
+    urls = {
+        "bare": lambda: "/bench/bare/",
+        "api": lambda: f"/api/v1/persons/131011/{rng.choice(numbers)}/eligibility/",
+        "log_row": lambda: "/bench/log-row/",
+        "log_row_and_card": lambda: f"/bench/log-row-and-card/{rng.choice(pks)}/",
+    }
+    auth = f"Authorization: Api-Key {raw}\r\n"
+    tallies = {name: _Tally() for name in urls}
     try:
-        rng = random.Random(1)  # noqa: S311  (which persons to ask for, not a secret)
-        api_paths = lambda: f"/api/v1/persons/131011/{rng.choice(numbers)}/eligibility/"  # noqa: E731
-        auth = f"Authorization: Api-Key {raw}\r\n"
-        _drive(port, lambda: "/bench/bare/", "", 2)  # warm up both paths
-        _drive(port, api_paths, auth, 2)
-        bare, bare_p99, bare_errors = _drive(port, lambda: "/bench/bare/", "", seconds)
-        api, api_p99, api_errors = _drive(port, api_paths, auth, seconds)
+        for url in urls.values():  # warm up every path (connections, prepared statements)
+            _drive(port, url, auth, 1.5)
+        for _round in range(rounds):
+            for name, url in urls.items():
+                tallies[name].add(*_drive(port, url, auth, seconds / rounds))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    yield f"bench bare_json_rps: {bare:.0f} (p99 {bare_p99:.1f} ms, errors {bare_errors})"
-    yield f"bench eligibility_api_rps: {api:.0f} (errors {api_errors}; gunicorn gthread {workers}x{threads}, {CONNECTIONS} connections)"
-    yield f"ratio eligibility_api_vs_bare: {api / bare:.2f}"
-    yield f"bench eligibility_api_p99_ms: {api_p99:.1f}"
+    bare, api = tallies["bare"], tallies["api"]
+    per_round = " ".join(f"{a / b:.2f}" for a, b in zip(api.per_round, bare.per_round, strict=True))
+    yield f"bench bare_json_rps: {bare.rps:.0f} (p99 {bare.p99_ms:.1f} ms, errors {bare.errors})"
+    yield f"bench eligibility_api_rps: {api.rps:.0f} (errors {api.errors}; gunicorn gthread {workers}x{threads}, {CONNECTIONS} connections)"
+    yield f"ratio eligibility_api_vs_bare: {api.rps / bare.rps:.2f} (per round: {per_round})"
+    yield f"bench eligibility_api_p99_ms: {api.p99_ms:.1f}"
+    for name in ("log_row", "log_row_and_card"):
+        floor = tallies[name]
+        yield f"ratio {name}_vs_bare: {floor.rps / bare.rps:.2f} (floor: {floor.rps:.0f} rps, errors {floor.errors})"
