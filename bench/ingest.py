@@ -1,7 +1,10 @@
 """The municipal import against a raw COPY of the same file (issue: eligibility, "Benchmark").
 
 (a) a raw COPY of the CSV into an unindexed, logged table with the file's columns;
-(b) the full import in commit mode from the same file (validation, set checks, apply, history).
+(b) the full import in commit mode from the same file (validation, set checks, apply, history);
+(c) the write floor: as many persons, person versions, certifications and burden ratios as the file holds,
+    made by generate_series (no file, no validation) and inserted in one transaction into copies of the
+    real tables, with their indexes and foreign keys. No import of the file can write faster than that.
 The import runs in a child process, so that its peak RSS is its own. BENCH_ROWS sets the number of
 persons (default 200,000); each person brings a certification (four in five) and a burden ratio.
 """
@@ -16,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def _import_in_child(path: str, queue) -> None:
@@ -67,12 +70,75 @@ def _raw_copy(path: str, columns: list[str]) -> float:
     return seconds
 
 
+# The write floor's tables: copies of the real ones (LIKE … INCLUDING ALL: columns, defaults, checks and
+# indexes), with the foreign keys Django declares (deferred to the commit, as on the real tables).
+_FLOOR_TABLES = (
+    ("bench_floor_person", "eligibility_insuredperson", "insurer_id", "accounts_organisation"),
+    ("bench_floor_pv", "eligibility_personversion", "person_id", "bench_floor_person"),
+    ("bench_floor_cert", "eligibility_certificationversion", "person_id", "bench_floor_person"),
+    ("bench_floor_ratio", "eligibility_burdenratioversion", "person_id", "bench_floor_person"),
+)
+_FLOOR_INSERTS = (
+    "INSERT INTO bench_floor_person (insurer_id, insured_number, name_kana, name, birth_date, created_at) "
+    "SELECT %(insurer)s, lpad(n::text, 10, '0'), 'カイゴ　ハナコ' || n, '介護　花子' || n, "
+    "date '1930-01-01' + n %% 12000, now() FROM generate_series(1, %(persons)s) n ORDER BY n",
+    "INSERT INTO bench_floor_pv (person_id, effective_date, deleted, recorded_at, line, name, name_kana, "
+    "birth_date, sex, postal_code, address, qualified_on, category) SELECT id, date '2012-07-17', false, now(), "
+    "id, name, name_kana, birth_date, '2', '101-8385', '東京都千代田区一番町28番4号', date '2012-07-17', '1' "
+    "FROM bench_floor_person ORDER BY id",
+    "INSERT INTO bench_floor_cert (person_id, effective_date, deleted, recorded_at, line, care_level, "
+    "certified_on, valid_from, valid_to, panel_opinion, care_plan_office_number, care_plan_office_name) "
+    "SELECT id, date '2026-04-01', false, now(), id, '22', date '2026-04-01', date '2026-04-01', "
+    "date '2027-03-31', '', '', '' FROM bench_floor_person WHERE id %% %(persons)s < %(certifications)s ORDER BY id",
+    "INSERT INTO bench_floor_ratio (person_id, effective_date, deleted, recorded_at, line, ratio, valid_from, "
+    "valid_to) SELECT id, date '2026-08-01', false, now(), id, 1, date '2026-08-01', date '2027-07-31' "
+    "FROM bench_floor_person WHERE id %% %(persons)s < %(ratios)s ORDER BY id",
+)
+
+
+def _write_floor(insurer_id: int, counts: dict[str, int]) -> float:
+    drop = "DROP TABLE IF EXISTS " + ", ".join(name for name, *_ in reversed(_FLOOR_TABLES))
+    with connection.cursor() as cursor:
+        cursor.execute(drop)
+        for name, like, column, target in _FLOOR_TABLES:
+            cursor.execute(f"CREATE TABLE {name} (LIKE {like} INCLUDING ALL)")
+            cursor.execute(
+                f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+    params = {
+        "insurer": insurer_id,
+        "persons": counts.get("person", 0),
+        "certifications": counts.get("certification", 0),
+        "ratios": counts.get("burden_ratio", 0),
+    }
+    start = time.perf_counter()
+    with transaction.atomic():  # the deferred foreign-key checks run at its commit, and are timed
+        with connection.cursor() as cursor:
+            for sql in _FLOOR_INSERTS:
+                cursor.execute(sql, params)
+    seconds = time.perf_counter() - start
+    with connection.cursor() as cursor:
+        cursor.execute(drop)
+    return seconds
+
+
+def _count_rows(path: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with open(path, "rb") as handle:
+        next(handle)  # the header
+        for line in handle:
+            record_type = line.split(b",", 1)[0].decode()
+            counts[record_type] = counts.get(record_type, 0) + 1
+    return counts
+
+
 def run() -> Iterator[str]:
     from eligibility.imports import synthetic
     from kaigo_portal.accounts.models import Organisation, OrganisationKind
 
     persons = int(os.environ.get("BENCH_ROWS", "200000"))
-    Organisation.objects.get_or_create(
+    insurer, _ = Organisation.objects.get_or_create(
         kind=OrganisationKind.INSURER, insurer_number="131011",
         defaults={"name": "千代田区", "prefecture": "13"},
     )  # fmt: skip
@@ -80,7 +146,8 @@ def run() -> Iterator[str]:
         path = str(Path(folder) / "bench.csv")
         synthetic.write_csv(path, "131011", persons)
         size_mb = os.path.getsize(path) / 1e6
-        rows = sum(1 for _ in open(path, "rb")) - 1
+        counts = _count_rows(path)
+        rows = sum(counts.values())
         yield f"bench ingest_persons: {persons}"
         yield f"bench ingest_rows: {rows}"
         yield f"bench ingest_file_mb: {size_mb:.1f}"
@@ -90,6 +157,9 @@ def run() -> Iterator[str]:
         else:
             copy_seconds = _raw_copy(path, synthetic.COLUMNS)
             yield f"bench copy_seconds: {copy_seconds:.2f}"
+            floor_seconds = _write_floor(insurer.pk, counts)
+            yield f"bench write_floor_seconds: {floor_seconds:.2f}"
+            yield f"ratio write_floor_vs_copy: {floor_seconds / copy_seconds:.2f}"
         connection.close()
         context = multiprocessing.get_context("fork")
         queue = context.Queue()
