@@ -197,7 +197,7 @@ def run() -> Iterator[str]:
     persons = int(os.environ.get("BENCH_API_PERSONS", "1000000"))
     caseload = int(os.environ.get("BENCH_API_CASELOAD", "10000"))
     seconds = float(os.environ.get("BENCH_API_SECONDS", "10"))
-    rounds = int(os.environ.get("BENCH_API_ROUNDS", "5"))
+    rounds = int(os.environ.get("BENCH_API_ROUNDS", "10"))
     workers = int(os.environ.get("BENCH_API_WORKERS", str(2 * (os.cpu_count() or 1))))
     threads = int(os.environ.get("BENCH_API_THREADS", "8"))
     start = time.perf_counter()
