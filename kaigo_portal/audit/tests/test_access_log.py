@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from kaigo_portal.access import Actor, PersonRef, Purpose, authorize
 from kaigo_portal.audit.models import AccessLogEntry, AppendOnlyError, Category, ChainHead
@@ -27,6 +29,31 @@ def access(insurer="131011", insured="0000000001", **overrides) -> Access:
     )  # fmt: skip
     values.update(overrides)
     return Access(**values)
+
+
+@contextlib.contextmanager
+def head_held(chain: int, *, release_after: float | None = None):
+    """Another connection holds the chain's head (SELECT … FOR UPDATE) until the block ends, or for
+    `release_after` seconds when given."""
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with transaction.atomic():
+            ChainHead.objects.select_for_update().get(chain=chain)
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        if release_after is not None:
+            threading.Timer(release_after, release.set).start()
+        yield
+    finally:
+        release.set()
+        thread.join()
 
 
 def fill(rows_per_insurer=3) -> list[AccessLogEntry]:
@@ -100,30 +127,12 @@ def test_a_writer_skips_a_chain_another_writer_holds(settings):
     """Concurrent writers take different chains (SKIP LOCKED) instead of queueing behind one lock."""
     if not connection.features.has_select_for_update_skip_locked:
         pytest.skip("SKIP LOCKED is a PostgreSQL feature; SQLite has one writer at a time anyway")
-    import threading
-
     settings.KAIGO_AUDIT_CHAINS = 2
     record([access()])  # creates both heads
-    held, release, written = threading.Event(), threading.Event(), []
-
-    def holder():
-        from django.db import connections
-
-        with transaction.atomic():
-            ChainHead.objects.select_for_update().get(chain=0)
-            held.set()
-            release.wait(10)
-        connections.close_all()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert held.wait(10)
+    written = []
+    with head_held(0):
         for _ in range(5):  # whatever chain each write would start from, none waits for chain 0
             written += record([access()])
-    finally:
-        release.set()
-        thread.join()
     assert {row.chain for row in written} == {1}
     assert verify_all()[1] == []
 

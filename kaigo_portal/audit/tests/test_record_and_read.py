@@ -3,15 +3,13 @@ transaction), or the row first and then the read (SQLite, or when every chain he
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kaigo_portal.audit.models import AccessLogEntry, ChainHead
+from kaigo_portal.audit.models import AccessLogEntry
 from kaigo_portal.audit.services import record, record_and_read, verify_all
-from kaigo_portal.audit.tests.test_access_log import access
+from kaigo_portal.audit.tests.test_access_log import access, head_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,25 +48,9 @@ def test_with_every_head_busy_the_row_is_written_first_and_the_read_runs_after(s
         pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite always takes the way this test forces")
     settings.KAIGO_AUDIT_CHAINS = 1
     record([access(insured="0000000001")])  # makes the one head
-    held, release = threading.Event(), threading.Event()
-
-    def holder():
-        with transaction.atomic():
-            ChainHead.objects.select_for_update().get(chain=0)
-            held.set()
-            release.wait(10)
-        connections.close_all()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert held.wait(10)
-        threading.Timer(0.5, release.set).start()  # the long way waits for the head, then writes
-        with CaptureQueriesContext(connection) as queries:
-            rows = record_and_read(access(insured="0000000002"), READ, ["a", "b"])
-    finally:
-        release.set()
-        thread.join()
+    # The long way waits for the head, then writes.
+    with head_held(0, release_after=0.5), CaptureQueriesContext(connection) as queries:
+        rows = record_and_read(access(insured="0000000002"), READ, ["a", "b"])
     assert sorted(rows) == [(1, "a"), (2, "b")]
     assert len(logged("0000000002")) == 1
     statements = [q["sql"] for q in queries.captured_queries]
