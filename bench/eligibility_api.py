@@ -37,7 +37,7 @@ CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "32"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(persons: int, caseload: int) -> tuple[str, list[str]]:
+def _load(persons: int, caseload: int) -> tuple[str, list[str], list[int]]:
     from kaigo_portal.accounts.models import ApiScope, OfficeService, Organisation, OrganisationKind
     from kaigo_portal.accounts.services import api_key_create
 

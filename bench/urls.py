@@ -7,6 +7,8 @@
 
 The last two are floors: no read that is logged can cost less than the log row, and none that shows the card
 less than both. They put the API's figure in context on the machine the benchmark runs on.
+
+Only the benchmark's gunicorn loads this module (`bench.settings`): the reference views take no credential.
 """
 
 from dataclasses import replace
