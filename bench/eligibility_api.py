@@ -37,7 +37,7 @@ CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "32"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(persons: int, caseload: int) -> tuple[str, list[str], list[int]]:
+def _load(persons: int, caseload: int) -> tuple[str, list[str], list[str]]:
     from kaigo_portal.accounts.models import ApiScope, OfficeService, Organisation, OrganisationKind
     from kaigo_portal.accounts.services import api_key_create
 
@@ -79,12 +79,12 @@ def _load(persons: int, caseload: int) -> tuple[str, list[str], list[int]]:
         )
         cursor.execute("ANALYZE")
         cursor.execute(
-            "SELECT id FROM eligibility_insuredperson WHERE insurer_id = %s ORDER BY id LIMIT %s",
+            "SELECT id, insured_number FROM eligibility_insuredperson WHERE insurer_id = %s ORDER BY id LIMIT %s",
             [insurer.pk, caseload],
         )
-        pks = [pk for (pk,) in cursor.fetchall()]
+        keyed = [f"{pk}/{number}" for pk, number in cursor.fetchall()]
     _key, raw = api_key_create(organisation=office, scope=ApiScope.READ, name="bench", by=None)
-    return raw, [f"{n:010d}" for n in range(1, caseload + 1)], pks
+    return raw, [f"{n:010d}" for n in range(1, caseload + 1)], keyed
 
 
 def _free_port() -> int:
@@ -201,7 +201,7 @@ def run() -> Iterator[str]:
     workers = int(os.environ.get("BENCH_API_WORKERS", str(2 * (os.cpu_count() or 1))))
     threads = int(os.environ.get("BENCH_API_THREADS", "8"))
     start = time.perf_counter()
-    raw, numbers, pks = _load(persons, caseload)
+    raw, numbers, keyed = _load(persons, caseload)
     yield f"bench eligibility_api_persons: {persons} (loaded in {time.perf_counter() - start:.0f} s; caseload {caseload})"
     connection.close()
     port = _free_port()
@@ -211,7 +211,7 @@ def run() -> Iterator[str]:
         "bare": lambda: "/bench/bare/",
         "api": lambda: f"/api/v1/persons/131011/{rng.choice(numbers)}/eligibility/",
         "log_row": lambda: "/bench/log-row/",
-        "log_row_and_card": lambda: f"/bench/log-row-and-card/{rng.choice(pks)}/",
+        "log_row_and_card": lambda: f"/bench/log-row-and-card/{rng.choice(keyed)}/",
     }
     auth = f"Authorization: Api-Key {raw}\r\n"
     tallies = {name: _Tally() for name in urls}

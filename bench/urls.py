@@ -2,25 +2,33 @@
 
 - `/bench/bare/`: a bare Django JSON view, the baseline of `ratio eligibility_api_vs_bare`;
 - `/bench/log-row/`: writes one access-log row (`audit.services.record`) and nothing else;
-- `/bench/log-row-and-card/<pk>/`: the log row and the card in one statement (`audit.services.record_and_read`),
-  with no key check, no policy and no response body beyond a count.
+- `/bench/log-row-and-card/<pk>/<insured_no>/`: the log row and the card in one statement
+  (`audit.services.record_and_read`), with no key check, no policy and no response body beyond a count.
 
 The last two are floors: no read that is logged can cost less than the log row, and none that shows the card
 less than both. They put the API's figure in context on the machine the benchmark runs on.
 
-Only the benchmark's gunicorn loads this module (`bench.settings`): the reference views take no credential.
+The reference views take no credential and go round the access policy, which is what makes them floors. So
+this module refuses to load unless the database is a throw-away test database (`test_…`, as the benchmark's
+and the test suite's are), and only `bench.settings` names it.
 """
 
 from dataclasses import replace
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import JsonResponse
 from django.urls import path
 from django.utils import timezone
 
 from eligibility import selectors
+from eligibility.models import InsuredPerson
 from kaigo_portal.audit.models import Category, Channel, Outcome
 from kaigo_portal.audit.services import Access, record, record_and_read
 from kaigo_portal.urls import urlpatterns as portal_urlpatterns
+
+if not str(settings.DATABASES["default"]["NAME"]).startswith("test_"):
+    raise ImproperlyConfigured("bench.urls serves views that bypass the access policy: test databases only")
 
 _ACCESS = Access(
     actor_user_id=None, actor_name="bench", organisation_number="1370100016", organisation_name="bench",
@@ -28,13 +36,6 @@ _ACCESS = Access(
     category=Category.ELIGIBILITY, purpose="care_management", method="mynumber_card", channel=Channel.API,
     outcome=Outcome.GRANTED, reason="relationship", request_id="",
 )  # fmt: skip
-
-
-class _Person:
-    """What `card_statement` needs of a person: the primary key."""
-
-    def __init__(self, pk: int):
-        self.pk = pk
 
 
 def bare(request):
@@ -46,15 +47,16 @@ def log_row(request):
     return JsonResponse({"status": "ok"})
 
 
-def log_row_and_card(request, pk: int):
-    sql, params = selectors.card_statement(_Person(pk), timezone.localdate())
-    rows = record_and_read(replace(_ACCESS, request_id=request.request_id), sql, params)
+def log_row_and_card(request, pk: int, insured_no: str):
+    sql, params = selectors.card_statement(InsuredPerson(pk=pk), timezone.localdate())
+    access = replace(_ACCESS, insured_number=insured_no, request_id=request.request_id)  # the person read
+    rows = record_and_read(access, sql, params)
     return JsonResponse({"rows": len(rows)})
 
 
 urlpatterns = [
     path("bench/bare/", bare),
     path("bench/log-row/", log_row),
-    path("bench/log-row-and-card/<int:pk>/", log_row_and_card),
+    path("bench/log-row-and-card/<int:pk>/<str:insured_no>/", log_row_and_card),
     *portal_urlpatterns,
 ]
