@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from pathlib import Path
 from django.db import connection
 
 CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "32"))
+REQUEST_TIMEOUT = 30.0  # seconds; a request not answered by then is an error
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -102,41 +104,56 @@ def _start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
     }  # fmt: skip
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    # The server's log goes to a file, not a pipe: a pipe nobody reads fills up (64 KB, a warning per 404)
+    # and then blocks every worker that logs.
+    log = tempfile.TemporaryFile()  # the server writes to it for as long as it runs
     process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
         [gunicorn, "bench.wsgi_bench:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
          "--workers", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+    with log:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return process
+            except OSError:
+                time.sleep(0.2)
+        process.kill()
+        log.seek(0)
+        raise RuntimeError(f"gunicorn did not start: {log.read().decode(errors='replace')[-2000:]}")
+
+
+async def _exchange(reader, writer, request: bytes) -> tuple[int, bool]:
+    """One request and its whole answer (Django's CommonMiddleware gives every answer its length): the
+    status, and whether the server closes the connection."""
+    writer.write(request)
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    await reader.readexactly(length)
+    return status, b"connection: close" in head.lower()
 
 
 async def _connection(port: int, paths, headers: str, until: float, latencies: list, errors: list) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < until:
-            path = paths()
+            request = f"GET {paths()} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode()
             start = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode())
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            await reader.readexactly(length)
+            try:
+                status, closed = await asyncio.wait_for(_exchange(reader, writer, request), REQUEST_TIMEOUT)
+            except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                status, closed = 0, True  # counted as an error, never waited on for ever
             latencies.append(time.perf_counter() - start)
             if status != 200:
                 errors.append(status)
-            if b"connection: close" in head.lower():
+            if closed:
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
     finally:
