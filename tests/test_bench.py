@@ -1,0 +1,75 @@
+"""`make bench` prints the lines the issues ask for (at a tiny scale, so that the suite stays short).
+
+The benchmarks run against the test database like the real ones run against theirs: the import in a forked
+child, the API under a gunicorn of its own. What is checked is that every line is there and well formed, and
+that nothing failed on the way (no import row refused, no API or floor request answered with an error); the
+figures themselves are the benchmark's business, not the suite's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+NUMBER = r"[0-9]+(\.[0-9]+)?"
+
+
+def lines_of(module) -> dict[str, str]:
+    """`bench name: value` and `ratio name: value` lines, by name."""
+    found = {}
+    for line in module.run():
+        match = re.match(r"^(bench|ratio) ([a-z0-9_]+): (.*)$", line)
+        assert match, f"not a bench line: {line!r}"
+        found[match.group(2)] = match.group(3)
+    return found
+
+
+def test_the_import_bench_prints_its_ratio_memory_and_write_floor(monkeypatch):
+    from bench import ingest
+
+    monkeypatch.setenv("BENCH_ROWS", "300")
+    found = lines_of(ingest)
+    assert found["ingest_persons"] == "300"
+    rows = int(found["ingest_rows"])
+    assert found["ingest_status"] == f"succeeded ({rows} rows, 0 failed)"
+    for name in (
+        "ingest_seconds",
+        "copy_seconds",
+        "ingest_vs_copy",
+        "ingest_peak_rss_mb",
+        "write_floor_vs_copy",
+    ):
+        assert re.fullmatch(NUMBER, found[name]), name
+    floor = found["write_floor_seconds"]
+    assert re.fullmatch(rf"{NUMBER} \(of which the commit's foreign-key checks {NUMBER}\)", floor)
+
+
+def test_the_api_bench_prints_its_ratio_p99_and_floors_with_no_errors(monkeypatch):
+    from bench import eligibility_api
+
+    for name, value in (("PERSONS", "2000"), ("CASELOAD", "100"), ("SECONDS", "1"), ("ROUNDS", "1"),
+                        ("WORKERS", "1"), ("THREADS", "4")):  # fmt: skip
+        monkeypatch.setenv(f"BENCH_API_{name}", value)
+    found = lines_of(eligibility_api)
+    assert re.fullmatch(rf"{NUMBER} \(p99 {NUMBER} ms, errors 0\)", found["bare_json_rps"])
+    assert re.match(r"[0-9]+ \(errors 0;", found["eligibility_api_rps"])
+    assert re.fullmatch(rf"{NUMBER} \(per round: {NUMBER}\)", found["eligibility_api_vs_bare"])
+    assert re.fullmatch(NUMBER, found["eligibility_api_p99_ms"])
+    for floor in ("log_row_vs_bare", "log_row_and_card_vs_bare"):
+        assert re.fullmatch(rf"{NUMBER} \(floor: [0-9]+ rps, errors 0\)", found[floor]), floor
+
+
+def test_the_card_bench_prints_the_server_and_end_to_end_medians(monkeypatch, settings):
+    from bench import card
+
+    monkeypatch.setattr(card, "RUNS", 3)
+    monkeypatch.setattr(card, "WARM_UP", 1)
+    found = lines_of(card)
+    assert re.fullmatch(NUMBER, found["card_verify_server_ms"])
+    # CI runs pcscd, so there the whole chain must run; elsewhere the line may say why it was skipped.
+    end_to_end = NUMBER if os.environ.get("CI") == "true" else rf"{NUMBER}|skipped \(.+\)"
+    assert re.fullmatch(end_to_end, found["card_verify_end_to_end_ms"])
