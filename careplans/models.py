@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from eligibility.models import CareLevel, InsuredPerson
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import reject_my_number
 
 
 class PlanStatus(models.TextChoices):
@@ -70,12 +71,18 @@ class CarePlan(models.Model):
     valid_from = models.DateField("認定の有効期間（開始）", null=True, blank=True)
     valid_to = models.DateField("認定の有効期間（終了）", null=True, blank=True)
     care_manager_name = models.CharField("居宅サービス計画作成者氏名", max_length=100)
-    intentions = models.TextField("利用者及び家族の生活に対する意向", blank=True)
-    panel_opinion = models.TextField("介護認定審査会の意見及びサービスの種類の指定", blank=True)
-    policy = models.TextField("総合的な援助の方針", blank=True)
-    living_support_reason = models.CharField("生活援助中心型の算定理由", max_length=200, blank=True)
+    intentions = models.TextField(
+        "利用者及び家族の生活に対する意向", blank=True, validators=[reject_my_number]
+    )
+    panel_opinion = models.TextField(
+        "介護認定審査会の意見及びサービスの種類の指定", blank=True, validators=[reject_my_number]
+    )
+    policy = models.TextField("総合的な援助の方針", blank=True, validators=[reject_my_number])
+    living_support_reason = models.CharField(
+        "生活援助中心型の算定理由", max_length=200, blank=True, validators=[reject_my_number]
+    )
     # 第3表
-    non_weekly_services = models.TextField("週単位以外のサービス", blank=True)
+    non_weekly_services = models.TextField("週単位以外のサービス", blank=True, validators=[reject_my_number])
     # Agreement and delivery
     agreed_on = models.DateField("同意日", null=True, blank=True)
     agreement_method = models.CharField(
@@ -119,14 +126,14 @@ class PlanServiceRow(models.Model):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="service_rows")
     position = models.PositiveIntegerField("行番号")
     need_no = models.PositiveIntegerField("課題NO")
-    need = models.TextField("生活全般の解決すべき課題（ニーズ）")
+    need = models.TextField("生活全般の解決すべき課題（ニーズ）", validators=[reject_my_number])
     goal_no = models.PositiveIntegerField("援助目標NO")
-    long_goal = models.TextField("長期目標", blank=True)
+    long_goal = models.TextField("長期目標", blank=True, validators=[reject_my_number])
     long_period = models.CharField("長期目標の期間", max_length=60, blank=True)
-    short_goal = models.TextField("短期目標", blank=True)
+    short_goal = models.TextField("短期目標", blank=True, validators=[reject_my_number])
     short_period = models.CharField("短期目標の期間", max_length=60, blank=True)
     service_no = models.PositiveIntegerField("援助内容NO")
-    service_content = models.TextField("サービス内容", blank=True)
+    service_content = models.TextField("サービス内容", blank=True, validators=[reject_my_number])
     insured = models.BooleanField("保険給付対象", default=True)
     service_kind = models.CharField("サービス種別", max_length=60, blank=True)
     office = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -163,7 +170,7 @@ class WeeklyEntry(models.Model):
     weekday = models.PositiveSmallIntegerField("曜日", choices=Weekday.choices)
     starts_at = models.TimeField("開始")
     ends_at = models.TimeField("終了")
-    content = models.CharField("サービス内容", max_length=100)
+    content = models.CharField("サービス内容", max_length=100, validators=[reject_my_number])
 
     class Meta:
         verbose_name = "週間サービス計画"
@@ -199,7 +206,7 @@ class PlanEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                            related_name="+")  # fmt: skip
     by_name = models.CharField("実施者", max_length=200, blank=True)
-    note = models.CharField("備考", max_length=200, blank=True)
+    note = models.CharField("備考", max_length=200, blank=True, validators=[reject_my_number])
 
     class Meta:
         verbose_name = "ケアプランの履歴"

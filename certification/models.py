@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from eligibility.models import CareLevel, InsuredPerson, Version
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import reject_my_number
 
 
 class ApplicationKind(models.TextChoices):
@@ -76,7 +77,7 @@ class Application(models.Model):
     decided_on = models.DateField("認定年月日", null=True, blank=True)
     valid_from = models.DateField("認定有効期間（開始）", null=True, blank=True)
     valid_to = models.DateField("認定有効期間（終了）", null=True, blank=True)
-    panel_opinion = models.TextField("認定審査会の意見", blank=True)
+    panel_opinion = models.TextField("認定審査会の意見", blank=True, validators=[reject_my_number])
     extension_notice_on = models.DateField("延期通知日", null=True, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

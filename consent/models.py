@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from eligibility.models import InsuredPerson, Version
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import reject_my_number
 
 
 class ConsentStatus(models.TextChoices):
@@ -48,7 +49,7 @@ class Consent(Version):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_by_name = models.CharField("記録者", max_length=200, blank=True)
-    note = models.CharField("備考", max_length=200, blank=True)
+    note = models.CharField("備考", max_length=200, blank=True, validators=[reject_my_number])
 
     class Meta(Version.Meta):
         verbose_name = "同意"
@@ -96,12 +97,12 @@ class Relationship(models.Model):
     disaster_period = models.ForeignKey(
         "DisasterPeriod", on_delete=models.PROTECT, null=True, blank=True, related_name="break_glass"
     )
-    reason = models.CharField("緊急閲覧の理由", max_length=500, blank=True)
+    reason = models.CharField("緊急閲覧の理由", max_length=500, blank=True, validators=[reject_my_number])
     reviewed_at = models.DateTimeField("確認日時", null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    review_note = models.CharField("確認結果", max_length=500, blank=True)
+    review_note = models.CharField("確認結果", max_length=500, blank=True, validators=[reject_my_number])
     ended_at = models.DateTimeField("終了日時", null=True, blank=True)
     end_reason = models.CharField("終了理由", max_length=20, choices=EndReason.choices, blank=True)
     ended_by = models.ForeignKey(
@@ -132,7 +133,7 @@ class DisasterPeriod(models.Model):
     insurer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="disaster_periods")
     starts_on = models.DateField("開始日")
     ends_on = models.DateField("終了日")
-    reason = models.CharField("災害名・理由", max_length=500)
+    reason = models.CharField("災害名・理由", max_length=500, validators=[reject_my_number])
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -280,7 +281,7 @@ class Dispute(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    note = models.CharField("ご本人のコメント", max_length=500, blank=True)
+    note = models.CharField("ご本人のコメント", max_length=500, blank=True, validators=[reject_my_number])
     status = models.CharField(
         "状態", max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
     )
@@ -289,7 +290,7 @@ class Dispute(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    resolution = models.CharField("対応結果", max_length=500, blank=True)
+    resolution = models.CharField("対応結果", max_length=500, blank=True, validators=[reject_my_number])
 
     class Meta:
         verbose_name = "閲覧記録への申出"

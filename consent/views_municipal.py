@@ -13,6 +13,7 @@ from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
 from kaigo_portal.audit.models import AccessLogEntry, Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web.search import held_search
 
 from . import selectors, services, services_persons
 from .models import (
@@ -53,15 +54,22 @@ class PaperConsentForm(forms.Form):
 
 @municipal_required
 def consents(request):
-    """Find a person by 被保険者番号; see the consent history; record a paper application or withdrawal."""
-    pick = PersonPick(request.GET or None)
-    person = _own_person(request, pick.cleaned_data["insured_number"]) if pick.is_valid() else None
-    form = PaperConsentForm(request.POST or None)
-    if person is not None and request.method == "POST" and form.is_valid():
+    """Find a person by 被保険者番号 (posted and held in the session, never in a URL); see the consent
+    history; record a paper application or withdrawal."""
+    recording = request.method == "POST" and request.POST.get("action") == "record"
+    search = held_search(
+        request, "consent:municipal_consents", PersonPick, posted=request.method == "POST" and not recording
+    )
+    if search.redirect:
+        return search.redirect
+    pick = search.form
+    person = _own_person(request, search.terms["insured_number"]) if search.terms else None
+    form = PaperConsentForm(request.POST if recording else None)
+    if person is not None and recording and form.is_valid():
         services.consent_record_paper(person=person, status=form.cleaned_data["status"], by=request.user,
                                       note=form.cleaned_data["note"])  # fmt: skip
         messages.success(request, "記録しました。")
-        return redirect(f"{request.path}?insured_number={person.insured_number}")
+        return redirect(request.path)
     if person is not None:
         _log_shown(request, [person])
     context = {"pick": pick, "person": person, "form": form,

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import reject_my_number
 
 
 class CareLevel(models.TextChoices):
@@ -193,7 +194,9 @@ class CertificationVersion(Version):
     certified_on = models.DateField("認定年月日")
     valid_from = models.DateField("認定有効期間（開始）")
     valid_to = models.DateField("認定有効期間（終了）")
-    panel_opinion = models.TextField("認定審査会の意見及びサービスの種類の指定", blank=True)
+    panel_opinion = models.TextField(
+        "認定審査会の意見及びサービスの種類の指定", blank=True, validators=[reject_my_number]
+    )
     care_plan_office_number = models.CharField("居宅介護支援事業所番号", max_length=10, blank=True)
     care_plan_office_name = models.CharField("居宅介護支援事業者名", max_length=200, blank=True)
     care_plan_notified_on = models.DateField("届出年月日", null=True, blank=True)

@@ -19,6 +19,7 @@ from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.audit.models import Category, Channel
+from kaigo_portal.web.search import held_search
 
 from . import pdf, selectors
 from .display import history_tables
@@ -31,19 +32,18 @@ PURPOSE = access.Purpose.INSURER_ADMINISTRATION
 
 @municipal_required
 def person_search(request):
-    form = PersonSearchForm(request.GET if _searched(request) else None)
-    page = None
-    if form.is_bound and form.is_valid() and form.has_criteria:
+    """The terms are posted and held in the session (kaigo_portal.web.search): never in a URL or a log."""
+    search = held_search(request, "persons", PersonSearchForm)
+    if search.redirect:
+        return search.redirect
+    form, page = search.form, None
+    if search.terms is not None and form.has_criteria:
         actor = access.Actor.for_request(request)
-        persons = selectors.persons_for(actor, category=Category.ELIGIBILITY, **form.cleaned_data)
+        persons = selectors.persons_for(actor, category=Category.ELIGIBILITY, **search.terms)
         page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         access.log_listed(actor, page.object_list, Category.ELIGIBILITY, PURPOSE)
     return render(request, "eligibility/person_search.html", {"form": form, "page": page})
-
-
-def _searched(request) -> bool:
-    return any(request.GET.get(name, "").strip() for name in PersonSearchForm.base_fields)
 
 
 def _person(actor: access.Actor, insurer_number: str, insured_number: str, category: str) -> InsuredPerson:

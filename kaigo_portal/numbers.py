@@ -16,6 +16,8 @@ value is a 被保険者番号.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -29,10 +31,13 @@ __all__ = [
     "check_medical_institution_code",
     "check_office_number",
     "check_prefecture_number",
+    "contains_my_number",
     "has_errors",
     "insurer_check_digit",
     "is_community_support_center",
     "is_minashi_office_number",
+    "is_my_number",
+    "my_number_check_digit",
     "office_check_digit",
 ]
 
@@ -298,3 +303,41 @@ def check_insured_number(value: str) -> list[NumberIssue]:
     if _is_ascii_digits(_require_str(value), 10):
         return []
     return [_error("insured_number.format", "被保険者番号は10桁の半角数字で入力してください。")]
+
+
+# --- 個人番号 (My Number) ---------------------------------------------------------------------------------
+# The portal never takes a My Number (番号法 §19 limits who may collect one; the 介護情報基盤 reads the
+# card's 利用者証明用電子証明書, never the number). These helpers find one typed into free text, so that it
+# is refused before it is stored. The check digit is 行政手続における特定の個人を識別するための番号の
+# 利用等に関する法律施行令 §8 / 総務省令第85号 §5: for the first 11 digits P(n), n = 1 … 11 from the right,
+# Q(n) = n + 1 (n ≤ 6) or n − 5 (n ≥ 7); check = 11 − (Σ P(n)·Q(n) mod 11), and 0 when the remainder is ≤ 1.
+
+# Twelve digits alone, or written in the card's 4-4-4 groups with a space or hyphen between them.
+_MY_NUMBER_RUN = re.compile(r"(?<![0-9])([0-9]{4})[ \-]?([0-9]{4})[ \-]?([0-9]{4})(?![0-9])")
+# A cheap first look (import rows and every form field pass here): no four digits in a row, no My Number.
+_FOUR_DIGITS = re.compile(r"[0-9０-９]{4}|[0-9０-９]{2}[ \-－　]?[0-9０-９]{2}")
+
+
+def my_number_check_digit(first11: str) -> int:
+    """The 検査用数字 of a 個人番号 from its first 11 digits."""
+    if not _is_ascii_digits(first11, 11):
+        raise ValueError("the first 11 digits of a 個人番号 are needed")
+    total = sum(
+        int(digit) * (n + 1 if n <= 6 else n - 5) for n, digit in enumerate(reversed(first11), start=1)
+    )
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def is_my_number(value: str) -> bool:
+    """Twelve ASCII digits whose last is the 個人番号 check digit of the first eleven."""
+    return _is_ascii_digits(value, 12) and my_number_check_digit(value[:11]) == int(value[11])
+
+
+def contains_my_number(text: str) -> bool:
+    """Whether free text holds a run of 12 digits (full-width too, or in 4-4-4 groups) that is a valid
+    個人番号. A 12-digit run with a wrong check digit is not one (a phone or order number, say)."""
+    if not _FOUR_DIGITS.search(text):
+        return False
+    normalised = unicodedata.normalize("NFKC", text)
+    return any(is_my_number("".join(match.groups())) for match in _MY_NUMBER_RUN.finditer(normalised))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from kaigo_portal.validators import MY_NUMBER_CODE, MY_NUMBER_MESSAGE, strings_with_my_number
+
 from .form_fields import (  # noqa: F401  (re-exported: the form's data is read through this module)
     DIAGNOSIS_FIELDS,
     DIGITS,
@@ -199,6 +201,11 @@ def _check_unknown(ctx: Context, document: dict, version: str) -> None:
     walk({k: v for k, v in document.items() if k != "form_version"}, "")
 
 
+def my_number_issues(document) -> list[Issue]:
+    """A 個人番号 written anywhere in the document (free text most of all) is refused, field by field."""
+    return [Issue(path, MY_NUMBER_CODE, MY_NUMBER_MESSAGE) for path in strings_with_my_number(document)]
+
+
 def validate(document, *, second_insured: bool, sections: tuple[str, ...] | None = None) -> list[Issue]:
     """Every issue of `document` (or of the given sections only, for a draft saved section by section)."""
     ctx = Context(second_insured=second_insured)
@@ -226,6 +233,7 @@ def validate(document, *, second_insured: bool, sections: tuple[str, ...] | None
             _check_value(ctx, spec, spec.path, get(document, spec.path))
     _check_diagnoses(ctx, document, written_on)
     _check_dependencies(ctx, document, written_on)
+    ctx.issues += my_number_issues(document)
     issues = ctx.issues
     if sections is not None:
         issues = [i for i in issues if i.path.split(".", 1)[0] in sections]

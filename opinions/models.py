@@ -10,6 +10,7 @@ from django.utils import timezone
 from certification.models import Application
 from eligibility.models import InsuredPerson
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import reject_my_number
 
 
 class RequestStatus(models.TextChoices):
@@ -94,7 +95,7 @@ class Opinion(models.Model):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="authored_opinions"
     )
     version = models.PositiveIntegerField("版", default=1)
-    correction_reason = models.TextField("訂正の理由", blank=True)
+    correction_reason = models.TextField("訂正の理由", blank=True, validators=[reject_my_number])
     route = models.CharField("提出経路", max_length=10, choices=Route.choices)
     status = models.CharField(
         "状態", max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.DRAFT

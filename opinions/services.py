@@ -123,6 +123,8 @@ def draft_save(*, request: OpinionRequest, document: dict, clinic: Organisation,
     _check_requested_clinic(request, clinic)
     if not isinstance(document, dict):
         raise ApplicationError("意見書の形式が正しくありません。", code="opinion.invalid")
+    if refused := form.my_number_issues(document):  # a draft may be incomplete, never hold a 個人番号
+        raise OpinionInvalid(refused)
     with transaction.atomic():
         request = OpinionRequest.objects.select_for_update().get(pk=request.pk)
         draft = _draft_of(request)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -19,6 +20,7 @@ from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required, roles_required
 from kaigo_portal.accounts.models import CLINIC_ROLES
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web.search import held_search
 
 from . import form, pdf, selectors, services, webform
 from .models import OpinionStatus, Route
@@ -30,25 +32,39 @@ def _actor(request, **kwargs) -> access.Actor:
     return access.Actor.for_request(request, **kwargs)
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(label="氏名・カナ・被保険者番号で検索", required=False, max_length=100)
+
+
+def _search(request, key: str) -> tuple[HttpResponseRedirect | None, forms.Form, str]:
+    """The queue's search term, posted and held in the session (never in a URL: kaigo_portal.web.search)."""
+    search = held_search(request, key, SearchForm, keep=("tab",))
+    return search.redirect, search.form, (search.terms or {}).get("q", "").strip()
+
+
 @clinic_required
 def clinic_queue(request):
     actor, today = _actor(request), timezone.localdate()
     tab = request.GET.get("tab", "requested")
     tab = tab if tab in selectors.CLINIC_TABS else "requested"
-    q = request.GET.get("q", "")
+    redirect_to, search_form, q = _search(request, "opinions:clinic_queue")
+    if redirect_to:
+        return redirect_to
     page = selectors.clinic_queue(actor, tab=tab, today=today, q=q, page=request.GET.get("page"))
     counts = selectors.clinic_counts(actor, today)
     return render(request, "opinions/clinic_queue.html", {
-        "page": page, "tab": tab, "q": q, "today": today,
+        "page": page, "tab": tab, "q": q, "search_form": search_form, "today": today,
         "tabs": [(key, label, counts[key]) for key, label in selectors.CLINIC_TABS.items()],
     })  # fmt: skip
 
 
 @clinic_required
 def clinic_written(request):
-    q = request.GET.get("q", "")
+    redirect_to, search_form, q = _search(request, "opinions:clinic_written")
+    if redirect_to:
+        return redirect_to
     page = selectors.clinic_written(_actor(request), q=q, page=request.GET.get("page"))
-    return render(request, "opinions/clinic_written.html", {"page": page, "q": q})
+    return render(request, "opinions/clinic_written.html", {"page": page, "q": q, "search_form": search_form})
 
 
 @clinic_required
@@ -176,10 +192,12 @@ def insurer_queue(request):
     actor, today = _actor(request), timezone.localdate()
     tab = request.GET.get("tab", "submitted")
     tab = tab if tab in selectors.INSURER_TABS else "submitted"
-    q = request.GET.get("q", "")
+    redirect_to, search_form, q = _search(request, "opinions:insurer_queue")
+    if redirect_to:
+        return redirect_to
     page = selectors.insurer_queue(actor, tab=tab, today=today, q=q, page=request.GET.get("page"))
     return render(request, "opinions/insurer_queue.html", {
-        "page": page, "tab": tab, "tabs": selectors.INSURER_TABS, "q": q, "today": today,
+        "page": page, "tab": tab, "tabs": selectors.INSURER_TABS, "q": q, "search_form": search_form, "today": today,
         "counts": selectors.insurer_counts(actor, today), "requests_tab": tab in ("overdue", "open"),
     })  # fmt: skip
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import reject_my_number
 
 
 class LimitUnit(models.TextChoices):
@@ -46,7 +47,7 @@ class ProgramYear(models.Model):
         help_text="要綱は「申請は1回限り」としています。認める年度だけ有効にしてください。",
     )
     rules_url = models.URLField("要綱", blank=True)
-    notes = models.TextField("備考", blank=True)
+    notes = models.TextField("備考", blank=True, validators=[reject_my_number])
 
     class Meta:
         verbose_name = "助成年度"
@@ -189,7 +190,7 @@ class Application(models.Model):
     review_started_at = models.DateTimeField("審査開始日時", null=True, blank=True)
     approved_at = models.DateTimeField("交付決定日時", null=True, blank=True)
     paid_on = models.DateField("支払日", null=True, blank=True)
-    return_reason = models.TextField("差戻しの理由", blank=True)
+    return_reason = models.TextField("差戻しの理由", blank=True, validators=[reject_my_number])
 
     class Meta:
         verbose_name = "助成金申請"
@@ -282,7 +283,7 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作者"
     )
     at = models.DateTimeField("日時", default=timezone.now)
-    reason = models.TextField("理由・備考", blank=True)
+    reason = models.TextField("理由・備考", blank=True, validators=[reject_my_number])
     notified_at = models.DateTimeField("通知日時", null=True, blank=True)
 
     class Meta:

@@ -39,17 +39,21 @@ def test_only_municipal_staff_get_in(login, cast, page):
 
 
 def test_staff_record_a_paper_withdrawal_for_their_own_insurer_only(login, cast, orgs, hanako):
-    url = reverse("consent:municipal_consents") + "?insured_number=0000000601"
+    url = reverse("consent:municipal_consents")
     client = login(cast["alice"])
-    client.post(url, {"status": "granted", "note": "更新申請書"})
-    client.post(url, {"status": "withdrawn", "note": "窓口で撤回の申出"})
+    picked = client.post(url, {"insured_number": "0000000601"})
+    assert picked.status_code == 302 and "0000000601" not in picked["Location"]  # held, not in the URL
+    client.post(url, {"action": "record", "status": "granted", "note": "更新申請書"})
+    client.post(url, {"action": "record", "status": "withdrawn", "note": "窓口で撤回の申出"})
     page = client.get(url).content.decode()
     assert "窓口で撤回の申出" in page and "更新申請書" in page
     assert list(Consent.objects.values_list("status", "source", "recorded_by_name")) == [
         ("granted", "paper", "alice"),
         ("withdrawn", "paper", "alice"),
     ]
-    assert "該当する被保険者はいません" in login(cast["hank"]).get(url).content.decode()
+    other = login(cast["hank"])
+    other.post(url, {"insured_number": "0000000601"})
+    assert "該当する被保険者はいません" in other.get(url).content.decode()
 
 
 def test_an_admin_declares_a_disaster_period_and_staff_cannot(login, cast):
@@ -96,7 +100,8 @@ def test_municipal_screens_that_show_persons_log_each_person_shown(login, cast, 
     from kaigo_portal.audit.models import AccessLogEntry
 
     client = login(cast["alice"])
-    client.get(reverse("consent:municipal_consents"), {"insured_number": "0000000601"})
+    client.post(reverse("consent:municipal_consents"), {"insured_number": "0000000601"})
+    client.get(reverse("consent:municipal_consents"))
 
     def rows():
         return AccessLogEntry.objects.filter(insured_number="0000000601")

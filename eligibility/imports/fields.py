@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.db import models
 
 from kaigo_portal import numbers
+from kaigo_portal.numbers import contains_my_number
+from kaigo_portal.validators import MY_NUMBER_CODE, MY_NUMBER_MESSAGE
 
 from .registry import RowErrors
 
@@ -27,6 +29,8 @@ def text(max_length: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if len(value) > max_length:
             raise RowErrors("field.too_long", f"{max_length}文字以内で入力してください（{len(value)}文字）。")
+        if contains_my_number(value):  # never stored (kaigo_portal.validators)
+            raise RowErrors(MY_NUMBER_CODE, MY_NUMBER_MESSAGE)
         return value
 
     return parse

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kaigo_portal.validators import reject_my_number
+
 
 class Audience(models.TextChoices):
     """Who a page or an FAQ entry speaks to."""
@@ -124,11 +126,13 @@ class Inquiry(models.Model):
     ticket_number = models.CharField("受付番号", max_length=20, unique=True)
     category = models.CharField("お問い合わせの種類", max_length=20, choices=InquiryCategory.choices)
     asker_type = models.CharField("お立場", max_length=20, choices=AskerType.choices)
-    name = models.CharField("お名前", max_length=100)
+    name = models.CharField("お名前", max_length=100, validators=[reject_my_number])
     email = models.EmailField("メールアドレス")
-    phone = models.CharField("電話番号", max_length=20, blank=True)
-    organisation_name = models.CharField("所属・事業所名", max_length=200, blank=True)
-    body = models.TextField("お問い合わせ内容", max_length=4_000)
+    phone = models.CharField("電話番号", max_length=20, blank=True, validators=[reject_my_number])
+    organisation_name = models.CharField(
+        "所属・事業所名", max_length=200, blank=True, validators=[reject_my_number]
+    )
+    body = models.TextField("お問い合わせ内容", max_length=4_000, validators=[reject_my_number])
     # Set only when the asker was signed in: the ticket then shows on that account's my-page. An equal
     # e-mail address alone never links a ticket to an account (see selectors.inquiries_of).
     user = models.ForeignKey(
@@ -189,7 +193,7 @@ class InquiryMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    body = models.TextField("内容", max_length=4_000)
+    body = models.TextField("内容", max_length=4_000, validators=[reject_my_number])
     created_at = models.DateTimeField("日時", default=timezone.now)
     emailed_at = models.DateTimeField("メール送信日時", null=True, blank=True)
 

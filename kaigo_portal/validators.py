@@ -1,0 +1,47 @@
+"""Validators shared by every app's models, forms and serializers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+
+from .numbers import contains_my_number
+
+MY_NUMBER_MESSAGE = (
+    "マイナンバー（個人番号）と思われる12桁の番号が含まれています。"
+    "このポータルでは個人番号をお預かりできないため、番号を消してから送信してください。"
+)
+MY_NUMBER_CODE = "my_number.in_text"
+
+
+@deconstructible(path="kaigo_portal.validators.RejectMyNumber")
+class RejectMyNumber:
+    """Refuses text that holds a valid 個人番号 (kaigo_portal.numbers.contains_my_number): nothing with one
+    is ever stored, shown or logged."""
+
+    def __call__(self, value) -> None:
+        if isinstance(value, str) and contains_my_number(value):
+            raise ValidationError(MY_NUMBER_MESSAGE, code=MY_NUMBER_CODE)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RejectMyNumber)
+
+    def __hash__(self) -> int:
+        return hash(MY_NUMBER_CODE)
+
+
+reject_my_number = RejectMyNumber()
+
+
+def strings_with_my_number(value, path: str = "") -> list[str]:
+    """The paths (`a.b[2]`) of the strings inside nested JSON-like data that hold a 個人番号."""
+    if isinstance(value, str):
+        return [path] if contains_my_number(value) else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += strings_with_my_number(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found += strings_with_my_number(item, f"{path}[{index}]")
+    return found
