@@ -163,13 +163,26 @@ class PrivacyContact(models.Model):
         return f"{self.insurer.name}: {self.email}"
 
 
+class LookupForm(models.TextChoices):
+    """The office forms that look a person up by the numbers typed in, and count their failures."""
+
+    INSURANCE_CARD = "insurance_card", "被保険者証による本人確認"
+    BREAK_GLASS = "break_glass", "災害時の緊急閲覧"
+
+
 class VerificationAttempt(models.Model):
-    """One try of the 被保険者証 form. Only the outcome is kept, never what was typed."""
+    """One try of a form that looks a person up by number (本人確認 by 被保険者証, 緊急閲覧). Only the
+    outcome is kept, never what was typed. Failures are counted per user, per office and per address,
+    across the forms (a probe gets one budget, not one per form)."""
 
     office = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now, db_index=True)
     succeeded = models.BooleanField(default=False)
+    form = models.CharField(
+        "フォーム", max_length=20, choices=LookupForm.choices, default=LookupForm.INSURANCE_CARD
+    )
+    address = models.CharField("接続元アドレス", max_length=45, blank=True)
 
     class Meta:
         verbose_name = "本人確認の試行"
@@ -177,6 +190,7 @@ class VerificationAttempt(models.Model):
         indexes = [
             models.Index(fields=["office", "at"], name="verify_office_at"),
             models.Index(fields=["user", "at"], name="verify_user_at"),
+            models.Index(fields=["address", "at"], name="verify_address_at"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from eligibility.models import CertificationVersion, InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.audit.models import AccessLogEntry, Category
 
-from .models import Relationship
+from .models import DisasterPeriod, Relationship
 from .policy import live_relationship_q
 
 RENEWAL_WINDOW_DAYS = 60
@@ -70,4 +70,14 @@ def break_glass_queue(insurer) -> QuerySet[Relationship]:
         Relationship.objects.filter(person__insurer=insurer, method="disaster", reviewed_at__isnull=True)
         .select_related("office", "person__insurer")
         .order_by("verified_at")
+    )
+
+
+def declared_disaster_periods(today: dt.date) -> QuerySet:
+    """The disaster periods in force today, with their insurer: public facts (a municipality announces
+    them), shown on the 緊急閲覧 form so that its one refusal need not say which check failed."""
+    return (
+        DisasterPeriod.objects.filter(starts_on__lte=today, ends_on__gte=today, closed_at__isnull=True)
+        .select_related("insurer")
+        .order_by("insurer__insurer_number", "starts_on")
     )

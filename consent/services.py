@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from eligibility.forms import normalise_kana
 from eligibility.models import InsuredPerson, PersonVersion
-from kaigo_portal import fastsql
+from kaigo_portal import access, fastsql
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation, OrganisationKind, Role, User
+from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
 
 from . import policy
@@ -27,6 +28,7 @@ from .models import (
     ConsentStatus,
     DisasterPeriod,
     EndReason,
+    LookupForm,
     Relationship,
     VerificationAttempt,
     VerificationMethod,
@@ -244,12 +246,28 @@ def _failures_since(**filters) -> int:
     return VerificationAttempt.objects.filter(succeeded=False, at__gte=since, **filters).count()
 
 
-def verification_locked(*, office: Organisation, user: User) -> bool:
-    """Locked after a few failures, per user and per office, for KAIGO_VERIFY_LOCK_SECONDS."""
+def verification_locked(*, office: Organisation, user: User, address: str = "") -> bool:
+    """Locked after a few failures of the look-up forms (本人確認, 緊急閲覧), added up over both, per user,
+    per office and per client address, for KAIGO_VERIFY_LOCK_SECONDS."""
     return (
         _failures_since(user=user) >= settings.KAIGO_VERIFY_MAX_FAILURES_USER
         or _failures_since(office=office) >= settings.KAIGO_VERIFY_MAX_FAILURES_OFFICE
+        or (bool(address) and _failures_since(address=address) >= settings.KAIGO_VERIFY_MAX_FAILURES_ADDRESS)
     )
+
+
+def _locked_error() -> ApplicationError:
+    return ApplicationError(
+        "番号による照会の失敗が続いたため、しばらく利用できません。時間をおいてお試しください。",
+        code="verification.locked", status=429,
+    )  # fmt: skip
+
+
+def _office_actor(office: Organisation, by: User, actor: access.Actor | None) -> access.Actor:
+    if actor is not None:
+        return actor
+    membership = by.memberships.filter(organisation=office, is_active=True).first()
+    return access.Actor(user=by, organisation=office, role=membership.role if membership else None)
 
 
 def _normalised_kana(value: str) -> str:
@@ -259,18 +277,17 @@ def _normalised_kana(value: str) -> str:
 
 def relationship_verify_insurance_card(
     *, office: Organisation, by: User, insurer_number: str, insured_number: str, name_kana: str,
-    birth_date: dt.date,
+    birth_date: dt.date, address: str = "", actor: access.Actor | None = None,
 ) -> Relationship:  # fmt: skip
     """本人確認 by the 被保険者証 (4情報): all four must match. Browser-only (never in the API).
 
-    Every failure is counted (per user and per office) and says only "does not match", so the form cannot
-    be used to find out who is insured; after a few failures it is locked for a while.
+    Every failure is counted (per user, per office and per address) and says only "does not match", so the
+    form cannot be used to find out who is insured; after a few failures it is locked for a while. Every
+    try writes its access-log row under the numbers typed, matched or not.
     """
     _require_office_member(by, office)
-    if verification_locked(office=office, user=by):
-        raise ApplicationError(
-            "本人確認の失敗が続いたため、しばらく利用できません。", code="verification.locked", status=429
-        )
+    if verification_locked(office=office, user=by, address=address):
+        raise _locked_error()
     person = (
         InsuredPerson.objects.select_related("insurer")
         .filter(insurer__insurer_number=insurer_number, insured_number=insured_number)
@@ -283,10 +300,21 @@ def relationship_verify_insurance_card(
         and _normalised_kana(person.name_kana) == _normalised_kana(name_kana)
         and _qualified(person, today)
     )
+    relationship = None
     with transaction.atomic():
-        VerificationAttempt.objects.create(office=office, user=by, succeeded=matches)
+        VerificationAttempt.objects.create(office=office, user=by, succeeded=matches, address=address,
+                                           form=LookupForm.INSURANCE_CARD)  # fmt: skip
         if matches:
-            return _open_new(office=office, person=person, method=VerificationMethod.INSURANCE_CARD, by=by)
+            relationship = _open_new(
+                office=office, person=person, method=VerificationMethod.INSURANCE_CARD, by=by
+            )
+    access.log_lookup(
+        _office_actor(office, by, actor), insurer_number, insured_number, Category.ELIGIBILITY,
+        access.Purpose.CARE_MANAGEMENT, granted=matches, method=VerificationMethod.INSURANCE_CARD,
+        reason="verification.ok" if matches else "verification.mismatch",
+    )  # fmt: skip
+    if relationship is not None:
+        return relationship
     raise ApplicationError(
         "入力された内容と一致する被保険者が見つかりません。被保険者証の記載をご確認ください。",
         code="verification.mismatch",
@@ -352,6 +380,86 @@ def relationship_break_glass(
         )  # fmt: skip
         transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
     return relationship
+
+
+BREAK_GLASS_REFUSED = (
+    "緊急閲覧を開始できませんでした。保険者番号・被保険者番号をご確認ください。"
+    "緊急閲覧できるのは、災害時の特例期間を宣言している保険者（この画面の一覧）の被保険者だけです。"
+)
+
+
+def break_glass_by_numbers(
+    *,
+    office: Organisation,
+    by: User,
+    insurer_number: str,
+    insured_number: str,
+    reason: str,
+    address: str = "",
+    actor: access.Actor | None = None,
+) -> tuple[Relationship, bool]:
+    """緊急閲覧 for a person named by the numbers typed in: the relationship, and whether it is new.
+
+    One answer for every refusal (docs/access-policy.md, "One answer"): no such person, another insurer's
+    number, an insurer not live, and no declared period all raise the same `break_glass.refused`, after
+    the same look-ups, so neither the message nor the work done tells whether the person exists. Which
+    insurers have declared a period is public (the form lists them), so nothing else needs saying. An
+    office that already serves the person is sent to the person's page. Every try is counted (the lock of
+    `verification_locked`) and writes its access-log row, granted or denied.
+    """
+    _require_office_member(by, office)
+    if not reason.strip():
+        raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
+                               fields={"reason": ["必須です。"]})  # fmt: skip
+    if verification_locked(office=office, user=by, address=address):
+        raise _locked_error()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    # The same three look-ups whatever the answer, so that its timing says nothing either.
+    person = (
+        InsuredPerson.objects.select_related("insurer")
+        .filter(insurer__insurer_number=insurer_number, insured_number=insured_number)
+        .first()
+    )
+    period = (
+        DisasterPeriod.objects.filter(insurer__insurer_number=insurer_number, starts_on__lte=today,
+                                      ends_on__gte=today, closed_at__isnull=True)
+        .order_by("-ends_on").first()
+    )  # fmt: skip
+    serving = (
+        Relationship.objects.filter(office=office, person__insurer__insurer_number=insurer_number,
+                                    person__insured_number=insured_number)
+        .filter(policy.live_relationship_q(now)).first()
+    )  # fmt: skip
+    if person is None:
+        refusal = "no_such_person"
+    elif not person.insurer.is_live(today):
+        refusal = "insurer_not_live"
+    elif period is None:
+        refusal = "no_disaster_period"
+    else:
+        refusal = ""
+    relationship, opened = serving, False
+    with transaction.atomic():
+        VerificationAttempt.objects.create(office=office, user=by, succeeded=not refusal, address=address,
+                                           form=LookupForm.BREAK_GLASS)  # fmt: skip
+        if not refusal and serving is None:
+            period_end = timezone.make_aware(
+                dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time())
+            )
+            relationship, opened = _open_new(
+                office=office, person=person, method=VerificationMethod.DISASTER, by=by,
+                expires_at=min(now + BREAK_GLASS_MAX, period_end), disaster_period=period, reason=reason.strip(),
+            ), True  # fmt: skip
+            transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
+    access.log_lookup(
+        _office_actor(office, by, actor), insurer_number, insured_number, Category.ELIGIBILITY,
+        access.Purpose.DISASTER, granted=not refusal, method=VerificationMethod.DISASTER,
+        reason=refusal or ("break_glass.opened" if opened else "break_glass.already_serving"),
+    )  # fmt: skip
+    if refusal:
+        raise ApplicationError(BREAK_GLASS_REFUSED, code="break_glass.refused")
+    return relationship, opened
 
 
 def _alert_break_glass(relationship_id: int) -> None:

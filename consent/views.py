@@ -24,6 +24,7 @@ from kaigo_portal import access, links
 from kaigo_portal.accounts.models import OFFICE_ROLES
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.public.ratelimit import client_ip
 
 from . import selectors, services
 from .forms import BreakGlassForm, InsuranceCardForm
@@ -73,18 +74,23 @@ def office_required(view):
 def verify(request):
     """本人確認（被保険者証）: browser-only; failures are counted and the form locks after a few."""
     office, user = request.membership.organisation, request.user
-    locked = services.verification_locked(office=office, user=user)
+    address = client_ip(request)
+    locked = services.verification_locked(office=office, user=user, address=address)
     form = InsuranceCardForm(request.POST or None)
     status = 200
     if request.method == "POST" and not locked and form.is_valid():
         try:
             relationship = services.relationship_verify_insurance_card(
-                office=office, by=user, **form.cleaned_data
+                office=office,
+                by=user,
+                address=address,
+                actor=access.Actor.for_request(request),
+                **form.cleaned_data,
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
             locked = error.code == "verification.locked" or services.verification_locked(
-                office=office, user=user
+                office=office, user=user, address=address
             )
             status = 429 if locked else 400
         else:
@@ -181,23 +187,45 @@ def consent_on_behalf(request, insurer_number: str, insured_number: str):
 
 @office_required
 def break_glass(request):
-    """災害時の緊急閲覧: only inside a disaster period declared by the person's municipality."""
+    """災害時の緊急閲覧: only inside a disaster period declared by the person's municipality.
+
+    Every refusal is the same answer (services.break_glass_by_numbers); the declared periods, which are
+    public, are listed on the page instead, so that the refusal need not say which check failed.
+    """
+    office, user = request.membership.organisation, request.user
+    address = client_ip(request)
+    locked = services.verification_locked(office=office, user=user, address=address)
     form = BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        person = InsuredPerson.objects.filter(
-            insurer__insurer_number=form.cleaned_data["insurer_number"],
-            insured_number=form.cleaned_data["insured_number"],
-        ).first()
+    status = 200
+    if request.method == "POST" and not locked and form.is_valid():
         try:
-            if person is None:
-                raise ApplicationError("該当する被保険者が見つかりません。", code="break_glass.not_found")
-            services.relationship_break_glass(office=request.membership.organisation, person=person,
-                                              by=request.user, reason=form.cleaned_data["reason"])  # fmt: skip
+            relationship, opened = services.break_glass_by_numbers(
+                office=office,
+                by=user,
+                address=address,
+                actor=access.Actor.for_request(request),
+                **form.cleaned_data,
+            )
         except ApplicationError as error:
             form.add_error(None, error.message)
-        else:
-            messages.warning(
-                request, "緊急閲覧を記録しました（最長7日間）。市町村に通知され、確認の対象になります。"
+            locked = error.code == "verification.locked" or services.verification_locked(
+                office=office, user=user, address=address
             )
+            status = 429 if locked else 400
+        else:
+            if opened:
+                messages.warning(
+                    request, "緊急閲覧を記録しました（最長7日間）。市町村に通知され、確認の対象になります。"
+                )
+            else:
+                messages.info(request, "既に担当事業所として閲覧できる方です。緊急閲覧は記録していません。")
+            person = relationship.person
             return redirect("consent:office_person", person.insurer.insurer_number, person.insured_number)
-    return render(request, "consent/break_glass.html", {"form": form})
+    if locked:
+        status = 429 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "locked": locked,
+        "periods": selectors.declared_disaster_periods(timezone.localdate()),
+    }
+    return render(request, "consent/break_glass.html", context, status=status)

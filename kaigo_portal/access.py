@@ -27,7 +27,7 @@ from kaigo_portal.audit.services import Access, record, record_and_read
 
 __all__ = [
     "Actor", "Category", "Channel", "Decision", "Forbidden", "NotVisible", "PersonLike", "PersonRef",
-    "Purpose", "Rules", "authorize", "ensure_rules_for_production", "filter_persons", "log_listed",
+    "Purpose", "Rules", "authorize", "ensure_rules_for_production", "filter_persons", "log_listed", "log_lookup",
     "register_rules", "registered_rules",
 ]  # fmt: skip
 
@@ -209,6 +209,35 @@ def _access_row(actor: Actor, person: PersonLike, category: str, purpose: str, d
         reason=decision.reason,
         request_id=actor.request_id,
     )
+
+
+def log_lookup(
+    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str,
+    *, granted: bool, reason: str, method: str = "",
+) -> None:  # fmt: skip
+    """Logs a form's look-up of a person by the numbers typed in (本人確認, 緊急閲覧), found or not.
+
+    The row names the numbers as typed, so a number that belongs to nobody is logged like any other: the
+    person's history shows every try at their number, and the actor's answer never depends on the row.
+    """
+    if category not in Category.values:
+        raise ValueError(f"unknown category {category!r}")
+    decision = Decision(granted, reason, 200 if granted else 404, method)
+    record(
+        [
+            _access_row(
+                actor, PersonRef(_NamedInsurer(insurer_number), insured_number), category, purpose, decision
+            )
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _NamedInsurer:
+    """An insurer known only by the number typed in (log_lookup: it may name no organisation)."""
+
+    insurer_number: str
+    pk: int | None = None
 
 
 def authorize(

@@ -365,9 +365,11 @@ KAIGO_RELATIONSHIP_LAPSE_MONTHS = env_int("KAIGO_RELATIONSHIP_LAPSE_MONTHS", 3, 
 # Care plans and LIFE (careplans): the LIFE distribution hides a band (and the whole comparison group)
 # with fewer persons than this, so that no other office's person can be singled out.
 KAIGO_LIFE_MIN_GROUP_SIZE = env_int("KAIGO_LIFE_MIN_GROUP_SIZE", 5, minimum=2, maximum=1000)
-# The 被保険者証 (4情報) form locks after this many failures per user / per office within the window.
+# The forms that look a person up by number (被保険者証 4情報, 緊急閲覧) lock after this many failures, added up
+# over both forms, per user / per office / per client address within the window.
 KAIGO_VERIFY_MAX_FAILURES_USER = env_int("KAIGO_VERIFY_MAX_FAILURES_USER", 5, minimum=1, maximum=100)
 KAIGO_VERIFY_MAX_FAILURES_OFFICE = env_int("KAIGO_VERIFY_MAX_FAILURES_OFFICE", 20, minimum=1, maximum=1000)
+KAIGO_VERIFY_MAX_FAILURES_ADDRESS = env_int("KAIGO_VERIFY_MAX_FAILURES_ADDRESS", 10, minimum=1, maximum=1000)
 KAIGO_VERIFY_LOCK_SECONDS = env_int("KAIGO_VERIFY_LOCK_SECONDS", 60 * 60, minimum=60)
 CELERY_BEAT_SCHEDULE["consent-sweep-relationships"] = {
     "task": "consent.tasks.sweep_relationships",

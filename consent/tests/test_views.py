@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from conftest import make_org
 from consent.models import Relationship, VerificationAttempt
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
+from kaigo_portal.accounts.models import OrganisationKind
 from kaigo_portal.audit.models import AccessLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +201,96 @@ def test_a_care_management_office_records_consent_on_the_municipalitys_behalf_a_
         ("office", "ケアプランセンター神田")
     ]
     assert login(cast["oscar"]).post(url, {"granted": "1"}).status_code == 404
+
+
+# --- 災害時の緊急閲覧: one answer ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def disaster(cast, orgs):
+    """千代田区 declares a disaster period; 日立市 (not live yet) has one in its own records too."""
+    from consent import services
+    from consent.models import DisasterPeriod
+
+    services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
+                                     ends_on=dt.date(2026, 6, 30), reason="令和8年 豪雨災害")  # fmt: skip
+    return DisasterPeriod.objects.create(insurer=orgs["hitachi"], starts_on=dt.date(2026, 6, 1),
+                                         ends_on=dt.date(2026, 6, 30), reason="地震", declared_by=cast["hank"])  # fmt: skip
+
+
+def break_glass(client, insurer_number: str, insured_number: str):
+    return client.post(reverse("consent:break_glass"), {
+        "insurer_number": insurer_number, "insured_number": insured_number, "reason": "避難所で服薬の確認",
+    })  # fmt: skip
+
+
+def test_break_glass_gives_one_answer_for_every_refusal_and_logs_each_try(
+    login, cast, orgs, hanako, disaster
+):
+    other_insurer = ef.person(insurer=orgs["hitachi"], insured_number="0000000301")  # hitachi: not live
+    koto = make_org(
+        OrganisationKind.INSURER, "江東区", insurer_number="132084", go_live_date=dt.date(2026, 4, 1)
+    )
+    ef.person(insurer=koto, insured_number="0000000401")  # live, but no period declared
+    cases = {
+        "no such person": ("131011", "0000009999"),
+        "another insurer's number under this insurer": ("131011", "0000000301"),
+        "insurer not live": ("082024", other_insurer.insured_number),
+        "no disaster period": ("132084", "0000000401"),
+        "no such insurer": ("999999", "0000000201"),
+    }
+    answers = set()
+    for case, (insurer_number, insured_number) in cases.items():
+        VerificationAttempt.objects.all().delete()  # the lock is tested below
+        response = break_glass(login(cast["bob"]), insurer_number, insured_number)
+        assert response.status_code == 400, case
+        answers.add(re.sub(r' value="[^"]*"', "", main_of(response)))  # the numbers typed, echoed back
+    assert len(answers) == 1  # byte for byte, the same page
+    assert "緊急閲覧を開始できませんでした" in answers.pop()
+    assert not Relationship.objects.exists()
+    rows = AccessLogEntry.objects.order_by("id")
+    assert [(r.insurer_number, r.insured_number, r.outcome, r.purpose) for r in rows] == [
+        (*numbers, "denied", "disaster") for numbers in cases.values()
+    ]
+    # And the one that is let in: hanako, of 千代田区 with its declared period.
+    response = break_glass(login(cast["bob"]), "131011", "0000000201")
+    assert response.status_code == 302
+    assert Relationship.objects.get().method == "disaster"
+    assert AccessLogEntry.objects.order_by("-id").values_list("outcome", "reason")[0] == (
+        "granted",
+        "break_glass.opened",
+    )
+
+
+def test_the_break_glass_form_lists_the_declared_periods_instead_of_saying_why(login, cast, hanako, disaster):
+    page = main_of(login(cast["bob"]).get(reverse("consent:break_glass")))
+    assert "千代田区（131011）" in page and "令和8年 豪雨災害" in page
+    assert "令和8年6月1日（2026年6月1日）" in page
+
+
+def test_break_glass_locks_after_repeated_failures_per_user_and_per_address(
+    login, cast, hanako, disaster, settings
+):
+    client = login(cast["bob"])
+    for n in range(5):
+        assert break_glass(client, "131011", f"00000099{n:02d}").status_code in (400, 429)
+    locked = break_glass(client, "131011", "0000000201")  # even the right number
+    assert locked.status_code == 429 and "しばらく利用できません" in locked.content.decode()
+    assert not Relationship.objects.exists()
+    # The failures count with the 被保険者証 form's: one budget for both.
+    assert client.post(reverse("consent:verify"), CARD).status_code == 429
+    # Per address: another office's user at the same address is locked once the address has failed enough.
+    settings.KAIGO_VERIFY_MAX_FAILURES_ADDRESS = 5
+    assert break_glass(login(cast["oscar"]), "131011", "0000000201").status_code == 429
+    assert VerificationAttempt.objects.filter(form="break_glass", address="127.0.0.1").count() == 5
+
+
+def test_break_glass_for_a_person_the_office_already_serves_goes_to_the_page(
+    login, cast, orgs, hanako, disaster
+):
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    response = break_glass(login(cast["bob"]), "131011", "0000000201")
+    assert response.status_code == 302 and response.url == reverse(
+        "consent:office_person", args=["131011", "0000000201"]
+    )
+    assert Relationship.objects.filter(method="disaster").count() == 0
