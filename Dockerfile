@@ -25,4 +25,5 @@ RUN pip install --no-cache-dir . \
 
 USER kaigo
 EXPOSE 8000
-CMD ["gunicorn", "kaigo_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn_conf sends gunicorn's own access and error logs through the portal's redaction.
+CMD ["gunicorn", "-c", "python:kaigo_portal.gunicorn_conf", "kaigo_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -108,7 +108,7 @@ def _start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     # and then blocks every worker that logs.
     log = tempfile.TemporaryFile()  # the server writes to it for as long as it runs
     process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
-        [gunicorn, "bench.wsgi_bench:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
+        [gunicorn, "-c", "python:kaigo_portal.gunicorn_conf", "bench.wsgi_bench:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
          "--workers", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip

@@ -153,12 +153,23 @@ def _finish(job: ImportJob, result: pipeline.Result) -> None:
     )  # fmt: skip
     if result.errors_csv:
         job.errors_file.save(f"{job.pk}-errors.csv", ContentFile(result.errors_csv), save=False)
+    if result.held_my_number:  # never kept at rest (docs/access-policy.md): the clerk uploads it again
+        job.file.delete(save=False)
     if result.rows_failed:
         job.status = ImportStatus.REJECTED
-        job.message = f"{result.rows_failed} 行にエラーがあります。" + (
-            "ファイルは取り込んでいません（全件取込または取込なし）。"
-            if job.mode == ImportMode.COMMIT
-            else ""
+        job.message = (
+            f"{result.rows_failed} 行にエラーがあります。"
+            + (
+                "ファイルは取り込んでいません（全件取込または取込なし）。"
+                if job.mode == ImportMode.COMMIT
+                else ""
+            )
+            + (
+                "マイナンバー（個人番号）と思われる番号を含むため、アップロードされたファイルは保存せず削除しました。"
+                "該当のセルを直して、もう一度アップロードしてください。"
+                if result.held_my_number
+                else ""
+            )
         )
     elif result.rows_total == 0:
         job.status, job.message = ImportStatus.REJECTED, "取り込むデータ行がありません。"
@@ -177,6 +188,7 @@ def _finish(job: ImportJob, result: pipeline.Result) -> None:
             "rows_failed",
             "warnings",
             "errors_file",
+            "file",
             "status",
             "message",
             "finished_at",

@@ -16,9 +16,26 @@ _SECRET_PAIR = re.compile(
 )
 
 
+# An API key as the portal issues them (kaigo_portal.accounts.services: kp_<prefix>.<secret>), wherever it
+# appears (a header, a query string a client should not have used, a traceback).
+_API_KEY = re.compile(r"kp_[0-9a-f]{8}\.[A-Za-z0-9_\-]+")
+# allauth's password-reset link carries its key in the path (…/password/reset/key/<uid>-<key>/).
+_RESET_KEY = re.compile(r"(/password/reset/key/[0-9A-Za-z]+-)(?!set-password)[^/\s\"?]+")
+# The card sign-in's device code (…/identity/device-codes/ABCD-1234/) lets its holder finish a sign-in.
+_DEVICE_CODE = re.compile(r"(/device-codes/)[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
+
+
 def redact(text: str) -> str:
     text = _MY_NUMBER.sub("[redacted]", text)
+    text = _API_KEY.sub("kp_[redacted]", text)
+    text = _RESET_KEY.sub(r"\1[redacted]", text)
+    text = _DEVICE_CODE.sub(r"\1[redacted]", text)
     return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+
+
+def without_query(url: str) -> str:
+    """A URL or path without its query string: names, numbers and keys travel there, never into a log."""
+    return url.split("?", 1)[0] + ("?[redacted]" if "?" in url else "")
 
 
 class RequestIDFilter(logging.Filter):
@@ -37,3 +54,41 @@ class RedactFilter(logging.Filter):
             record.msg = cleaned
             record.args = None
         return True
+
+
+# --- gunicorn -------------------------------------------------------------------------------------------
+# gunicorn writes its own access and error logs, outside Django's LOGGING: its logger class is set in
+# kaigo_portal/gunicorn_conf.py so that every line it writes goes through the same redaction.
+
+_KEPT_HEADERS = {"{user-agent}i", "{referer}i", "{x-request-id}i", "{x-request-id}o", "{content-type}o",
+                 "{content-length}o"}  # fmt: skip
+
+try:
+    from gunicorn.glogging import Logger as _GunicornLogger
+except ImportError:  # gunicorn is a production dependency only
+    _GunicornLogger = object  # type: ignore[assignment,misc]
+
+
+class GunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
+    """gunicorn's logger with the portal's redaction: the request line without its query string, no
+    header but a few harmless ones (never Authorization or Cookie), no environ, and every value and
+    error line through `redact`."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.addFilter(RedactFilter())
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["r"] = f"{atoms['m']} {without_query(environ.get('RAW_URI', ''))} {atoms['H']}"
+        atoms["q"] = "[redacted]" if atoms.get("q") else ""
+        atoms["f"] = without_query(atoms.get("f") or "-")
+        kept = {
+            key: value for key, value in atoms.items()
+            if not key.startswith("{") or key in _KEPT_HEADERS
+        }  # fmt: skip
+        if "{referer}i" in kept:
+            kept["{referer}i"] = without_query(kept["{referer}i"])
+        return {key: redact(value) if isinstance(value, str) else value for key, value in kept.items()}

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.validators import MY_NUMBER_CODE
 
 from ..models import ImportJob, InsuredPerson, PersonVersion
 from . import reader, sequence, staging
@@ -45,6 +46,7 @@ class Result:
     warnings: int = 0
     applied: bool = False
     errors_csv: bytes = b""
+    held_my_number: bool = False  # a cell held a 個人番号: the uploaded file is not kept
     failed_lines: set[int] = field(default_factory=set)
 
 
@@ -65,7 +67,9 @@ class IssueSpool:
             self.errors += 1
         else:
             self.warnings += 1
-        self.writer.writerow([issue.line, issue.field, escape_formula(issue.value), issue.code, issue.message,
+        # A cell refused for holding a 個人番号 is not repeated here: the error file is kept and downloaded.
+        value = "（表示しません）" if issue.code == MY_NUMBER_CODE else escape_formula(issue.value)
+        self.writer.writerow([issue.line, issue.field, value, issue.code, issue.message,
                               "エラー" if issue.severity == "error" else "警告"])  # fmt: skip
 
     def text(self) -> str:
@@ -120,6 +124,7 @@ def _run(job: ImportJob, *, progress: Progress, use_copy: bool | None) -> Result
     result.rows_failed = len(result.failed_lines)
     result.warnings = issues.warnings
     result.errors_csv = issues.csv_bytes() if issues.errors or issues.warnings else b""
+    result.held_my_number = MY_NUMBER_CODE.encode() in result.errors_csv
     return result
 
 

@@ -54,6 +54,17 @@ def test_one_bad_row_keeps_the_whole_file_out(orgs):
     assert counts() == (0, 0, 0, 0)
 
 
+def test_a_cell_holding_a_my_number_is_refused_and_neither_the_file_nor_the_error_list_keeps_it(orgs):
+    content = csv_file([PERSON | {"address": "東京都千代田区 個人番号１２３４５６７８９０１８"}])
+    job = run_job(orgs["chiyoda"], content)
+    assert job.status == "rejected" and job.rows_failed == 1
+    assert "マイナンバー" in job.message and not job.file  # the upload is not kept
+    [issue] = issues_of(job)
+    assert issue[1:5] == ["address", "（表示しません）", "my_number.in_text", issue[4]]
+    assert "個人番号" in issue[4] and "１２３４５６７８９０１８" not in job.errors_file.open("rb").read().decode("utf-8-sig")
+    assert counts() == (0, 0, 0, 0)
+
+
 def test_uploading_the_same_file_again_changes_nothing_and_says_so(orgs):
     content = synthetic.csv_bytes("131011", 10)
     first = run_job(orgs["chiyoda"], content)
