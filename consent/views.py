@@ -171,7 +171,12 @@ def relationship_end(request, pk: int):
 @office_required
 @require_POST
 def consent_on_behalf(request, insurer_number: str, insured_number: str):
-    """Consent taken on the municipality's behalf (居宅介護支援・施設・居住系 only; the service checks)."""
+    """Consent taken on the municipality's behalf (居宅介護支援・施設・居住系 only; the service checks).
+
+    The person-free condition first (may this office take consent at all?), then the person: a refusal that
+    came after the look-up would tell an office that may not take consent whether the person exists."""
+    if not services.may_take_consent(request.membership.organisation):
+        raise PermissionDenied("同意の取得は居宅介護支援事業所・施設・居住系の事業所だけが行えます。")
     person = _person_or_404(insurer_number, insured_number)
     try:
         services.consent_record_by_office(office=request.membership.organisation, person=person,

@@ -61,7 +61,9 @@ def test_a_cell_holding_a_my_number_is_refused_and_neither_the_file_nor_the_erro
     assert "マイナンバー" in job.message and not job.file  # the upload is not kept
     [issue] = issues_of(job)
     assert issue[1:5] == ["address", "（表示しません）", "my_number.in_text", issue[4]]
-    assert "個人番号" in issue[4] and "１２３４５６７８９０１８" not in job.errors_file.open("rb").read().decode("utf-8-sig")
+    assert "個人番号" in issue[4] and "１２３４５６７８９０１８" not in job.errors_file.open(
+        "rb"
+    ).read().decode("utf-8-sig")
     assert counts() == (0, 0, 0, 0)
 
 
