@@ -373,7 +373,8 @@ def _first_difference(bodies: list[str]) -> str:
     for other in bodies[1:]:
         if other != first:
             at = next(
-                (i for i, (a, b) in enumerate(zip(first, other)) if a != b), min(len(first), len(other))
+                (i for i, (a, b) in enumerate(zip(first, other, strict=False)) if a != b),
+                min(len(first), len(other)),
             )
             return f"{first[max(0, at - 60) : at + 60]!r} vs {other[max(0, at - 60) : at + 60]!r}"
     return ""
