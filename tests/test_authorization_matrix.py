@@ -26,7 +26,7 @@ from consent.tests import factories as cf
 from eligibility.tests import factories as ef
 from kaigo_portal import access
 from kaigo_portal.access import Actor
-from kaigo_portal.accounts.models import ApiScope, Role, UserKind
+from kaigo_portal.accounts.models import ApiScope, Role, User, UserKind
 from kaigo_portal.accounts.services import api_key_create
 from kaigo_portal.audit.models import AccessLogEntry, Category, Channel
 
@@ -289,3 +289,62 @@ def check_cells(state: str, world: World) -> list[str]:
             if listed != (status == 200):
                 wrong.append(f"{state} / {name} / {category}: listed={listed} but decision {status}")
     return wrong
+
+
+# --- The operator in Django admin: no person's account anywhere -------------------------------------------------
+
+# admin page -> (what a staff account shows there, what a person's account would). Each is a changelist, a
+# search, or a change page, for the operator (allowed in) and, for the last column, for everyone else.
+ADMIN_PAGES = ["accounts/user", "account/emailaddress", "mfa/authenticator", "accounts/membership"]
+
+
+@pytest.fixture
+def person_accounts(orgs, cast):
+    """An insured person's account and a representative's, with e-mail addresses and TOTP like staff's."""
+    from allauth.account.models import EmailAddress
+
+    person = ef.person(insurer=orgs["chiyoda"])
+    own = cf.person_user("kazuko.ito@example.jp", person)
+    rep = make_user("representative.ito@example.jp", kind=UserKind.PERSON)
+    cf.representative(rep, person)
+    for user in (own, rep, cast["bob"]):
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    return [own, rep]
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_the_operator_sees_no_persons_account_in_admin(login, cast, person_accounts, page):
+    client = login(cast["pat"])
+    listing = client.get(f"/admin/{page}/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    assert "bob@example.jp" in body  # staff are there
+    for account in person_accounts:
+        assert account.email not in body
+        searched = client.get(f"/admin/{page}/", {"q": account.email})
+        shown = searched.context["cl"].result_list  # (the search box echoes what was typed)
+        assert searched.status_code == 200 and account.pk not in {getattr(row, "user_id", row.pk) for row in shown}
+
+
+def test_a_persons_account_page_in_admin_answers_as_one_that_does_not_exist(login, cast, person_accounts):
+    client = login(cast["pat"])
+    answers = {
+        client.get(f"/admin/accounts/user/{pk}/change/").status_code
+        for pk in (person_accounts[0].pk, person_accounts[1].pk, 999_999)
+    }
+    assert answers == {302}  # Django admin's "does not exist" (a redirect to the index, with a message)
+    assert client.get(f"/admin/accounts/user/{cast['bob'].pk}/change/").status_code == 200
+    assert client.post(f"/admin/accounts/user/{person_accounts[0].pk}/delete/").status_code == 302
+    assert User.objects.filter(pk=person_accounts[0].pk).exists()
+
+
+def test_admin_offers_no_way_to_make_a_persons_account(login, cast):
+    form = login(cast["pat"]).get("/admin/accounts/user/add/").content.decode()
+    assert 'name="kind"' not in form  # a person's account comes from the municipality's invitation only
+
+
+@pytest.mark.parametrize("who", ["alice", "amy", "bob", "olive", "carol", "dan", "cathy", "pia"])
+def test_no_one_but_the_operator_reaches_admin_at_all(login, cast, person_accounts, who):
+    for page in ADMIN_PAGES:
+        response = login(cast[who]).get(f"/admin/{page}/")
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -1,9 +1,28 @@
-"""Django admin, for the platform operator only (see kaigo_portal.urls). No personal data is registered here."""
+"""Django admin, for the platform operator only (see kaigo_portal.urls).
 
+The operator sees no insured person (domain.md, the access policy): no personal data is registered here,
+and the accounts of persons and their representatives (UserKind.PERSON) are left out of every list,
+search, change page and related look-up, allauth's e-mail addresses and authenticators included. Such an
+account's page answers as a page that does not exist. tests/test_authorization_matrix.py holds the rows.
+"""
+
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 
 from . import services
-from .models import ApiKey, Membership, OfficeService, Organisation, User
+from .models import ApiKey, Membership, OfficeService, Organisation, User, UserKind
+
+
+class StaffOnly:
+    """A ModelAdmin mixin: rows of persons' accounts are not there (`user_path` reaches the user)."""
+
+    user_path = "user"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(**{f"{self.user_path}kind": UserKind.PERSON})
 
 
 class OfficeServiceInline(admin.TabularInline):
@@ -26,16 +45,38 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "kind", "is_active", "date_joined"]
-    list_filter = ["kind", "is_active"]
+class UserAdmin(StaffOnly, admin.ModelAdmin):
+    """Staff accounts only: a person's account is made by invitation (consent) and never seen here."""
+
+    user_path = ""
+    list_display = ["email", "name", "is_active", "date_joined"]
+    list_filter = ["is_active"]
     search_fields = ["email", "name"]
-    fields = ["email", "name", "kind", "is_active", "is_staff", "date_joined", "last_login"]
+    fields = ["email", "name", "is_active", "is_staff", "date_joined", "last_login"]
     readonly_fields = ["date_joined", "last_login"]
 
 
+admin.site.unregister(EmailAddress)
+admin.site.unregister(Authenticator)
+
+
+@admin.register(EmailAddress)
+class StaffEmailAddressAdmin(StaffOnly, EmailAddressAdmin):
+    user_path = "user__"
+
+
+@admin.register(Authenticator)
+class StaffAuthenticatorAdmin(StaffOnly, AuthenticatorAdmin):
+    """A staff member's lost authenticator can be removed here; its secret is never shown."""
+
+    user_path = "user__"
+    exclude = ["data"]
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(StaffOnly, admin.ModelAdmin):
+    user_path = "user__"
+
     list_display = ["user", "organisation", "role", "is_active", "created_at"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__email", "user__name", "organisation__name"]
