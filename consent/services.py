@@ -20,6 +20,7 @@ from kaigo_portal import access, fastsql
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation, OrganisationKind, Role, User
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.validators import refuse_my_number
 
 from . import policy
 from .models import (
@@ -57,6 +58,7 @@ def consent_record(
     reference: str = "", note: str = "", on: dt.date | None = None,
 ) -> Consent:  # fmt: skip
     """Adds one consent event (history is never overwritten). A withdrawal tells the offices."""
+    refuse_my_number(note=note)
     consent = Consent(
         person=person, status=status, source=source, office=office, recorded_by=by,
         recorded_by_name=by.name if by else "", reference=reference or _reference(source), note=note,
@@ -325,6 +327,7 @@ def disaster_period_declare(
     *, insurer: Organisation, by: User, starts_on: dt.date, ends_on: dt.date, reason: str
 ) -> DisasterPeriod:
     """A municipal admin declares a disaster period (災害救助法の適用等) for the insurer."""
+    refuse_my_number(reason=reason)
     if not by.memberships.filter(organisation=insurer, role=Role.MUNICIPAL_ADMIN, is_active=True).exists():
         raise ApplicationError("市町村管理者だけが宣言できます。", code="disaster.not_admin", status=403)
     if not reason.strip():
@@ -356,6 +359,7 @@ def relationship_break_glass(
 ) -> Relationship:
     """災害時の緊急閲覧: stands in for 本人確認 for at most 7 days inside a declared disaster period. The
     municipality's privacy contact is alerted at once and the use waits in the review queue."""
+    refuse_my_number(reason=reason)
     _require_office_member(by, office)
     if not reason.strip():
         raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
@@ -407,6 +411,7 @@ def break_glass_by_numbers(
     office that already serves the person is sent to the person's page. Every try is counted (the lock of
     `verification_locked`) and writes its access-log row, granted or denied.
     """
+    refuse_my_number(reason=reason)
     _require_office_member(by, office)
     if not reason.strip():
         raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
@@ -470,6 +475,7 @@ def _alert_break_glass(relationship_id: int) -> None:
 
 def break_glass_review_close(*, relationship: Relationship, by: User, note: str) -> Relationship:
     """Someone at the municipality has looked at a break-glass use and closes it in the queue."""
+    refuse_my_number(note=note)
     if relationship.method != VerificationMethod.DISASTER:
         raise ApplicationError("緊急閲覧ではありません。", code="break_glass.not_break_glass")
     _require_municipal_of(by, relationship.person)

@@ -14,6 +14,7 @@ from eligibility.models import InsuredPerson
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, User, UserKind
 from kaigo_portal.audit.models import AccessLogEntry
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.validators import refuse_my_number
 
 from .models import Dispute, DisputeStatus, Invitation, InvitationKind, PersonAccount, Representative
 
@@ -154,6 +155,7 @@ def representative_revoke(*, representative: Representative, by: User) -> Repres
 
 def dispute_open(*, person: InsuredPerson, entry_id: int, by: User, note: str = "") -> Dispute:
     """心当たりがない: a case about one access-log row of this person, for the municipality's queue."""
+    refuse_my_number(note=note)
     entry = AccessLogEntry.objects.filter(
         pk=entry_id, insurer_number=person.insurer.insurer_number, insured_number=person.insured_number
     ).first()
@@ -167,6 +169,7 @@ def dispute_open(*, person: InsuredPerson, entry_id: int, by: User, note: str = 
 
 
 def dispute_close(*, dispute: Dispute, by: User, resolution: str) -> Dispute:
+    refuse_my_number(resolution=resolution)
     _require_municipal_of(by, dispute.person)
     if not resolution.strip():
         raise ApplicationError("対応結果を入力してください。", code="dispute.resolution_required")

@@ -45,3 +45,16 @@ def strings_with_my_number(value, path: str = "") -> list[str]:
         for index, item in enumerate(value):
             found += strings_with_my_number(item, f"{path}[{index}]")
     return found
+
+
+def refuse_my_number(**texts: str) -> None:
+    """For a service that takes free text: refuses (ApplicationError, with the field names) any text that
+    holds a 個人番号, before anything is written. Services are the one write path, so every channel (page,
+    API, import, admin) gets the same refusal."""
+    from .errors import ApplicationError
+
+    found = [name for name, text in texts.items() if isinstance(text, str) and contains_my_number(text)]
+    if found:
+        raise ApplicationError(
+            MY_NUMBER_MESSAGE, code=MY_NUMBER_CODE, fields={name: [MY_NUMBER_MESSAGE] for name in found}
+        )

@@ -20,6 +20,7 @@ from eligibility.models import InsuredCategory, PersonVersion
 from eligibility.selectors import current_versions
 from kaigo_portal.accounts.models import CLINIC_ROLES, Membership, Organisation, OrganisationKind, User
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.validators import refuse_my_number
 
 from . import form, pdfcheck, signature
 from .models import (
@@ -149,6 +150,7 @@ def draft_save(*, request: OpinionRequest, document: dict, clinic: Organisation,
 
 def correction_start(*, opinion: Opinion, reason: str, clinic: Organisation, by: User) -> Opinion:
     """訂正: a new draft version, a copy of the latest submitted one, with the reason."""
+    refuse_my_number(correction_reason=reason)
     _check_requested_clinic(opinion.request, clinic)
     if not reason.strip():
         raise ApplicationError("訂正の理由を入力してください。", code="opinion.correction_reason_required",

@@ -323,7 +323,9 @@ def test_the_operator_sees_no_persons_account_in_admin(login, cast, person_accou
         assert account.email not in body
         searched = client.get(f"/admin/{page}/", {"q": account.email})
         shown = searched.context["cl"].result_list  # (the search box echoes what was typed)
-        assert searched.status_code == 200 and account.pk not in {getattr(row, "user_id", row.pk) for row in shown}
+        assert searched.status_code == 200 and account.pk not in {
+            getattr(row, "user_id", row.pk) for row in shown
+        }
 
 
 def test_a_persons_account_page_in_admin_answers_as_one_that_does_not_exist(login, cast, person_accounts):

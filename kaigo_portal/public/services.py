@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from kaigo_portal.accounts.models import Role, User
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.validators import refuse_my_number
 
 from . import ratelimit
 from .models import (
@@ -217,6 +218,7 @@ def inquiry_submit(
     A signed-in asker's ticket is linked to their account and replies go to the account's address.
     Raises ApplicationError `inquiry.rate_limited` (429) past the per-IP or per-address limit.
     """
+    refuse_my_number(name=name, phone=phone, organisation_name=organisation_name, body=body)
     if user is not None and not user.is_authenticated:
         user = None
     email = (user.email if user is not None else User.objects.normalize_email(email)).strip().lower()
@@ -337,6 +339,7 @@ def inquiry_reply(
 
     The replying operator takes the ticket if nobody has it. A 完了 ticket must be reopened first.
     """
+    refuse_my_number(body=body)
     _require_operator(by)
     if status_after not in REPLY_STATUSES:
         raise ApplicationError("返信後の対応状況が正しくありません。", code="inquiry.bad_transition")
@@ -360,6 +363,7 @@ def inquiry_reply(
 
 def inquiry_add_note(*, inquiry: Inquiry, body: str, by: User) -> InquiryMessage:
     """An internal note: seen by operators only, never e-mailed."""
+    refuse_my_number(body=body)
     _require_operator(by)
     with transaction.atomic():
         inquiry = _locked(inquiry)
@@ -371,6 +375,7 @@ def inquiry_add_note(*, inquiry: Inquiry, body: str, by: User) -> InquiryMessage
 
 def inquiry_follow_up(*, inquiry: Inquiry, body: str, by: User) -> InquiryMessage:
     """The signed-in asker adds to their own ticket; an answered ticket goes back to 対応中."""
+    refuse_my_number(body=body)
     if inquiry.user_id is None or inquiry.user_id != by.pk:
         raise PermissionDenied("ご自身のお問い合わせにだけ追記できます。")
     if not ratelimit.hit("follow-up", str(by.pk), limit=settings.KAIGO_INQUIRY_LIMIT_PER_EMAIL):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from kaigo_portal import wareki
 from kaigo_portal.accounts.models import Organisation, User
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.validators import refuse_my_number
 
 from ..models import (
     Application,
@@ -93,6 +94,7 @@ def application_start_review(*, application: Application, by: User) -> Applicati
 
 def application_return(*, application: Application, by: User, reason: str) -> Application:
     """Sends the application back to the office with the reason; the office fixes it and resubmits."""
+    refuse_my_number(reason=reason)
     require_operator(by)
     reason = (reason or "").strip()
     if not reason:
@@ -112,6 +114,7 @@ def application_return(*, application: Application, by: User, reason: str) -> Ap
 
 def application_approve(*, application: Application, by: User, note: str = "") -> Application:
     """交付決定 for the amount computed on submission."""
+    refuse_my_number(note=note)
     require_operator(by)
     with transaction.atomic():
         # Lock the office first: two approvals of the same office's applications (different years) must not
