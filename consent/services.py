@@ -376,13 +376,27 @@ def relationship_break_glass(
         .exists()
     ):
         raise ApplicationError("既に担当事業所です。緊急閲覧は不要です。", code="break_glass.not_needed")
-    period_end = timezone.make_aware(dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time()))
     with transaction.atomic():
-        relationship = _open_new(
-            office=office, person=person, method=VerificationMethod.DISASTER, by=by,
-            expires_at=min(now + BREAK_GLASS_MAX, period_end), disaster_period=period, reason=reason.strip(),
-        )  # fmt: skip
-        transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
+        return _open_break_glass(office=office, person=person, by=by, reason=reason, period=period, now=now)
+
+
+def _open_break_glass(
+    *,
+    office: Organisation,
+    person: InsuredPerson,
+    by: User,
+    reason: str,
+    period: DisasterPeriod,
+    now: dt.datetime,
+) -> Relationship:
+    """Inside the caller's transaction: the relationship, at most 7 days and not past the period, and the
+    privacy contact's alert after commit."""
+    period_end = timezone.make_aware(dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time()))
+    relationship = _open_new(
+        office=office, person=person, method=VerificationMethod.DISASTER, by=by,
+        expires_at=min(now + BREAK_GLASS_MAX, period_end), disaster_period=period, reason=reason.strip(),
+    )  # fmt: skip
+    transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
     return relationship
 
 
@@ -449,14 +463,10 @@ def break_glass_by_numbers(
         VerificationAttempt.objects.create(office=office, user=by, succeeded=not refusal, address=address,
                                            form=LookupForm.BREAK_GLASS)  # fmt: skip
         if not refusal and serving is None:
-            period_end = timezone.make_aware(
-                dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time())
+            relationship = _open_break_glass(
+                office=office, person=person, by=by, reason=reason, period=period, now=now
             )
-            relationship, opened = _open_new(
-                office=office, person=person, method=VerificationMethod.DISASTER, by=by,
-                expires_at=min(now + BREAK_GLASS_MAX, period_end), disaster_period=period, reason=reason.strip(),
-            ), True  # fmt: skip
-            transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
+            opened = True
     access.log_lookup(
         _office_actor(office, by, actor), insurer_number, insured_number, Category.ELIGIBILITY,
         access.Purpose.DISASTER, granted=not refusal, method=VerificationMethod.DISASTER,

@@ -366,10 +366,14 @@ KAIGO_RELATIONSHIP_LAPSE_MONTHS = env_int("KAIGO_RELATIONSHIP_LAPSE_MONTHS", 3, 
 # with fewer persons than this, so that no other office's person can be singled out.
 KAIGO_LIFE_MIN_GROUP_SIZE = env_int("KAIGO_LIFE_MIN_GROUP_SIZE", 5, minimum=2, maximum=1000)
 # The forms that look a person up by number (被保険者証 4情報, 緊急閲覧) lock after this many failures, added up
-# over both forms, per user / per office / per client address within the window.
+# over both forms, per user / per office / per client address within the window. The address is the one
+# KAIGO_INQUIRY_PROXY_COUNT trusted proxies saw (set it behind a proxy, or every client shares the proxy's);
+# it is set above the office's limit, since an office's PCs often share one address.
 KAIGO_VERIFY_MAX_FAILURES_USER = env_int("KAIGO_VERIFY_MAX_FAILURES_USER", 5, minimum=1, maximum=100)
 KAIGO_VERIFY_MAX_FAILURES_OFFICE = env_int("KAIGO_VERIFY_MAX_FAILURES_OFFICE", 20, minimum=1, maximum=1000)
-KAIGO_VERIFY_MAX_FAILURES_ADDRESS = env_int("KAIGO_VERIFY_MAX_FAILURES_ADDRESS", 10, minimum=1, maximum=1000)
+KAIGO_VERIFY_MAX_FAILURES_ADDRESS = env_int(
+    "KAIGO_VERIFY_MAX_FAILURES_ADDRESS", 30, minimum=1, maximum=10_000
+)
 KAIGO_VERIFY_LOCK_SECONDS = env_int("KAIGO_VERIFY_LOCK_SECONDS", 60 * 60, minimum=60)
 CELERY_BEAT_SCHEDULE["consent-sweep-relationships"] = {
     "task": "consent.tasks.sweep_relationships",
