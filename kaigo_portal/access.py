@@ -268,10 +268,10 @@ def authorize_by_numbers(
     """`authorize` for a person named by 保険者番号 and 被保険者番号 (the read API): returns the person.
 
     A rule set with `find_and_decide` looks the person up together with what its decision needs, in one
-    statement; otherwise `find` looks the person up and the rules decide as usual. No such person is a
-    404 with nothing logged (there is nobody to log), as before a decision.
+    statement; otherwise `find` looks the person up and the rules decide as usual. No such person is the
+    same 404, logged under the numbers asked for (`log_lookup`), as every refusal is.
     """
-    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, find)
+    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, purpose, find)
     _log_and_enforce(actor, person, category, purpose, decision)
     return person
 
@@ -284,14 +284,16 @@ def read_by_numbers(
     which run only once the rules grant, in the same round trip as the read's log row where the database
     allows (`audit.services.record_and_read`). Returns the person and the read's rows; a refusal is
     logged and raised as by `authorize_by_numbers`."""
-    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, find)
+    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, purpose, find)
     if not decision.granted:
         _log_and_enforce(actor, person, category, purpose, decision)  # logs the refusal, then raises
     sql, params = read(person)
     return person, record_and_read(_access_row(actor, person, category, purpose, decision), sql, params)
 
 
-def _found_and_decided(actor: Actor, insurer_number: str, insured_number: str, category: str, find):
+def _found_and_decided(
+    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str, find
+):
     if category not in Category.values:
         raise ValueError(f"unknown category {category!r}")
     rules = _rules()
@@ -299,6 +301,9 @@ def _found_and_decided(actor: Actor, insurer_number: str, insured_number: str, c
     found = fast(actor, insurer_number, insured_number, category) if fast is not None else None
     person, decision = found if found is not None else (find(insurer_number, insured_number), None)
     if person is None:
+        log_lookup(
+            actor, insurer_number, insured_number, category, purpose, granted=False, reason="no_such_person"
+        )
         raise NotVisible("no such person")
     if decision is None:
         decision = rules.decide(actor, person, category)

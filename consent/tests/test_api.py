@@ -77,6 +77,14 @@ def test_no_relationship_and_no_person_are_the_same_404(orgs, hanako):
             404,
             {"error": {"code": "not_found", "message": "見つかりません。", "fields": {}}},
         )
+    # Each of them is logged under the numbers asked for, the made-up ones too.
+    from kaigo_portal.audit.models import AccessLogEntry
+
+    assert list(AccessLogEntry.objects.order_by("id").values_list("insurer_number", "insured_number", "outcome", "reason")) == [
+        ("131011", hanako.insured_number, "denied", "no_relationship"),
+        ("131011", "0000009999", "denied", "no_such_person"),
+        ("999999", "0000000301", "denied", "no_such_person"),
+    ]  # fmt: skip
 
 
 def test_a_relationship_with_an_insurer_not_live_is_a_403_with_its_code(orgs, cast):
