@@ -36,11 +36,19 @@ def _log_shown(request, persons) -> None:
 
 
 def _own_person(request, insured_number: str) -> InsuredPerson | None:
-    return (
+    """The insurer's own person by 被保険者番号. A number that is none of theirs is the same "not this
+    insurer's" for every reason, and the miss is logged under the number asked for, as every look-up is."""
+    insurer = request.membership.organisation
+    person = (
         InsuredPerson.objects.select_related("insurer")
-        .filter(insurer=request.membership.organisation, insured_number=insured_number.strip())
+        .filter(insurer=insurer, insured_number=insured_number.strip())
         .first()
     )
+    if person is None:
+        access.log_lookup(access.Actor.for_request(request), insurer.insurer_number, insured_number.strip(),
+                          Category.ELIGIBILITY, access.Purpose.INSURER_ADMINISTRATION, granted=False,
+                          reason="not_this_insurers")  # fmt: skip
+    return person
 
 
 class PersonPick(forms.Form):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from consent import services
 from consent.models import Consent, DisasterPeriod, Invitation, Representative
 from eligibility.tests import factories as ef
+from kaigo_portal.audit.models import AccessLogEntry
 
 pytestmark = pytest.mark.django_db
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -54,6 +55,13 @@ def test_staff_record_a_paper_withdrawal_for_their_own_insurer_only(login, cast,
     other = login(cast["hank"])
     other.post(url, {"insured_number": "0000000601"})
     assert "該当する被保険者はいません" in other.get(url).content.decode()
+    miss = AccessLogEntry.objects.order_by("-id").first()  # hank's look-up is logged under his insurer
+    assert (miss.insurer_number, miss.insured_number, miss.outcome, miss.actor_user_id) == (
+        "082024",
+        "0000000601",
+        "denied",
+        cast["hank"].pk,
+    )
 
 
 def test_an_admin_declares_a_disaster_period_and_staff_cannot(login, cast):
