@@ -17,7 +17,6 @@ from django import forms
 from django.http import HttpRequest, HttpResponseRedirect
 
 from kaigo_portal.numbers import contains_my_number
-from kaigo_portal.validators import MY_NUMBER_MESSAGE
 
 SESSION_PREFIX = "search:"
 SEARCH_MY_NUMBER_MESSAGE = (
@@ -47,17 +46,17 @@ def held_search(
     """
     session_key = SESSION_PREFIX + key
     if request.method == "POST" if posted is None else posted:
-        posted = {name: request.POST.get(name, "") for name in form_class.base_fields}
-        if any(contains_my_number(value) for value in posted.values()):
+        terms = {name: request.POST.get(name, "") for name in form_class.base_fields}
+        if any(contains_my_number(value) for value in terms.values()):
             request.session.pop(session_key, None)
             form = form_class({})  # the terms are not echoed back either
             form.is_valid()
             form.add_error(None, SEARCH_MY_NUMBER_MESSAGE)
             return HeldSearch(form, None)
-        request.session[session_key] = posted
+        request.session[session_key] = terms
         kept = urlencode({name: request.GET[name] for name in keep if request.GET.get(name)})
         target = request.path + (f"?{kept}" if kept else "")
-        return HeldSearch(form_class(posted), None, HttpResponseRedirect(target))
+        return HeldSearch(form_class(terms), None, HttpResponseRedirect(target))
     if request.GET.get("clear"):
         request.session.pop(session_key, None)
     held = request.session.get(session_key)
@@ -67,4 +66,4 @@ def held_search(
     return HeldSearch(form, form.cleaned_data if form.is_valid() else None)
 
 
-__all__ = ["MY_NUMBER_MESSAGE", "SEARCH_MY_NUMBER_MESSAGE", "HeldSearch", "held_search"]
+__all__ = ["SEARCH_MY_NUMBER_MESSAGE", "HeldSearch", "held_search"]
