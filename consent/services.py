@@ -354,16 +354,21 @@ def active_disaster_period(insurer_id: int, today: dt.date) -> DisasterPeriod | 
     )
 
 
-def relationship_break_glass(
-    *, office: Organisation, person: InsuredPerson, by: User, reason: str
-) -> Relationship:
-    """災害時の緊急閲覧: stands in for 本人確認 for at most 7 days inside a declared disaster period. The
-    municipality's privacy contact is alerted at once and the use waits in the review queue."""
+def _check_break_glass_request(*, office: Organisation, by: User, reason: str) -> None:
+    """What both ways into 緊急閲覧 need before any person is looked up: an office member and a reason."""
     refuse_my_number(reason=reason)
     _require_office_member(by, office)
     if not reason.strip():
         raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
                                fields={"reason": ["必須です。"]})  # fmt: skip
+
+
+def relationship_break_glass(
+    *, office: Organisation, person: InsuredPerson, by: User, reason: str
+) -> Relationship:
+    """災害時の緊急閲覧: stands in for 本人確認 for at most 7 days inside a declared disaster period. The
+    municipality's privacy contact is alerted at once and the use waits in the review queue."""
+    _check_break_glass_request(office=office, by=by, reason=reason)
     now = timezone.now()
     period = active_disaster_period(person.insurer_id, timezone.localdate(now))
     if period is None:
@@ -425,11 +430,7 @@ def break_glass_by_numbers(
     office that already serves the person is sent to the person's page. Every try is counted (the lock of
     `verification_locked`) and writes its access-log row, granted or denied.
     """
-    refuse_my_number(reason=reason)
-    _require_office_member(by, office)
-    if not reason.strip():
-        raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
-                               fields={"reason": ["必須です。"]})  # fmt: skip
+    _check_break_glass_request(office=office, by=by, reason=reason)
     if verification_locked(office=office, user=by, address=address):
         raise _locked_error()
     now = timezone.now()

@@ -191,6 +191,15 @@ def ensure_rules_for_production() -> None:
 
 
 def _access_row(actor: Actor, person: PersonLike, category: str, purpose: str, decision: Decision) -> Access:
+    return _row(
+        actor, person.insurer.insurer_number or "", person.insured_number, category, purpose, decision
+    )
+
+
+def _row(
+    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str, decision: Decision
+) -> Access:
+    """The log row of one decision about the person with these numbers (who may have no row at all)."""
     organisation = actor.organisation
     return Access(
         actor_user_id=actor.user.pk if actor.user is not None else None,
@@ -199,8 +208,8 @@ def _access_row(actor: Actor, person: PersonLike, category: str, purpose: str, d
         organisation_name=organisation.name if organisation else "",
         role=actor.role or ("person" if actor.is_person else ""),
         api_key_prefix=actor.api_key.prefix if actor.api_key else "",
-        insurer_number=person.insurer.insurer_number or "",
-        insured_number=person.insured_number,
+        insurer_number=insurer_number,
+        insured_number=insured_number,
         category=str(category),
         purpose=purpose,
         method=decision.method,
@@ -223,21 +232,7 @@ def log_lookup(
     if category not in Category.values:
         raise ValueError(f"unknown category {category!r}")
     decision = Decision(granted, reason, 200 if granted else 404, method)
-    record(
-        [
-            _access_row(
-                actor, PersonRef(_NamedInsurer(insurer_number), insured_number), category, purpose, decision
-            )
-        ]
-    )
-
-
-@dataclass(frozen=True)
-class _NamedInsurer:
-    """An insurer known only by the number typed in (log_lookup: it may name no organisation)."""
-
-    insurer_number: str
-    pk: int | None = None
+    record([_row(actor, insurer_number, insured_number, category, purpose, decision)])
 
 
 def authorize(

@@ -9,8 +9,10 @@ import re
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 # A My Number is 12 digits; no identifier the portal uses is 12 digits long, so any run of exactly 12
-# digits in a log line is masked. Key=value pairs naming a secret are masked too.
-_MY_NUMBER = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# digits in a log line is masked, written alone or in the card's 4-4-4 groups (a space or hyphen between),
+# check digit or not (kaigo_portal.numbers finds the valid ones in free text). Key=value pairs naming a
+# secret are masked too.
+_MY_NUMBER = re.compile(r"(?<!\d)\d{4}[ \-]?\d{4}[ \-]?\d{4}(?!\d)")
 _SECRET_PAIR = re.compile(
     r"(?i)\b(password|passwd|pin|secret|api[-_]?key|token|my[-_]?number)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
 )

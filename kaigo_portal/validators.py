@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
+from .errors import ApplicationError
 from .numbers import contains_my_number
 
 MY_NUMBER_MESSAGE = (
@@ -51,8 +52,6 @@ def refuse_my_number(**texts: str) -> None:
     """For a service that takes free text: refuses (ApplicationError, with the field names) any text that
     holds a 個人番号, before anything is written. Services are the one write path, so every channel (page,
     API, import, admin) gets the same refusal."""
-    from .errors import ApplicationError
-
     found = [name for name, text in texts.items() if isinstance(text, str) and contains_my_number(text)]
     if found:
         raise ApplicationError(
