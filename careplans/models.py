@@ -24,6 +24,7 @@ class PlanStatus(models.TextChoices):
     AGREED = "agreed", "同意済み（交付前）"
     DELIVERED = "delivered", "交付用登録"
     SUPERSEDED = "superseded", "交付済み（変更前の版）"
+    WITHDRAWN = "withdrawn", "削除（取り下げ）"
 
 
 # States in which a plan counts as delivered (visible to every office the policy admits, and the person).
@@ -36,6 +37,10 @@ class PlanKind(models.TextChoices):
     FIRST = "1", "初回"
     REFERRAL = "2", "紹介"
     CONTINUING = "3", "継続"
+    FIRST_REFERRAL = "4", "初回・紹介"
+    FIRST_CONTINUING = "5", "初回・継続"
+    REFERRAL_CONTINUING = "6", "紹介・継続"
+    ALL = "7", "初回・紹介・継続"
 
 
 class CertificationStatus(models.TextChoices):
@@ -184,6 +189,24 @@ class WeeklyEntry(models.Model):
         return f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M} {self.content}"
 
 
+class DailyActivity(models.Model):
+    """第3表 主な日常生活上の活動 — one activity of the person's day, from a time to a time."""
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="daily_activities")
+    position = models.PositiveIntegerField("行番号")
+    starts_at = models.TimeField("開始", null=True, blank=True)
+    ends_at = models.TimeField("終了", null=True, blank=True)
+    content = models.CharField("主な日常生活上の活動", max_length=100, validators=[reject_my_number])
+
+    class Meta:
+        verbose_name = "主な日常生活上の活動"
+        verbose_name_plural = "主な日常生活上の活動"
+        ordering = ["plan_id", "position"]
+
+    def __str__(self) -> str:
+        return self.content
+
+
 class PlanEventKind(models.TextChoices):
     CREATED = "created", "原案を作成"
     UPDATED = "updated", "原案を変更"
@@ -195,6 +218,8 @@ class PlanEventKind(models.TextChoices):
     DELIVERED = "delivered", "交付用登録"
     SUPERSEDED = "superseded", "新しい版を交付"
     SENT = "sent", "事業所へ送付"
+    RECEIVED = "received", "連携ファイルで受信"
+    WITHDRAWN = "withdrawn", "連携ファイルで削除"
 
 
 class PlanEvent(models.Model):
@@ -296,3 +321,204 @@ class LifeAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"LIFE {self.month:%Y-%m} {self.person} ({self.office})"
+
+
+# --- 第6表・第7表 (サービス利用票・別表) and the exchange of the standard's files ------------------------
+
+
+class ServiceCode(models.Model):
+    """The portal's own table of service codes (介護給付費単位数等サービスコード表), as loaded by the
+    operator. Units on a file come from the file; a code this table lacks is flagged, never dropped."""
+
+    code = models.CharField("サービスコード", max_length=6, unique=True)
+    name = models.CharField("サービス名称", max_length=100)
+    units = models.PositiveIntegerField("単位数")
+    in_limit = models.BooleanField("区分支給限度の対象", default=True)
+
+    class Meta:
+        verbose_name = "サービスコード"
+        verbose_name_plural = "サービスコード"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ServiceMonth(models.Model):
+    """サービス利用票（第6表）and 別表（第7表）of one person and month, by the 居宅介護支援事業所 that plans
+    it. Its 予定 and the providers' 実績 are ServiceLines; 第7表 is Table7Rows (a snapshot, as on paper)."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="service_months")
+    author_office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="service_months",
+                                      verbose_name="居宅介護支援事業所")  # fmt: skip
+    month = models.DateField("対象年月")  # the 1st of the month
+    created_on = models.DateField("作成年月日")
+    care_manager_name = models.CharField("プラン担当者名", max_length=100)
+    care_level = models.CharField("要介護状態区分", max_length=2, choices=CareLevel.choices, blank=True)
+    limit_units = models.PositiveIntegerField("区分支給限度基準額（単位）", null=True, blank=True)
+    limit_from = models.DateField("限度額適用開始年月日", null=True, blank=True)
+    limit_to = models.DateField("限度額適用終了年月日", null=True, blank=True)
+    short_stay_days_before = models.PositiveIntegerField("前月までの短期入所利用日数", null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "サービス利用票"
+        verbose_name_plural = "サービス利用票"
+        ordering = ["-month", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "author_office", "month"], name="service_month_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"サービス利用票 {self.month:%Y-%m} ({self.person})"
+
+
+class LineKind(models.TextChoices):
+    PLAN = "plan", "予定"
+    ACTUAL = "actual", "実績"
+
+
+class ServiceLine(models.Model):
+    """第6表の1行: one service code on one day, 予定 (the care manager's) or 実績 (the provider's)."""
+
+    month = models.ForeignKey(ServiceMonth, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField("予定・実績", max_length=6, choices=LineKind.choices)
+    position = models.PositiveIntegerField("行番号")
+    reported_on = models.DateField("作成年月日", null=True, blank=True)  # 実績: the provider's
+    units = models.PositiveIntegerField("単位数", null=True, blank=True)
+    day = models.DateField("サービス利用日")
+    pro_rata_days = models.CharField("日割対象日", max_length=31, blank=True)
+    starts = models.CharField("サービス開始時刻", max_length=4)  # HHMM, 9999 where no time is shown
+    ends = models.CharField("サービス終了時刻", max_length=4)
+    count = models.PositiveSmallIntegerField("サービス回数", default=1)
+    service_code = models.CharField("サービスコード", max_length=6)
+    tais_code = models.CharField("TAISコード", max_length=12, blank=True)
+    notified_code = models.CharField("福祉用具届出コード", max_length=12, blank=True)
+    equipment_name = models.CharField("用具名称（機種名）", max_length=100, blank=True)
+    detail_code = models.CharField("明細判別コード", max_length=2, blank=True)
+    office = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name="サービス事業所")  # fmt: skip
+    office_number = models.CharField("サービス事業者コード", max_length=10)
+    office_name = models.CharField("サービス事業所名", max_length=200, blank=True)
+    satellite = models.CharField("サテライト枝番", max_length=2, blank=True)
+    over_30_days = models.BooleanField("30日超", default=False)
+    updater_code = models.CharField("更新業者コード", max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = "サービス利用票の行"
+        verbose_name_plural = "サービス利用票の行"
+        ordering = ["month_id", "kind", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "kind", "position"], name="service_line_position"),
+        ]
+        indexes = [models.Index(fields=["office_number", "month"], name="service_line_office")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.day} {self.service_code} ×{self.count}"
+
+    @property
+    def service_type(self) -> str:
+        return self.service_code[:2]
+
+
+class Table7Row(models.Model):
+    """第7表の1行: a service's units for the month, a type's subtotal (type + AAAA/EEEE/ZZZZ) or the
+    全合計 (999999), with the units within and over the 区分支給限度基準額."""
+
+    month = models.ForeignKey(ServiceMonth, on_delete=models.CASCADE, related_name="table7")
+    position = models.PositiveIntegerField("行番号")
+    created_on = models.DateField("作成年月日")
+    office_name = models.CharField("サービス事業所名", max_length=200, blank=True)
+    office_number = models.CharField("サービス事業所コード", max_length=10)
+    satellite = models.CharField("サテライト枝番", max_length=2, blank=True)
+    service_code = models.CharField("サービスコード", max_length=6)
+    tais_code = models.CharField("TAISコード", max_length=12, blank=True)
+    notified_code = models.CharField("福祉用具届出コード", max_length=12, blank=True)
+    equipment_name = models.CharField("用具名称（機種名）", max_length=100, blank=True)
+    units = models.PositiveIntegerField("単位数")
+    discount_rate = models.PositiveIntegerField("割引後率", null=True, blank=True)
+    discounted_units = models.PositiveIntegerField("割引後単位数", null=True, blank=True)
+    count = models.PositiveIntegerField("回数／日数")
+    unit_amount = models.PositiveIntegerField("サービス単位金額", null=True, blank=True)
+    managed_units = models.PositiveIntegerField("給付管理単位数", null=True, blank=True)
+    type_over = models.PositiveIntegerField("種類支給限度基準超単位数", null=True, blank=True)
+    type_within = models.PositiveIntegerField("種類支給限度基準内単位数", null=True, blank=True)
+    limit_over = models.PositiveIntegerField("区分支給限度基準超単位数", null=True, blank=True)
+    limit_within = models.PositiveIntegerField("区分支給限度基準内単位数", null=True, blank=True)
+    unit_price = models.CharField("単位数単価", max_length=6, blank=True)
+    total_cost = models.PositiveIntegerField("費用総額", null=True, blank=True)
+    benefit_rate = models.PositiveIntegerField("給付率", null=True, blank=True)
+    claim = models.PositiveIntegerField("保険／事業費請求額", null=True, blank=True)
+    fixed_burden = models.PositiveIntegerField("定額利用者負担単価金額", null=True, blank=True)
+    burden = models.PositiveIntegerField("利用者負担（保険／事業対象分）", null=True, blank=True)
+    full_burden = models.PositiveIntegerField("利用者負担（全額負担分）", null=True, blank=True)
+    days_before = models.PositiveIntegerField("前月までの利用日数", null=True, blank=True)
+    days_planned = models.PositiveIntegerField("当月の計画利用日数", null=True, blank=True)
+    days_total = models.PositiveIntegerField("累積利用日数", null=True, blank=True)
+    over_30_days = models.BooleanField("30日超", default=False)
+    site_code = models.CharField("事業所コード", max_length=10, blank=True)
+    entered_by_code = models.CharField("入力者コード", max_length=10, blank=True)
+    updater_code = models.CharField("更新業者コード", max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = "サービス利用票別表の行"
+        verbose_name_plural = "サービス利用票別表の行"
+        ordering = ["month_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["month", "position"], name="table7_row_position")]
+
+    def __str__(self) -> str:
+        return f"第7表 {self.office_number} {self.service_code}"
+
+    @property
+    def is_total(self) -> bool:
+        return self.service_code == "999999"
+
+    @property
+    def is_subtotal(self) -> bool:
+        return self.service_code[2:] in ("AAAA", "EEEE", "ZZZZ")
+
+
+class UnitKind(models.TextChoices):
+    """The send units of the standard (careplan-standard.md §1.4)."""
+
+    PLANS = "plans", "第1〜3表"
+    MONTH = "month", "第6表・第7表（予定）"
+    PLAN_DELETE = "plan_delete", "第1表の削除"
+    MONTH_DELETE = "month_delete", "第6表（予定）の削除"
+    ACTUALS = "actuals", "第6表（実績）"
+    ACTUAL_DELETE = "actual_delete", "第6表（実績）の削除"
+
+
+class ExchangeUnit(models.Model):
+    """One send unit of the standard's files (the files that share one 14-digit timestamp), as exported
+    or imported. Its digest makes an import safe to repeat: the same files twice change nothing."""
+
+    direction = models.CharField("方向", max_length=3, choices=[("out", "出力"), ("in", "取込")])
+    kind = models.CharField("送信単位", max_length=16, choices=UnitKind.choices)
+    office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="出力・取込した事業所")  # fmt: skip
+    sender_number = models.CharField("送信元事業所番号", max_length=10)
+    sender_type = models.CharField("送信元サービス種類コード", max_length=2, blank=True)
+    receiver_number = models.CharField("送信先事業所番号", max_length=10)
+    receiver_type = models.CharField("送信先サービス種類コード", max_length=2, blank=True)
+    month = models.DateField("対象年月", null=True, blank=True)
+    stamp = models.CharField("ファイル連番", max_length=14)
+    digest = models.CharField("内容のハッシュ", max_length=64)
+    files = models.JSONField("ファイル名", default=list)
+    persons = models.PositiveIntegerField("利用者数", default=0)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")  # fmt: skip
+    by_name = models.CharField("実施者", max_length=200, blank=True)
+    at = models.DateTimeField("日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "ケアプラン連携の送信単位"
+        verbose_name_plural = "ケアプラン連携の送信単位"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "direction", "digest"], condition=Q(direction="in"),
+                                    name="exchange_import_once"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.stamp} {self.sender_number}→{self.receiver_number}"

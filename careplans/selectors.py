@@ -136,8 +136,14 @@ def serving_offices(person: InsuredPerson, on: dt.date | None = None) -> QuerySe
 def may_receive(office: Organisation, person: InsuredPerson) -> bool:
     """Whether `office` would pass the careplan gate for `person` (relationship + consent, insurer live).
     Asked through the policy's filter, not authorize: the office reads nothing here, so nothing is logged."""
+    return person.pk in receivable(office, [person])
+
+
+def receivable(office: Organisation, persons) -> set[int]:
+    """The pks of `persons` whom `office` would pass the careplan gate for (one statement, not logged)."""
     receiver = Actor(user=None, organisation=office, role=office.office_role())
-    return access.filter_persons(receiver, InsuredPerson.objects.filter(pk=person.pk), CAREPLAN).exists()
+    wanted = InsuredPerson.objects.filter(pk__in=[p.pk for p in persons])
+    return set(access.filter_persons(receiver, wanted, CAREPLAN).values_list("pk", flat=True))
 
 
 def certification_facts(person: InsuredPerson, on: dt.date) -> dict:

@@ -24,7 +24,7 @@ from kaigo_portal.errors import ApplicationError
 from kaigo_portal.numbers import contains_my_number
 from kaigo_portal.validators import MY_NUMBER_MESSAGE
 
-from . import csv_format, life_rules, selectors
+from . import life_rules, selectors
 from .models import (
     DELIVERED_STATES,
     AgreementMethod,
@@ -38,6 +38,7 @@ from .models import (
     PlanStatus,
     WeeklyEntry,
 )  # fmt: skip
+from .standard import codec
 
 OPEN_STATES = (PlanStatus.DRAFT, PlanStatus.FOR_CONSENT, PlanStatus.AGREED)
 TEXT_LIMITS = {"long_period": 60, "short_period": 60, "service_kind": 60, "office_name": 200, "frequency": 60,
@@ -126,7 +127,7 @@ TEXTS_2 = ("need", "long_goal", "long_period", "short_goal", "short_period", "se
 def _ms932(errors: dict, key: str, holder, name: str) -> None:
     """The plan travels as MS932 CSV (ケアプランデータ連携, no 外字): text is stored as MS932 gives it back,
     and a character MS932 cannot hold is refused; so is a 個人番号."""
-    value, bad = csv_format.ms932(getattr(holder, name))
+    value, bad = codec.ms932(getattr(holder, name))
     if bad:
         errors.setdefault(key, []).append(f"Shift_JIS（MS932）で表せない文字があります（{bad[:10]}）。")
     if contains_my_number(value):  # never stored, shown or sent (kaigo_portal.validators)

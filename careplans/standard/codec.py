@@ -27,6 +27,7 @@ from eligibility.imports.registry import Issue
 from .layouts import CSV_VERSION, Column, Layout
 
 ENCODING = "cp932"
+GETA = "〓"
 _DATE = re.compile(r"^\d{8}$")
 _GAIJI = re.compile("[\ue000-\uf8ff]")
 _MONTH = re.compile(r"^\d{6}$")
@@ -175,6 +176,30 @@ def read(layout: Layout, data: bytes, *, file_name: str) -> tuple[list[dict[str,
         issues.append(Issue.make(1, "1:CSVバージョン", "", "careplan_csv.version",
                                  f"{file_name}: CSVバージョン{versions.pop()}は読み込めません（4.1は{CSV_VERSION}）。"))  # fmt: skip
     return records, issues
+
+
+def encodable(ch: str) -> bool:
+    try:
+        ch.encode(ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def ms932(value: str) -> tuple[str, str]:
+    """The text as MS932 will give it back (〜 U+301C becomes ～ U+FF5E, − becomes －, and so on), and the
+    characters MS932 cannot hold at all ("" when there are none)."""
+    bad = "".join(dict.fromkeys(ch for ch in value if not encodable(ch)))
+    if bad:
+        return value, bad
+    return value.encode(ENCODING).decode(ENCODING), ""
+
+
+def geta(value: str) -> str:
+    """A name or address from the municipality as MS932 can hold it: a character outside MS932 (外字, or
+    𠮷) becomes 〓 (ゲタ), as Japanese systems customarily write it. Plan text never needs this: the editor
+    refuses such characters before they are stored."""
+    return "".join(ch if encodable(ch) else GETA for ch in value)
 
 
 def _quoted(value: str) -> str:
