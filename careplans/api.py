@@ -24,8 +24,10 @@ from kaigo_portal import access
 from kaigo_portal.accounts.models import OFFICE_ROLES, Organisation
 from kaigo_portal.errors import ApplicationError
 
-from . import csv_format, imports, selectors, services
+from . import selectors, services
 from .models import CarePlan, Delivery
+from .standard import exports
+from .standard import imports as unit_imports
 
 SCHEMA_PATH = settings.BASE_DIR / "docs" / "careplan.schema.json"
 PURPOSE = access.Purpose.CARE_MANAGEMENT
@@ -271,39 +273,81 @@ class Inbox(_Base):
         ]})  # fmt: skip
 
 
-class PlanCsv(_Base):
-    @extend_schema(summary="第1表・第2表の CSV（MS932）", responses={200: OpenApiTypes.BINARY})
-    def get(self, request, pk: int):
-        actor = access.Actor.for_request(request, channel=access.Channel.API)
-        plan = selectors.plan_for(actor, pk=pk, purpose=PURPOSE)
-        return csv_response(plan, actor)
-
-
-def csv_response(plan: CarePlan, actor: access.Actor) -> HttpResponse:
-    first = selectors.series_versions(plan).first()
-    body = csv_format.export(plan, first_created_on=first.created_on if first else plan.created_on)
-    name = csv_format.file_name(plan, to_office_number=actor.organisation.office_number)
-    response = HttpResponse(body, content_type="text/csv; charset=Shift_JIS")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-class CsvImport(_Base):
-    @extend_schema(summary="第1表・第2表の CSV 取込（原案として）", request=OpenApiTypes.BINARY,
-                   responses={201: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="行ごとの誤り")})  # fmt: skip
+class UnitImport(_Base):
+    @extend_schema(
+        summary="ケアプラン連携ファイル（標準仕様4.1）の取込: files に CSV または ZIP を複数",
+        request=OpenApiTypes.BINARY,
+        responses={
+            201: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(description="ファイル・行・項目ごとの誤り"),
+        },
+    )
     def post(self, request):
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ApplicationError("file に CSV ファイルを添付してください。", code="careplans.csv_missing")
-        result = imports.import_plans(actor=access.Actor.for_request(request), data=upload.read(),
-                                      file_name=upload.name)  # fmt: skip
-        if not result.ok:
-            return Response({"error": {
-                "code": "careplans.csv_invalid", "message": "CSV に誤りがあります。何も取り込んでいません。",
-                "fields": {}, "rows": [vars(issue) for issue in result.issues],
-            }}, status=400)  # fmt: skip
-        return Response({"plans": [{"id": p.pk, "version": p.version, "status": p.status} for p in result.plans]},
-                        status=201)  # fmt: skip
+        uploads = request.FILES.getlist("files") or request.FILES.getlist("file")
+        if not uploads:
+            raise ApplicationError(
+                "files に連携ファイル（CSV または ZIP）を添付してください。", code="careplans.files_missing"
+            )
+        files = [(upload.name, upload.read()) for upload in uploads]
+        report = unit_imports.import_files(actor=access.Actor.for_request(request), files=files)
+        if not report.ok:
+            return Response(
+                {
+                    "error": {
+                        "code": "careplans.unit_invalid",
+                        "message": "連携ファイルに誤りがあります。何も取り込んでいません。",
+                        "fields": {},
+                        "rows": [vars(issue) for issue in report.issues],
+                    }
+                },
+                status=400,
+            )
+        return Response(
+            {
+                "applied": [u.stamp for u in report.applied],
+                "repeated": report.repeated,
+                "counts": dict(report.counts),
+            },
+            status=201 if report.applied else 200,
+        )
+
+
+class UnitExport(_Base):
+    @extend_schema(
+        summary="送付先ごとの送信単位（ZIP）: kind=plans|month|actuals, office_number, service_type, month=YYYY-MM",
+        responses={200: OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        actor = access.Actor.for_request(request, channel=access.Channel.API)
+        params = request.query_params
+        receiver = Organisation.objects.filter(office_number=params.get("office_number", "")).first()
+        if receiver is None:
+            raise ApplicationError(
+                "office_number の事業所がありません。", code="careplans.unknown_office", status=404
+            )
+        try:
+            year, month = (int(part) for part in params.get("month", "").split("-"))
+            first = dt.date(year, month, 1)
+        except ValueError:
+            first = None
+        kind, service_type = params.get("kind", "plans"), params.get("service_type", "")
+        if kind == "plans":
+            unit = exports.plans_unit(actor=actor, receiver=receiver, receiver_type=service_type)
+        elif kind in ("month", "actuals") and first is not None:
+            unit = (
+                exports.month_unit(actor=actor, receiver=receiver, receiver_type=service_type, month=first)
+                if kind == "month"
+                else exports.actuals_unit(
+                    actor=actor, receiver=receiver, month=first, service_type=service_type
+                )
+            )
+        else:
+            raise ApplicationError(
+                "kind は plans・month・actuals、month は YYYY-MM です。", code="careplans.bad_query"
+            )
+        response = HttpResponse(unit.zip_bytes(), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{unit.zip_name}"'
+        return response
 
 
 request_agreement = _transition("request_agreement", "同意・確認用登録（本人に同意を依頼）")

@@ -15,10 +15,13 @@ class CareplansConfig(AppConfig):
         links.register_menu_link("ケアプラン一覧", "careplans:plan_list", office, needs_office_number=True)
         links.register_menu_link("ケアプラン受信箱", "careplans:inbox", office, needs_office_number=True)
         links.register_menu_link(
-            "ケアプランCSV取込", "careplans:csv_import", (Role.CARE_MANAGER,), needs_office_number=True
+            "ケアプラン連携ファイル", "careplans:units", office, needs_office_number=True
         )
         links.register_menu_link("LIFE の入力", "careplans:life_home", office, needs_office_number=True)
         links.register_person_link("office", "careplan", "ケアプラン", "careplans:person_plans")
+        links.register_person_link(
+            "office", "careplan", "サービス利用票（第6表・第7表）", "careplans:person_month"
+        )
         links.register_person_link("office", "life", "LIFE 評価の推移", "careplans:life_person")
         links.register_person_link("self", "careplan", "ケアプラン", "careplans:my_plans")
         links.register_person_link("self", "life", "LIFE 評価の推移", "careplans:my_life")

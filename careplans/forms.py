@@ -84,10 +84,6 @@ class PaperAgreementForm(forms.Form):
     agreed_by_name = forms.CharField(label="同意した人（本人以外の場合）", required=False, max_length=100)
 
 
-class CsvImportForm(forms.Form):
-    file = forms.FileField(label="CSV ファイル（UPPLAN_…CSV、Shift_JIS）")
-
-
 def _score_field(label: str, scores) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, choices=[("", "—"), *((s, str(s)) for s in scores)], coerce=int,
                                   required=False, empty_value=None)  # fmt: skip

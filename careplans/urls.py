@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import views, views_life, views_person
+from . import views, views_exchange, views_life, views_person
 
 app_name = "careplans"
 PERSON = r"persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})"
@@ -10,12 +10,26 @@ PERSON = r"persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})"
 urlpatterns = [
     path("", views.plan_list, name="plan_list"),
     path("inbox/", views.inbox, name="inbox"),
-    path("import/", views.csv_import, name="csv_import"),
+    path("units/", views_exchange.units, name="units"),
+    path("units/import/", views_exchange.unit_import, name="unit_import"),
+    re_path(r"^units/export/(?P<kind>plans|month|actuals)/$", views_exchange.unit_export, name="unit_export"),
+    re_path(rf"^{PERSON}/month/$", views_exchange.person_month, name="person_month"),
+    re_path(
+        rf"^{PERSON}/month/delete_line/$",
+        views_exchange.person_month_action,
+        {"action": "delete_line"},
+        name="person_month_delete_line",
+    ),
+    re_path(
+        rf"^{PERSON}/month/record_actuals/$",
+        views_exchange.person_month_action,
+        {"action": "record_actuals"},
+        name="person_month_record_actuals",
+    ),
     re_path(rf"^{PERSON}/$", views.person_plans, name="person_plans"),
     re_path(rf"^{PERSON}/new/$", views.plan_new, name="plan_new"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
-    path("<int:pk>/csv/", views.plan_csv, name="plan_csv"),
     re_path(r"^(?P<pk>\d+)/(?P<action>[a-z_]+)/$", views.plan_action, name="plan_action"),
     path("life/", views_life.life_home, name="life_home"),
     re_path(rf"^life/{PERSON}/$", views_life.life_person, name="life_person"),

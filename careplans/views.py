@@ -1,5 +1,5 @@
 """Pages of offices: plan lists, the inbox, a person's plans, the editor, a plan with its actions, the
-CSV import and export. Every read of a person goes through kaigo_portal.access (selectors)."""
+exchange files are in views_exchange. Every read of a person goes through kaigo_portal.access (selectors)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from kaigo_portal import access
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
-from . import api, imports, selectors, services
-from .forms import CsvImportForm, PaperAgreementForm, RowFormSet, Table1Form, WeeklyFormSet
+from . import selectors, services
+from .forms import PaperAgreementForm, RowFormSet, Table1Form, WeeklyFormSet
 from .models import Delivery, PlanKind, PlanStatus
 
 PURPOSE = access.Purpose.CARE_MANAGEMENT
@@ -243,25 +243,3 @@ def plan_action(request, pk: int, action: str):
     else:
         messages.success(request, done)
     return redirect("careplans:plan_detail", pk=plan.pk)
-
-
-@office_required
-def plan_csv(request, pk: int):
-    actor = access.Actor.for_request(request, channel=access.Channel.EXPORT)
-    plan = selectors.plan_for(actor, pk=pk, purpose=PURPOSE)
-    return api.csv_response(plan, actor)
-
-
-@care_manager_required
-def csv_import(request):
-    form = CsvImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        result = imports.import_plans(actor=access.Actor.for_request(request), data=upload.read(),
-                                      file_name=upload.name)  # fmt: skip
-        if result.ok:
-            messages.success(request, f"{len(result.plans)} 件の計画を原案として取り込みました。")
-            return redirect("careplans:plan_list")
-    status = 400 if result is not None and not result.ok else 200
-    return render(request, "careplans/csv_import.html", {"form": form, "result": result}, status=status)

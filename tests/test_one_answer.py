@@ -77,10 +77,10 @@ PERSON_ROUTES: dict[str, dict[str, str]] = {
     "opinion_detail": {"pk": "opinion"},
     "opinion_acknowledge": {"pk": "opinion"},
     # care plans
-    **{f"careplans:{name}": {"pk": "plan"} for name in ("plan_detail", "plan_edit", "plan_csv")},
+    **{f"careplans:{name}": {"pk": "plan"} for name in ("plan_detail", "plan_edit")},
     "careplans:plan_action": {"pk": "plan", "action": "=deliver"},
     **{name: {"pk": "plan"} for name in
-       ("careplans-api-detail", "careplans-api-csv", "careplans-api-request-agreement", "careplans-api-withdraw-request",
+       ("careplans-api-detail", "careplans-api-request-agreement", "careplans-api-withdraw-request",
         "careplans-api-paper-agreement", "careplans-api-deliver", "careplans-api-revise", "careplans-api-send")},
 }  # fmt: skip
 
@@ -91,6 +91,7 @@ NOT_A_PERSON: dict[str, str] = {
     "subsidies:decision_pdf": "an office's subsidy application", "subsidies:receipt": "an office's receipt",
     "subsidies:review_detail": "an office's subsidy application", "subsidies:review_act": "an office's subsidy application",
     "api_subsidy_application": "an office's subsidy application",
+    "careplans:unit_export": "a kind of send unit (the persons come from the sender's office)",
     "staff_revoke": "a staff membership", "api_key_revoke": "an API key",
     "public:news_detail": "a public news item", "public:manage_news_edit": "a public news item",
     "public:manage_news_delete": "a public news item", "public:manage_faq_edit": "a FAQ entry",

@@ -206,20 +206,29 @@ def test_the_list_logs_each_person_once(hanako, orgs, bob):
     assert AccessLogEntry.objects.count() == before + 1
 
 
-def test_the_csv_export_and_import_through_the_api(hanako, orgs, bob):
-    plan = draft(actor=bob, person=hanako)
+def test_the_unit_export_and_import_through_the_api(hanako, orgs, bob):
+    delivered(actor=bob, person=hanako)
     cm = api_client(orgs["kyotaku"])
-    response = cm.get(f"/api/v1/careplans/{plan.pk}/csv/")
-    assert response["Content-Type"] == "text/csv; charset=Shift_JIS"
-    name = response["Content-Disposition"].split('"')[1]
-    assert name.startswith("UPPLAN_202611_1370100016_1370100016_")
+    response = cm.get("/api/v1/careplans/units/export/?kind=plans&office_number=1370100024&service_type=11")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile(name, response.content)
-    result = cm.post("/api/v1/careplans/csv/", {"file": upload}, format="multipart")
+    provider = api_client(orgs["homon"])
+    result = provider.post(
+        "/api/v1/careplans/units/",
+        {"files": [SimpleUploadedFile("u.zip", response.content)]},
+        format="multipart",
+    )
     assert result.status_code == 201, result.json()
-    bad = SimpleUploadedFile(name, response.content.replace(b"2,P1,", b"2,P2,", 1))
-    result = cm.post("/api/v1/careplans/csv/", {"file": bad}, format="multipart")
+    assert result.json()["counts"] == {"plans_unchanged": 1}
+    again = provider.post(
+        "/api/v1/careplans/units/",
+        {"files": [SimpleUploadedFile("u.zip", response.content)]},
+        format="multipart",
+    )
+    assert again.status_code == 200 and again.json()["repeated"] and Delivery.objects.count() == 1
+    bad = SimpleUploadedFile("UP1KYO_1370100016_43_1370100024_11_20261120100000.CSV", b"202407,131011\r\n")
+    result = provider.post("/api/v1/careplans/units/", {"files": [bad]}, format="multipart")
     assert result.status_code == 400
-    assert result.json()["error"]["rows"] == [{"line": 2, "field": "CSVバージョン", "value": "P2", "code": "csv.version",
-                                               "message": "CSVバージョンは P1 だけに対応しています。", "severity": "error"}]  # fmt: skip
+    (row,) = result.json()["error"]["rows"]
+    assert (row["line"], row["code"]) == (1, "careplan_csv.columns")

@@ -1,12 +1,12 @@
 """The pages, end to end through the client: the editor, the actions, the person's agreement, the inbox,
-CSV import, LIFE entry and charts, menus and person-page links; and who is refused."""
+the exchange files and the month's 第6表・第7表, LIFE entry and charts, menus and person-page links; and who is refused."""
 
 import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from careplans import csv_format, services
+from careplans import services
 from careplans.models import CarePlan, LifeAssessment, PlanStatus
 from consent.models import ConsentStatus
 from consent.tests.factories import consent
@@ -137,20 +137,63 @@ def test_lists_have_empty_states_and_pages(hanako, cast, login):
     assert "1 / 2 ページ" in page
 
 
-def test_csv_import_page_reports_bad_rows(hanako, cast, login):
-    plan = draft(actor=_bob(cast), person=hanako)
-    body = csv_format.export(plan, first_created_on=plan.created_on).replace(b"2,P1,", b"2,P3,", 1)
-    upload = SimpleUploadedFile("UPPLAN_202611_1370100016_1370100024_20261120100000.CSV", body)
-    response = login(cast["bob"]).post("/careplans/import/", {"file": upload})
+def test_the_unit_pages_export_a_zip_import_it_and_report_a_bad_file(hanako, cast, login):
+    delivered(actor=_bob(cast), person=hanako)
+    bob = login(cast["bob"])
+    page = bob.get("/careplans/units/").content.decode()
+    assert "訪問介護ステーション九段（1370100024）" in page and "第1〜3表" in page
+    response = bob.post(
+        "/careplans/units/export/plans/", {"office_number": "1370100024", "service_type": "11"}
+    )
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="KEIKAKU_1370100016_43_1370100024_11_'
+    )
+    body = response.content
+    bob.logout()
+    carol = login(cast["carol"])
+    upload = SimpleUploadedFile("unit.zip", body)
+    assert carol.post("/careplans/units/import/", {"files": [upload]}).status_code == 302
+    inbox = carol.get("/careplans/inbox/").content.decode()
+    assert "髙﨑 花子" in inbox
+    bad = SimpleUploadedFile("UP1KYO_1370100016_43_1370100024_11_20261120100000.CSV", b"202407,131011\r\n")
+    response = carol.post("/careplans/units/import/", {"files": [bad]})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "csv.version" in page and "何も取り込んでいません" in page
+    assert "何も取り込んでいません" in page and "項目数が2です" in page
 
 
-def test_csv_export_page(hanako, cast, login):
-    plan = draft(actor=_bob(cast), person=hanako)
-    response = login(cast["bob"]).get(f"/careplans/{plan.pk}/csv/")
-    assert "髙﨑 花子" in response.content.decode("cp932")
+def test_the_month_page_adds_planned_lines_and_the_provider_records_actuals(hanako, cast, login):
+    bob = login(cast["bob"])
+    url = f"/careplans/persons/{PERSON}/month/?month=2026-12"
+    assert "この月の予定はまだありません。" in bob.get(url).content.decode()
+    data = {
+        "office_number": "1370100024",
+        "service_code": "111211",
+        "units": "387",
+        "days": "2,9,16",
+        "starts": "1000",
+        "ends": "1100",
+        "count": "1",
+    }
+    assert bob.post(url, data).status_code == 302
+    page = bob.get(url).content.decode()
+    assert "12月2日" in page and "1,161" in page and "未報告" in page  # 3 × 387 in 第7表
+    assert "ポータルのサービスコード表にないコードがあります: 111211" in page
+    bob.logout()
+    carol = login(cast["carol"])
+    page = carol.get(url).content.decode()
+    ids = [part.split('"')[0] for part in page.split('name="count_')[1:]]
+    assert len(ids) == 3
+    action = f"/careplans/persons/{PERSON}/month/record_actuals/"
+    counts = {f"count_{ids[0]}": "1", f"count_{ids[1]}": "0", f"count_{ids[2]}": "1", "month": "2026-12"}
+    assert carol.post(action, counts).status_code == 302
+    carol.logout()
+    page = login(cast["carol"]).get(url).content.decode()
+    assert page.count('value="1"') >= 2
+    login(cast["bob"])
+    page = bob.get(url).content.decode()
+    assert page.count("1回") == 2 and "なし" in page
 
 
 def test_menus_and_person_links(hanako, cast, login, client):
