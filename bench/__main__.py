@@ -1,4 +1,4 @@
-"""`python -m bench [audit_log|ingest|eligibility_api|card ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
+"""`python -m bench [audit_log|ingest|eligibility_api|card|careplan_units ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
 
 With DATABASE_URL set (PostgreSQL), it runs there, which is where the access-log chains matter.
 """
@@ -17,9 +17,10 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import audit_log, card, eligibility_api, ingest
+    from bench import audit_log, card, careplan_units, eligibility_api, ingest
 
-    modules = {"audit_log": audit_log, "ingest": ingest, "eligibility_api": eligibility_api, "card": card}
+    modules = {"audit_log": audit_log, "ingest": ingest, "eligibility_api": eligibility_api, "card": card,
+               "careplan_units": careplan_units}
     chosen = [modules[name] for name in sys.argv[1:]] or list(modules.values())
 
     setup_test_environment(debug=False)  # production code paths: no debug cursor logging every query
