@@ -19,8 +19,13 @@ def main() -> int:
 
     from bench import audit_log, card, careplan_units, eligibility_api, ingest
 
-    modules = {"audit_log": audit_log, "ingest": ingest, "eligibility_api": eligibility_api, "card": card,
-               "careplan_units": careplan_units}
+    modules = {
+        "audit_log": audit_log,
+        "ingest": ingest,
+        "eligibility_api": eligibility_api,
+        "card": card,
+        "careplan_units": careplan_units,
+    }
     chosen = [modules[name] for name in sys.argv[1:]] or list(modules.values())
 
     setup_test_environment(debug=False)  # production code paths: no debug cursor logging every query

@@ -11,7 +11,7 @@ calls it certain or probable; §5 of the sheet lists what is still open. Kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CSV_VERSION = "202407"  # 4.1 (令和6年10月): the value of No.1 in every file [P][LAY41]
 
@@ -45,15 +45,20 @@ class Layout:
     title: str
     columns: tuple[Column, ...]
     monthly: bool  # the name carries 提供年月 / 対象年月 (UPHOSOKU: 000000 with 1・2・3表)
+    keys: tuple[str, ...] = field(init=False, repr=False, compare=False)  # each column's key(), in order
 
     def __post_init__(self) -> None:
         assert [c.no for c in self.columns] == list(range(1, len(self.columns) + 1)), self.prefix
+        keys, seen = [], set()
+        for column in self.columns:
+            keys.append(f"{column.name}#{column.no}" if column.name in seen else column.name)
+            seen.add(column.name)
+        object.__setattr__(self, "keys", tuple(keys))
 
     def key(self, column: Column) -> str:
         """The column's key in a record: its name, or `name#no` for a name an earlier column has (3表's
         開始時間 and 終了時間 appear twice: the service's, then the daily activity's)."""
-        earlier = any(c.name == column.name for c in self.columns[: column.no - 1])
-        return f"{column.name}#{column.no}" if earlier else column.name
+        return self.keys[column.no - 1]
 
 
 def _c(no, name, kind, length=None, required=False, codes=None) -> Column:

@@ -24,5 +24,7 @@ def test_every_column_table_matches_the_layouts():
     tables = _tables()
     assert set(tables) == set(LAYOUTS)
     for prefix, layout in LAYOUTS.items():
-        expected = [(str(c.no), c.name, str(c.length or "―"), "○" if c.required else "") for c in layout.columns]
+        expected = [
+            (str(c.no), c.name, str(c.length or "―"), "○" if c.required else "") for c in layout.columns
+        ]
         assert tables[prefix] == expected, prefix
