@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -142,17 +142,34 @@ def _line(
 
 def add_lines(month: ServiceMonth, kind: str, lines: list[LineInput], *, reported_on=None) -> None:
     """Appends lines to the month (positions after the last); offices known to the portal are linked."""
-    offices = {
-        o.office_number: o
-        for o in Organisation.objects.filter(office_number__in={line.office_number for line in lines})
+    add_lines_many([(month, kind, lines, reported_on)])
+
+
+def add_lines_many(batches: list[tuple[ServiceMonth, str, list[LineInput], dt.date | None]]) -> None:
+    """`add_lines` for many months at once: (month, kind, lines, reported_on), in three statements."""
+    batches = [batch for batch in batches if batch[2]]
+    if not batches:
+        return
+    numbers = {line.office_number for _month, _kind, lines, _on in batches for line in lines}
+    offices = {o.office_number: o for o in Organisation.objects.filter(office_number__in=numbers)}
+    last = {
+        (row["month_id"], row["kind"]): row["last"]
+        for row in ServiceLine.objects.filter(
+            month_id__in={month.pk for month, *_rest in batches}, kind__in={kind for _m, kind, *_r in batches}
+        )
+        .values("month_id", "kind")
+        .order_by()
+        .annotate(last=Max("position"))
     }
-    start = (month.lines.filter(kind=kind).aggregate(last=Max("position"))["last"] or 0) + 1
-    ServiceLine.objects.bulk_create(
-        [
+    new: list[ServiceLine] = []
+    for month, kind, lines, reported_on in batches:
+        start = last.get((month.pk, kind), 0) + 1
+        new += [
             _line(month, kind, start + i, data, offices.get(data.office_number), reported_on)
             for i, data in enumerate(lines)
         ]
-    )
+        last[(month.pk, kind)] = start + len(lines) - 1
+    ServiceLine.objects.bulk_create(new)
 
 
 def month_for(
@@ -164,24 +181,43 @@ def month_for(
     care_manager_name: str,
 ) -> ServiceMonth:
     """The person's ServiceMonth by this office (made on first use, with the card's limit of the month)."""
-    existing = ServiceMonth.objects.filter(
-        person=person, author_office=author_office, month=first_of(month)
-    ).first()
-    if existing is not None:
-        return existing
-    card = card_as_of(person, first_of(month))
-    certification = card.certification
-    return ServiceMonth.objects.create(
-        person=person,
-        author_office=author_office,
-        month=first_of(month),
-        created_on=created_on,
-        care_manager_name=care_manager_name[:100],
-        care_level=certification.care_level if certification else "",
-        limit_units=card.benefit_limit,
-        limit_from=certification.valid_from if certification else None,
-        limit_to=certification.valid_to if certification else None,
-    )
+    found = months_for(author_office, [(person, month, created_on, care_manager_name)])
+    return found[(person.pk, first_of(month))]
+
+
+def months_for(
+    author_office: Organisation, wanted: list[tuple[InsuredPerson, dt.date, dt.date, str]]
+) -> dict[tuple[int, dt.date], ServiceMonth]:
+    """`month_for` of many (person, month, created_on, care_manager_name): {(person pk, month): month}."""
+    keys = {(person.pk, first_of(month)) for person, month, _on, _name in wanted}
+    found = {
+        (m.person_id, m.month): m
+        for m in ServiceMonth.objects.filter(
+            author_office=author_office,
+            person_id__in={pk for pk, _month in keys},
+            month__in={month for _pk, month in keys},
+        )
+        if (m.person_id, m.month) in keys
+    }
+    for person, month, created_on, care_manager_name in wanted:
+        key = (person.pk, first_of(month))
+        if key not in found:
+            card = card_as_of(person, key[1])
+            certification = card.certification
+            found[key] = ServiceMonth.objects.create(
+                person=person,
+                author_office=author_office,
+                month=key[1],
+                created_on=created_on,
+                care_manager_name=care_manager_name[:100],
+                care_level=certification.care_level if certification else "",
+                limit_units=card.benefit_limit,
+                limit_from=certification.valid_from if certification else None,
+                limit_to=certification.valid_to if certification else None,
+            )
+    for service_month in found.values():
+        service_month.author_office = author_office
+    return found
 
 
 def plan_lines_add(
@@ -271,12 +307,41 @@ def actuals_replace(
     reported_on: dt.date,
 ) -> None:
     """An office's 実績 of some service types, replaced as a whole (the standard's unit of 実績)."""
-    for line in service_month.lines.filter(kind=LineKind.ACTUAL, office_number=office_number):
-        if line.service_type in types:
-            line.delete()
-    add_lines(service_month, LineKind.ACTUAL, lines, reported_on=reported_on)
-    service_month.updated_at = timezone.now()
-    service_month.save(update_fields=["updated_at"])
+    actuals_replace_many([(service_month, office_number, types, lines, reported_on)])
+
+
+def actuals_replace_many(entries: list[tuple[ServiceMonth, str, set[str], list[LineInput], dt.date]]) -> None:
+    """`actuals_replace` of many months at once: (month, office number, service types, lines, reported_on)."""
+    if not entries:
+        return
+    doomed = {(month.pk, number, kind) for month, number, types, _lines, _on in entries for kind in types}
+    lines_of(
+        [month for month, *_rest in entries],
+        LineKind.ACTUAL,
+        lambda line: (line.month_id, line.office_number, line.service_type) in doomed,
+    ).delete()
+    add_lines_many([(month, LineKind.ACTUAL, lines, on) for month, _number, _types, lines, on in entries])
+    touch([month for month, *_rest in entries])
+
+
+def lines_of(service_months: list[ServiceMonth], kind: str, chosen) -> models.QuerySet[ServiceLine]:
+    """The lines of `kind` of the months for which `chosen(line)` holds (one read of their keys)."""
+    pks = [
+        line.pk
+        for line in ServiceLine.objects.filter(month_id__in={m.pk for m in service_months}, kind=kind).only(
+            "pk", "month_id", "office_number", "service_code"
+        )
+        if chosen(line)
+    ]
+    return ServiceLine.objects.filter(pk__in=pks)
+
+
+def touch(service_months: list[ServiceMonth]) -> None:
+    """The months' 最終更新 is now."""
+    now = timezone.now()
+    ServiceMonth.objects.filter(pk__in={m.pk for m in service_months}).update(updated_at=now)
+    for service_month in service_months:
+        service_month.updated_at = now
 
 
 # --- 第7表 ---------------------------------------------------------------------------------------
@@ -396,13 +461,29 @@ def table7_compute(
 
 def table7_refresh(service_month: ServiceMonth) -> list[Table7Row]:
     """Recomputes and stores the month's 第7表 (none when the month has no 予定)."""
-    lines = list(service_month.lines.filter(kind=LineKind.PLAN))
-    codes = {c.code: c for c in ServiceCode.objects.filter(code__in={line.service_code for line in lines})}
-    rows = table7_compute(service_month, lines, codes) if lines else []
-    service_month.table7.all().delete()
+    return table7_refresh_many([service_month])
+
+
+def table7_refresh_many(service_months: list[ServiceMonth]) -> list[Table7Row]:
+    """`table7_refresh` of many months at once (their 予定 and codes read once, their rows written once)."""
+    service_months = list({m.pk: m for m in service_months}.values())
+    if not service_months:
+        return []
+    ids = [m.pk for m in service_months]
+    lines: dict[int, list[ServiceLine]] = {pk: [] for pk in ids}
+    for line in ServiceLine.objects.filter(month_id__in=ids, kind=LineKind.PLAN):
+        lines[line.month_id].append(line)
+    wanted = {line.service_code for month_lines in lines.values() for line in month_lines}
+    codes = {c.code: c for c in ServiceCode.objects.filter(code__in=wanted)}
+    rows = [
+        row
+        for service_month in service_months
+        if lines[service_month.pk]
+        for row in table7_compute(service_month, lines[service_month.pk], codes)
+    ]
+    Table7Row.objects.filter(month_id__in=ids).delete()
     Table7Row.objects.bulk_create(rows)
-    service_month.updated_at = timezone.now()
-    service_month.save(update_fields=["updated_at"])
+    touch(service_months)
     return rows
 
 

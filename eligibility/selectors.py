@@ -95,6 +95,16 @@ def versions_as_of(model: type[Version], versions: Iterable[Version], on: dt.dat
     return sorted(live, key=lambda v: tuple(getattr(v, name) for name in key_fields))
 
 
+def identities_as_of(persons: Iterable[InsuredPerson], on: dt.date) -> dict[int, PersonVersion | None]:
+    """The identity (被保険者の氏名・生年月日・性別) of each person on `on`, in one query: {pk: version}."""
+    loaded: dict[int, list[PersonVersion]] = {person.pk: [] for person in persons}
+    for version in PersonVersion.objects.filter(person_id__in=loaded, effective_date__lte=on):
+        loaded[version.person_id].append(version)
+    return {
+        pk: next(iter(versions_as_of(PersonVersion, versions, on)), None) for pk, versions in loaded.items()
+    }
+
+
 def history(model: type[Version], person: InsuredPerson) -> QuerySet[Version]:
     return model.objects.filter(person=person).select_related("job").order_by("effective_date", "id")
 

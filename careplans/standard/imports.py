@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from eligibility.imports.registry import Issue
 from eligibility.models import InsuredPerson
-from eligibility.selectors import card_as_of
+from eligibility.selectors import identities_as_of
 from kaigo_portal import access
 from kaigo_portal.access import Actor
 from kaigo_portal.accounts.models import Organisation
@@ -466,10 +466,10 @@ def _col(piece: Piece, key: str) -> str:
 
 
 def _stage_supplement(unit: Staged, piece: Piece, report: Report) -> None:
-    today = timezone.localdate()
+    identities = identities_as_of({_person(unit, rec) for rec in piece.records}, timezone.localdate())
     for rec in piece.records:
         person = _person(unit, rec)
-        identity = card_as_of(person, today).identity
+        identity = identities[person.pk]
         birth = identity.birth_date if identity else person.birth_date
         if birth and rec["利用者生年月日"] != r.ymd(birth):
             report.error(
@@ -912,220 +912,337 @@ def signature_of(plan: CarePlan) -> tuple:
 
 
 def _apply(actor: Actor, unit: Staged, report: Report) -> None:
-    for person, created_on in unit.plan_deletes:
-        _withdraw(actor, unit, person, created_on, report)
-    for plan in unit.plans:
-        _receive_plan(actor, unit, plan, report)
-    for person, month in unit.month_deletes:
-        _delete_month(unit, person, month, report)
-    for entry in unit.months.values():
-        _receive_month(unit, entry, report)
-    for person, month, office_number, service_type in unit.actual_deletes:
-        _delete_actuals(unit, person, month, office_number, service_type, report)
-    for (_pk, month), entry in unit.actuals.items():
-        _receive_actuals(unit, month, entry, report)
+    """The unit's changes, in the order of its files, each kind for all its persons at once."""
+    _withdraw(actor, unit, report)
+    _receive_plans(actor, unit, report)
+    _delete_months(unit, report)
+    _receive_months(unit, report)
+    _delete_actuals(unit, report)
+    _receive_actuals(unit, report)
 
 
-def _event(plan: CarePlan, kind: str, actor: Actor, unit: Staged) -> None:
-    PlanEvent.objects.create(
-        plan=plan,
-        kind=kind,
-        by=actor.user,
-        by_name=actor.name,
-        note=f"連携ファイル {unit.stamp}（{unit.sender.office_number}→{unit.receiver.office_number}）",
+def _count(report: Report, name: str, n: int) -> None:
+    if n:
+        report.counts[name] += n
+
+
+def _events(plans: list[CarePlan], kind: str, actor: Actor, unit: Staged) -> None:
+    note = f"連携ファイル {unit.stamp}（{unit.sender.office_number}→{unit.receiver.office_number}）"
+    PlanEvent.objects.bulk_create(
+        [PlanEvent(plan=plan, kind=kind, by=actor.user, by_name=actor.name, note=note) for plan in plans]
     )
 
 
-def _receive_plan(actor: Actor, unit: Staged, staged: dict, report: Report) -> None:
-    person, author, values = staged["person"], unit.sender, staged["values"]
-    values["non_weekly_services"] = "\n".join(staged["non_weekly"])
-    head = (
-        CarePlan.objects.filter(person=person, author_office=author, series_id=F("pk"))
-        .order_by("-created_at", "-pk")
-        .first()
+def _withdraw(actor: Actor, unit: Staged, report: Report) -> None:
+    """1表削除: the plans of those 作成（変更）日 are withdrawn, with their 2表 and 3表 (the cascade)."""
+    if not unit.plan_deletes:
+        return
+    doomed = {(person.pk, created_on) for person, created_on in unit.plan_deletes}
+    plans = [
+        plan
+        for plan in CarePlan.objects.filter(
+            person_id__in={pk for pk, _on in doomed},
+            created_on__in={on for _pk, on in doomed},
+            author_office=unit.sender,
+            status__in=DELIVERED_STATES,
+        ).order_by("pk")
+        if (plan.person_id, plan.created_on) in doomed
+    ]
+    ids = [plan.pk for plan in plans]
+    CarePlan.objects.filter(pk__in=ids).update(status=PlanStatus.WITHDRAWN, updated_at=timezone.now())
+    for model in (PlanServiceRow, WeeklyEntry, DailyActivity):
+        model.objects.filter(plan_id__in=ids).delete()
+    _events(plans, PlanEventKind.WITHDRAWN, actor, unit)
+    _count(report, "plans_withdrawn", len(plans))
+
+
+def _receive_plans(actor: Actor, unit: Staged, report: Report) -> None:
+    """1・2・3表: per plan, a new delivered version of the author's series, unless the series already
+    holds the same content for that 作成（変更）日; either way the plan goes to the receiver's inbox."""
+    if not unit.plans:
+        return
+    author, now = unit.sender, timezone.now()
+    heads: dict[int, CarePlan] = {}  # person pk → the newest series of this author
+    for head in CarePlan.objects.filter(
+        person_id__in={staged["person"].pk for staged in unit.plans}, author_office=author, series_id=F("pk")
+    ).order_by("created_at", "pk"):
+        heads[head.person_id] = head
+    series = [head.pk for head in heads.values()]
+    versions = dict(
+        CarePlan.objects.filter(series_id__in=series)
+        .values("series_id")
+        .order_by()
+        .annotate(last=Max("version"))
+        .values_list("series_id", "last")
     )
-    new_signature = signature(values, staged["rows"], staged["weekly"], staged["daily"])
-    if head is not None:
-        same = (
-            CarePlan.objects.filter(
-                series_id=head.pk, created_on=values["created_on"], status__in=DELIVERED_STATES
-            )
-            .prefetch_related("service_rows", "weekly_entries", "daily_activities")
-            .order_by("-version")
-            .first()
-        )
-        if same is not None and signature_of(same) == new_signature:
-            _deliver(actor, unit, same)
-            report.counts["plans_unchanged"] += 1
-            return
-    now = timezone.now()
-    plan_values = {name: values[name] for name in PLAN_FIELDS}
-    plan_values["care_manager_name"] = (plan_values["care_manager_name"] or "")[:100]
-    if head is None:
-        plan = CarePlan.objects.create(
+    delivered: dict[int, list[CarePlan]] = defaultdict(list)
+    for plan in (
+        CarePlan.objects.select_for_update()
+        .filter(series_id__in=series, status__in=DELIVERED_STATES)
+        .prefetch_related("service_rows", "weekly_entries", "daily_activities")
+        .order_by("version")
+    ):
+        delivered[plan.series_id].append(plan)
+    signatures: dict[int, tuple] = {}
+    made: list[tuple[CarePlan, dict]] = []
+    superseded: list[CarePlan] = []
+    to_inbox: list[CarePlan] = []
+    for staged in unit.plans:
+        person, values = staged["person"], staged["values"]
+        values["non_weekly_services"] = "\n".join(staged["non_weekly"])
+        new_signature = signature(values, staged["rows"], staged["weekly"], staged["daily"])
+        head = heads.get(person.pk)
+        if head is not None:
+            same = [p for p in delivered[head.pk] if p.created_on == values["created_on"]]
+            if same:
+                newest = max(same, key=lambda p: p.version)
+                if newest.pk not in signatures:
+                    signatures[newest.pk] = signature_of(newest)
+                if signatures[newest.pk] == new_signature:
+                    to_inbox.append(newest)
+                    report.counts["plans_unchanged"] += 1
+                    continue
+        plan_values = {name: values[name] for name in PLAN_FIELDS}
+        plan_values["care_manager_name"] = (plan_values["care_manager_name"] or "")[:100]
+        plan = CarePlan(
             person=person,
             author_office=author,
             status=PlanStatus.DELIVERED,
             delivered_at=now,
-            created_by=None,
             **plan_values,
         )
-        plan.series = plan
-        plan.save(update_fields=["series"])
-    else:
-        for old in CarePlan.objects.select_for_update().filter(
-            series_id=head.pk, status=PlanStatus.DELIVERED
-        ):
-            old.status = PlanStatus.SUPERSEDED
-            old.updated_at = now
-            old.save(update_fields=["status", "updated_at"])
-            _event(old, PlanEventKind.SUPERSEDED, actor, unit)
-        version = CarePlan.objects.filter(series_id=head.pk).aggregate(last=Max("version"))["last"] + 1
-        plan = CarePlan.objects.create(
-            person=person,
-            author_office=author,
-            series_id=head.pk,
-            version=version,
-            status=PlanStatus.DELIVERED,
-            delivered_at=now,
-            **plan_values,
-        )
-    offices = {
-        o.office_number: o
-        for o in Organisation.objects.filter(
-            office_number__in={row["office_number"] for row in staged["rows"] if row["office_number"]}
-        )
+        if head is None:
+            plan.save(force_insert=True)
+            plan.series_id = plan.pk  # stored below, for every new series at once
+            heads[person.pk] = head = plan
+            versions[head.pk] = 1
+        else:
+            for old in delivered[head.pk]:
+                if old.status == PlanStatus.DELIVERED:
+                    old.status = PlanStatus.SUPERSEDED
+                    superseded.append(old)
+            versions[head.pk] += 1
+            plan.series_id, plan.version = head.pk, versions[head.pk]
+            plan.save(force_insert=True)
+        delivered[head.pk].append(plan)
+        signatures[plan.pk] = new_signature
+        made.append((plan, staged))
+        to_inbox.append(plan)
+    CarePlan.objects.filter(pk__in=[plan.pk for plan, _staged in made], series__isnull=True).update(
+        series_id=F("pk")
+    )
+    CarePlan.objects.filter(pk__in=[old.pk for old in superseded]).update(
+        status=PlanStatus.SUPERSEDED, updated_at=now
+    )
+    _events(superseded, PlanEventKind.SUPERSEDED, actor, unit)
+    _plan_tables(made)
+    _events([plan for plan, _staged in made], PlanEventKind.RECEIVED, actor, unit)
+    _deliver(actor, unit, to_inbox)
+    _count(report, "plans", len(made))
+
+
+def _plan_tables(made: list[tuple[CarePlan, dict]]) -> None:
+    """第2表's rows, 第3表's weekly entries and daily activities of the plans made (one insert each)."""
+    numbers = {
+        row["office_number"] for _plan, staged in made for row in staged["rows"] if row["office_number"]
     }
+    offices = {o.office_number: o for o in Organisation.objects.filter(office_number__in=numbers)}
     PlanServiceRow.objects.bulk_create(
         [
             PlanServiceRow(plan=plan, position=i, office=offices.get(row["office_number"]), **row)
+            for plan, staged in made
             for i, row in enumerate(staged["rows"], start=1)
         ]
     )
-    WeeklyEntry.objects.bulk_create([WeeklyEntry(plan=plan, **entry) for entry in staged["weekly"]])
+    WeeklyEntry.objects.bulk_create(
+        [WeeklyEntry(plan=plan, **entry) for plan, staged in made for entry in staged["weekly"]]
+    )
     DailyActivity.objects.bulk_create(
         [
             DailyActivity(plan=plan, position=i, **activity)
+            for plan, staged in made
             for i, activity in enumerate(staged["daily"], start=1)
         ]
     )
-    _event(plan, PlanEventKind.RECEIVED, actor, unit)
-    _deliver(actor, unit, plan)
-    report.counts["plans"] += 1
 
 
-def _deliver(actor: Actor, unit: Staged, plan: CarePlan) -> None:
-    """The plan in the receiver's inbox (once per version)."""
-    if unit.receiver.pk != plan.author_office_id:
-        Delivery.objects.get_or_create(
-            plan=plan,
-            office=unit.receiver,
-            defaults={
-                "sent_by": actor.user if actor.organisation.pk == plan.author_office_id else None,
-                "sent_by_name": f"{unit.sender.name}（連携ファイル {unit.stamp}）",
-            },
-        )
-
-
-def _withdraw(actor: Actor, unit: Staged, person: InsuredPerson, created_on: dt.date, report: Report) -> None:
-    plans = CarePlan.objects.filter(
-        person=person, author_office=unit.sender, created_on=created_on, status__in=DELIVERED_STATES
+def _deliver(actor: Actor, unit: Staged, plans: list[CarePlan]) -> None:
+    """The plans in the receiver's inbox (once per version)."""
+    plans = [plan for plan in {p.pk: p for p in plans}.values() if plan.author_office_id != unit.receiver.pk]
+    there = set(
+        Delivery.objects.filter(plan__in=plans, office=unit.receiver).values_list("plan_id", flat=True)
     )
-    for plan in plans:
-        plan.status = PlanStatus.WITHDRAWN
-        plan.updated_at = timezone.now()
-        plan.save(update_fields=["status", "updated_at"])
-        plan.service_rows.all().delete()  # the cascade: 1表削除 removes 2表 and 3表
-        plan.weekly_entries.all().delete()
-        plan.daily_activities.all().delete()
-        _event(plan, PlanEventKind.WITHDRAWN, actor, unit)
-        report.counts["plans_withdrawn"] += 1
+    name = f"{unit.sender.name}（連携ファイル {unit.stamp}）"
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                plan=plan,
+                office=unit.receiver,
+                sent_by=actor.user if actor.organisation.pk == plan.author_office_id else None,
+                sent_by_name=name,
+            )
+            for plan in plans
+            if plan.pk not in there
+        ]
+    )
 
 
 def _supplement_of(unit: Staged, person: InsuredPerson, month: dt.date) -> dict | None:
     return unit.supplements.get((person.pk, f"{month:%Y%m}"))
 
 
-def _receive_month(unit: Staged, entry: dict, report: Report) -> None:
-    person, lines = entry["person"], entry["lines"]
-    month = lines[0].day.replace(day=1)
-    service_month = months.month_for(
-        person=person,
-        author_office=unit.sender,
-        month=month,
-        created_on=entry["created_on"],
-        care_manager_name=entry["care_manager_name"],
-    )
-    service_month.created_on = entry["created_on"]
-    service_month.care_manager_name = entry["care_manager_name"][:100]
-    service_month.short_stay_days_before = entry["short_stay"]
-    supplement = _supplement_of(unit, person, month)
-    if supplement is not None:
-        layout, get = LAYOUTS["UPHOSOKU"], ServiceMonth._meta.get_field
-        service_month.care_level = supplement["要介護状態区分"]
-        service_month.limit_units = r.value(
-            layout, "区分支給限度基準額", supplement["区分支給限度基準額"], get("limit_units")
+def _stored_months(author: Organisation, wanted: list[tuple[InsuredPerson, dt.date]]) -> dict:
+    """The months that exist of (person, month): {(person pk, month): ServiceMonth}."""
+    keys = {(person.pk, month) for person, month in wanted}
+    found = {
+        (m.person_id, m.month): m
+        for m in ServiceMonth.objects.filter(
+            author_office=author,
+            person_id__in={pk for pk, _month in keys},
+            month__in={month for _pk, month in keys},
         )
-        service_month.limit_from = r.value(
-            layout, "限度額適用開始年月日", supplement["限度額適用開始年月日"], get("limit_from")
-        )
-        service_month.limit_to = r.value(
-            layout, "限度額適用終了年月日", supplement["限度額適用終了年月日"], get("limit_to")
-        )
-    service_month.updated_at = timezone.now()
-    service_month.save()
-    numbers = {line.office_number for line in lines}
-    service_month.lines.filter(kind=LineKind.PLAN, office_number__in=numbers).delete()
-    months.add_lines(service_month, LineKind.PLAN, lines)
-    if entry["table7"] is None:
-        months.table7_refresh(service_month)
-    else:
-        keep = numbers | {months.TOTAL_OFFICE} | {row["office_number"] for row in entry["table7"]}
-        service_month.table7.filter(office_number__in=keep).delete()
-        start = (service_month.table7.aggregate(last=Max("position"))["last"] or 0) + 1
-        Table7Row.objects.bulk_create(
-            [
-                Table7Row(month=service_month, position=start + i, **row)
-                for i, row in enumerate(entry["table7"])
-            ]
-        )
-    report.counts["months"] += 1
+        if (m.person_id, m.month) in keys
+    }
+    for service_month in found.values():
+        service_month.author_office = author
+    return found
 
 
-def _delete_month(unit: Staged, person: InsuredPerson, month: dt.date, report: Report) -> None:
-    """6表削除: the receiver's 予定 lines of the month, and their 第7表 rows (the cascade)."""
-    service_month = ServiceMonth.objects.filter(person=person, author_office=unit.sender, month=month).first()
-    if service_month is None:
+MONTH_FIELDS = (
+    "created_on",
+    "care_manager_name",
+    "short_stay_days_before",
+    "care_level",
+    "limit_units",
+    "limit_from",
+    "limit_to",
+    "updated_at",
+)
+
+
+def _receive_months(unit: Staged, report: Report) -> None:
+    """6表 (予定) + 7表: the receiver's 予定 lines and 第7表 rows of each month are the file's."""
+    entries = list(unit.months.values())
+    if not entries:
         return
-    service_month.lines.filter(kind=LineKind.PLAN, office_number=unit.receiver.office_number).delete()
-    months.table7_refresh(service_month)  # the cascade: 第7表 follows the 予定 that remains
-    report.counts["months_deleted"] += 1
-
-
-def _receive_actuals(unit: Staged, month: dt.date, entry: dict, report: Report) -> None:
-    service_month = months.month_for(
-        person=entry["person"],
-        author_office=unit.receiver,
-        month=month,
-        created_on=entry["created_on"],
-        care_manager_name=entry["care_manager_name"],
+    for entry in entries:
+        entry["month"] = entry["lines"][0].day.replace(day=1)
+    found = months.months_for(
+        unit.sender,
+        [(e["person"], e["month"], e["created_on"], e["care_manager_name"]) for e in entries],
     )
-    types = {line.service_code[:2] for line in entry["lines"]}
-    months.actuals_replace(
-        service_month, unit.sender.office_number, types, entry["lines"], reported_on=entry["created_on"]
-    )
-    report.counts["actuals"] += 1
+    layout, get, now = LAYOUTS["UPHOSOKU"], ServiceMonth._meta.get_field, timezone.now()
+    for entry in entries:
+        service_month = entry["service_month"] = found[(entry["person"].pk, entry["month"])]
+        service_month.created_on = entry["created_on"]
+        service_month.care_manager_name = entry["care_manager_name"][:100]
+        service_month.short_stay_days_before = entry["short_stay"]
+        supplement = _supplement_of(unit, entry["person"], entry["month"])
+        if supplement is not None:
+            service_month.care_level = supplement["要介護状態区分"]
+            service_month.limit_units = r.value(
+                layout, "区分支給限度基準額", supplement["区分支給限度基準額"], get("limit_units")
+            )
+            service_month.limit_from = r.value(
+                layout, "限度額適用開始年月日", supplement["限度額適用開始年月日"], get("limit_from")
+            )
+            service_month.limit_to = r.value(
+                layout, "限度額適用終了年月日", supplement["限度額適用終了年月日"], get("limit_to")
+            )
+        service_month.updated_at = now
+        entry["numbers"] = {line.office_number for line in entry["lines"]}
+    ServiceMonth.objects.bulk_update([e["service_month"] for e in entries], MONTH_FIELDS)
+    replaced = {(e["service_month"].pk, number) for e in entries for number in e["numbers"]}
+    months.lines_of(
+        [e["service_month"] for e in entries],
+        LineKind.PLAN,
+        lambda line: (line.month_id, line.office_number) in replaced,
+    ).delete()
+    months.add_lines_many([(e["service_month"], LineKind.PLAN, e["lines"], None) for e in entries])
+    months.table7_refresh_many([e["service_month"] for e in entries if e["table7"] is None])
+    _store_table7([e for e in entries if e["table7"] is not None])
+    _count(report, "months", len(entries))
 
 
-def _delete_actuals(
-    unit: Staged, person: InsuredPerson, month: dt.date, office_number: str, service_type: str, report: Report
-) -> None:
-    service_month = ServiceMonth.objects.filter(
-        person=person, author_office=unit.receiver, month=month
-    ).first()
-    if service_month is None:
+def _store_table7(entries: list[dict]) -> None:
+    """A 第7表 that came in the file: the rows of its offices (and the 全合計) replaced by the file's."""
+    if not entries:
         return
-    for line in service_month.lines.filter(kind=LineKind.ACTUAL, office_number=office_number):
-        if line.service_type == service_type:
-            line.delete()
-    report.counts["actuals_deleted"] += 1
+    keep = {
+        e["service_month"].pk: e["numbers"]
+        | {months.TOTAL_OFFICE}
+        | {row["office_number"] for row in e["table7"]}
+        for e in entries
+    }
+    rows = list(
+        Table7Row.objects.filter(month_id__in=keep).only("pk", "month_id", "office_number", "position")
+    )
+    Table7Row.objects.filter(
+        pk__in=[row.pk for row in rows if row.office_number in keep[row.month_id]]
+    ).delete()
+    last = defaultdict(int)
+    for row in rows:
+        if row.office_number not in keep[row.month_id]:
+            last[row.month_id] = max(last[row.month_id], row.position)
+    Table7Row.objects.bulk_create(
+        [
+            Table7Row(month=e["service_month"], position=last[e["service_month"].pk] + i, **row)
+            for e in entries
+            for i, row in enumerate(e["table7"], start=1)
+        ]
+    )
+
+
+def _delete_months(unit: Staged, report: Report) -> None:
+    """6表削除: the receiver's 予定 lines of the month go, and their 第7表 rows (the cascade)."""
+    if not unit.month_deletes:
+        return
+    found = _stored_months(unit.sender, unit.month_deletes)
+    hits = [found[(p.pk, month)] for p, month in unit.month_deletes if (p.pk, month) in found]
+    number = unit.receiver.office_number
+    ServiceLine.objects.filter(month__in=hits, kind=LineKind.PLAN, office_number=number).delete()
+    months.table7_refresh_many(hits)  # the cascade: 第7表 follows the 予定 that remains
+    _count(report, "months_deleted", len(hits))
+
+
+def _receive_actuals(unit: Staged, report: Report) -> None:
+    """実績: the provider's 実績 of the month and service types, against the care manager's month."""
+    items = list(unit.actuals.items())
+    if not items:
+        return
+    found = months.months_for(
+        unit.receiver,
+        [(e["person"], month, e["created_on"], e["care_manager_name"]) for (_pk, month), e in items],
+    )
+    months.actuals_replace_many(
+        [
+            (
+                found[(e["person"].pk, months.first_of(month))],
+                unit.sender.office_number,
+                {line.service_code[:2] for line in e["lines"]},
+                e["lines"],
+                e["created_on"],
+            )
+            for (_pk, month), e in items
+        ]
+    )
+    _count(report, "actuals", len(items))
+
+
+def _delete_actuals(unit: Staged, report: Report) -> None:
+    """実績削除: the provider's 実績 of the month and service type."""
+    if not unit.actual_deletes:
+        return
+    found = _stored_months(unit.receiver, [(p, month) for p, month, _number, _type in unit.actual_deletes])
+    doomed = {
+        (found[(p.pk, month)].pk, number, service_type)
+        for p, month, number, service_type in unit.actual_deletes
+        if (p.pk, month) in found
+    }
+    hits = sum(1 for p, month, *_rest in unit.actual_deletes if (p.pk, month) in found)
+    months.lines_of(
+        list(found.values()),
+        LineKind.ACTUAL,
+        lambda line: (line.month_id, line.office_number, line.service_type) in doomed,
+    ).delete()
+    _count(report, "actuals_deleted", hits)
