@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/import/", views_exchange.unit_import, name="unit_import"),
     re_path(r"^units/export/(?P<kind>plans|month|actuals)/$", views_exchange.unit_export, name="unit_export"),
     re_path(rf"^{PERSON}/month/$", views_exchange.person_month, name="person_month"),
+    re_path(rf"^{PERSON}/month\.pdf$", views_exchange.person_month_pdf, name="person_month_pdf"),
     re_path(
         rf"^{PERSON}/month/delete_line/$",
         views_exchange.person_month_action,
@@ -30,6 +31,7 @@ urlpatterns = [
     re_path(rf"^{PERSON}/new/$", views.plan_new, name="plan_new"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("<int:pk>/plan.pdf", views.plan_pdf, name="plan_pdf"),
     re_path(r"^(?P<pk>\d+)/(?P<action>[a-z_]+)/$", views.plan_action, name="plan_action"),
     path("life/", views_life.life_home, name="life_home"),
     re_path(rf"^life/{PERSON}/$", views_life.life_person, name="life_person"),

@@ -10,15 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from consent.policy import is_care_manager
 from consent.views import office_required
+from eligibility import pdf as eligibility_pdf
 from kaigo_portal import access
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
-from . import selectors, services
+from . import pdf, selectors, services
 from .forms import PaperAgreementForm, RowFormSet, Table1Form, WeeklyFormSet
 from .models import Delivery, PlanKind, PlanStatus
 
@@ -187,8 +189,22 @@ def plan_detail(request, pk: int):
         "plan": plan, "is_author": is_author, "destinations": destinations,
         "deliveries": plan.deliveries.select_related("office") if is_author else [], "versions": selectors.series_versions(plan),
         "paper_form": PaperAgreementForm(initial={"agreed_on": timezone.localdate()}),
-        "weekly_grid": weekly_grid(plan),
+        "weekly_grid": weekly_grid(plan), "pdf_available": pdf.available(),
+        "pdf_unavailable_reason": pdf.unavailable_reason(),
     })  # fmt: skip
+
+
+@office_required
+@never_cache
+def plan_pdf(request, pk: int):
+    """第1表・第2表・第3表 of a plan as the MHLW forms, for handing to the person."""
+    if not pdf.available():
+        return eligibility_pdf.unavailable_response()
+    plan = selectors.plan_for(
+        access.Actor.for_request(request, channel=access.Channel.PDF), pk=pk, purpose=PURPOSE
+    )
+    filename = f"careplan_{plan.person.insured_number}_v{plan.version}.pdf"
+    return eligibility_pdf.inline_response(pdf.plan_pdf(plan), filename)
 
 
 def weekly_grid(plan) -> list[tuple[str, list[list[str]]]]:

@@ -14,15 +14,17 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from consent.policy import is_care_manager
 from consent.views import office_required
+from eligibility import pdf as eligibility_pdf
 from kaigo_portal import access
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 
-from . import months, selectors
+from . import months, pdf, selectors
 from .models import ExchangeUnit, LineKind, ServiceMonth
 from .standard import exports, imports
 
@@ -196,9 +198,68 @@ class LineForm(forms.Form):
 def _service_month(actor, *, person, office: Organisation, month: dt.date) -> ServiceMonth | None:
     return (
         ServiceMonth.objects.filter(person=person, author_office=office, month=month)
+        .select_related("author_office")
         .prefetch_related("lines", "table7")
         .first()
     )
+
+
+def _month_of(actor, *, person, month: dt.date) -> tuple[ServiceMonth | None, list, list]:
+    """A person's month as `actor` may see it: the care manager's own 第6表 and 第7表 whole; for a provider,
+    the month in which it has planned services, holding only its own lines and 第7表 rows (and the total)."""
+    number = actor.organisation.office_number
+    if is_care_manager(actor):
+        service_month = _service_month(actor, person=person, office=actor.organisation, month=month)
+    else:
+        service_month = (
+            ServiceMonth.objects.filter(person=person, month=month, lines__office_number=number)
+            .select_related("author_office")
+            .prefetch_related("lines", "table7")
+            .distinct()
+            .first()
+        )
+    if service_month is None:
+        return None, [], []
+    lines = sorted(service_month.lines.all(), key=months.line_order)
+    table7 = sorted(service_month.table7.all(), key=lambda r: (r.is_total, r.position))
+    if not is_care_manager(actor):
+        lines = [line for line in lines if line.office_number == number]
+        table7 = [r for r in table7 if r.is_total or r.office_number == number]
+    return service_month, lines, table7
+
+
+def _person(actor, insurer_no: str, insured_no: str):
+    return selectors.person_for(
+        actor,
+        insurer_number=insurer_no,
+        insured_number=insured_no,
+        category=selectors.CAREPLAN,
+        purpose=PURPOSE,
+    )
+
+
+@office_required
+@never_cache
+def person_month_pdf(request, insurer_no: str, insured_no: str):
+    """第6表・第7表 of a person's month as the MHLW forms, for handing to the person."""
+    if not pdf.available():
+        return eligibility_pdf.unavailable_response()
+    actor = access.Actor.for_request(request, channel=access.Channel.PDF)
+    person = _person(actor, insurer_no, insured_no)
+    month = _month_param(request.GET.get("month", ""))
+    service_month, lines, table7 = _month_of(actor, person=person, month=month)
+    if service_month is None:
+        messages.error(request, "この月の利用票はありません。")
+        return redirect(f"{_month_url(person)}?month={month:%Y-%m}")
+    document = pdf.month_pdf(service_month, lines=lines, table7=table7, printed_on=timezone.localdate())
+    filename = f"riyouhyou_{person.insured_number}_{month:%Y%m}.pdf"
+    return eligibility_pdf.inline_response(document, filename)
+
+
+def _month_url(person) -> str:
+    from django.urls import reverse
+
+    return reverse("careplans:person_month", args=[person.insurer.insurer_number, person.insured_number])
 
 
 @office_required
@@ -206,25 +267,9 @@ def person_month(request, insurer_no: str, insured_no: str):
     """第6表・第7表 of a person's month: the care manager's own, or (for a provider) the months in which
     the provider has planned services."""
     actor = access.Actor.for_request(request)
-    person = selectors.person_for(
-        actor,
-        insurer_number=insurer_no,
-        insured_number=insured_no,
-        category=selectors.CAREPLAN,
-        purpose=PURPOSE,
-    )
+    person = _person(actor, insurer_no, insured_no)
     month = _month_param(request.GET.get("month", ""))
     care_manager = is_care_manager(actor)
-    number = actor.organisation.office_number
-    if care_manager:
-        service_month = _service_month(actor, person=person, office=actor.organisation, month=month)
-    else:
-        service_month = (
-            ServiceMonth.objects.filter(person=person, month=month, lines__office_number=number)
-            .prefetch_related("lines", "table7")
-            .distinct()
-            .first()
-        )
     offices = list(selectors.serving_offices(person))
     form = LineForm(
         request.POST or None, offices=[o for o in offices if o.pk != actor.organisation.pk], month=month
@@ -252,9 +297,7 @@ def person_month(request, insurer_no: str, insured_no: str):
         else:
             messages.success(request, f"予定を{len(lines)}行追加し、第7表を計算しました。")
             return redirect(f"{request.path}?month={month:%Y-%m}")
-    lines = sorted(service_month.lines.all(), key=months.line_order) if service_month else []
-    if not care_manager:
-        lines = [line for line in lines if line.office_number == number]
+    service_month, lines, table7 = _month_of(actor, person=person, month=month)
     planned = [line for line in lines if line.kind == LineKind.PLAN]
     actual = [line for line in lines if line.kind == LineKind.ACTUAL]
     actual_by_key = {}
@@ -263,11 +306,6 @@ def person_month(request, insurer_no: str, insured_no: str):
     pairs = [(p, actual_by_key.get((p.day, p.service_code, p.office_number), [])) for p in planned]
     planned_keys = {(p.day, p.service_code, p.office_number) for p in planned}
     extra_actual = [a for a in actual if (a.day, a.service_code, a.office_number) not in planned_keys]
-    table7 = (
-        sorted(service_month.table7.all(), key=lambda r: (r.is_total, r.position)) if service_month else []
-    )
-    if not care_manager:
-        table7 = [r for r in table7 if r.is_total or r.office_number == number]
     return render(
         request,
         "careplans/person_month.html",
@@ -284,6 +322,7 @@ def person_month(request, insurer_no: str, insured_no: str):
             "previous": (month - dt.timedelta(days=1)).replace(day=1),
             "next": _next_month(month),
             "has_actual": bool(actual),
+            "pdf_available": pdf.available(),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -293,13 +332,7 @@ def person_month(request, insurer_no: str, insured_no: str):
 @require_POST
 def person_month_action(request, insurer_no: str, insured_no: str, action: str):
     actor = access.Actor.for_request(request)
-    person = selectors.person_for(
-        actor,
-        insurer_number=insurer_no,
-        insured_number=insured_no,
-        category=selectors.CAREPLAN,
-        purpose=PURPOSE,
-    )
+    person = _person(actor, insurer_no, insured_no)
     month = _month_param(request.POST.get("month", ""))
     back = redirect(f"{request.path.rsplit('/', 2)[0]}/?month={month:%Y-%m}")
     try:
