@@ -77,7 +77,7 @@ PERSON_ROUTES: dict[str, dict[str, str]] = {
     "opinion_detail": {"pk": "opinion"},
     "opinion_acknowledge": {"pk": "opinion"},
     # care plans
-    **{f"careplans:{name}": {"pk": "plan"} for name in ("plan_detail", "plan_edit")},
+    **{f"careplans:{name}": {"pk": "plan"} for name in ("plan_detail", "plan_edit", "plan_pdf")},
     "careplans:plan_action": {"pk": "plan", "action": "=deliver"},
     **{name: {"pk": "plan"} for name in
        ("careplans-api-detail", "careplans-api-request-agreement", "careplans-api-withdraw-request",
