@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from consent.policy import is_care_manager
 from eligibility.models import InsuredPerson
-from eligibility.selectors import benefit_limit_on, card_as_of
+from eligibility.selectors import benefit_limit_on, certifications_as_of
 from kaigo_portal.access import Actor
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
@@ -188,8 +188,48 @@ def month_for(
 def months_for(
     author_office: Organisation, wanted: list[tuple[InsuredPerson, dt.date, dt.date, str]]
 ) -> dict[tuple[int, dt.date], ServiceMonth]:
-    """`month_for` of many (person, month, created_on, care_manager_name): {(person pk, month): month}."""
-    keys = {(person.pk, first_of(month)) for person, month, _on, _name in wanted}
+    """`month_for` of many (person, month, created_on, care_manager_name): {(person pk, month): month}.
+    The months missing are made at once, with the certification and limit of the card of their month."""
+    found = stored_months(author_office, [(person, first_of(month)) for person, month, _on, _name in wanted])
+    missing: dict[tuple[int, dt.date], tuple] = {}
+    for person, month, created_on, name in wanted:
+        key = (person.pk, first_of(month))
+        if key not in found:
+            missing.setdefault(key, (person, created_on, name))
+    made: list[ServiceMonth] = []
+    for on in {month for _pk, month in missing}:
+        persons = [person for (_pk, month), (person, *_rest) in missing.items() if month == on]
+        certifications = certifications_as_of(persons, on)
+        limits: dict[str, int | None] = {}
+        for person in persons:
+            _person, created_on, name = missing[(person.pk, on)]
+            certification = certifications[person.pk]
+            level = certification.care_level if certification else ""
+            if level and level not in limits:
+                limits[level] = benefit_limit_on(level, on)
+            made.append(
+                ServiceMonth(
+                    person=person,
+                    author_office=author_office,
+                    month=on,
+                    created_on=created_on,
+                    care_manager_name=name[:100],
+                    care_level=level,
+                    limit_units=limits.get(level),
+                    limit_from=certification.valid_from if certification else None,
+                    limit_to=certification.valid_to if certification else None,
+                )
+            )
+    ServiceMonth.objects.bulk_create(made)
+    found.update({(m.person_id, m.month): m for m in made})
+    return found
+
+
+def stored_months(
+    author_office: Organisation, wanted: list[tuple[InsuredPerson, dt.date]]
+) -> dict[tuple[int, dt.date], ServiceMonth]:
+    """The months of (person, first of month) that this office has: {(person pk, month): ServiceMonth}."""
+    keys = {(person.pk, month) for person, month in wanted}
     found = {
         (m.person_id, m.month): m
         for m in ServiceMonth.objects.filter(
@@ -199,22 +239,6 @@ def months_for(
         )
         if (m.person_id, m.month) in keys
     }
-    for person, month, created_on, care_manager_name in wanted:
-        key = (person.pk, first_of(month))
-        if key not in found:
-            card = card_as_of(person, key[1])
-            certification = card.certification
-            found[key] = ServiceMonth.objects.create(
-                person=person,
-                author_office=author_office,
-                month=key[1],
-                created_on=created_on,
-                care_manager_name=care_manager_name[:100],
-                care_level=certification.care_level if certification else "",
-                limit_units=card.benefit_limit,
-                limit_from=certification.valid_from if certification else None,
-                limit_to=certification.valid_to if certification else None,
-            )
     for service_month in found.values():
         service_month.author_office = author_office
     return found

@@ -95,13 +95,30 @@ def versions_as_of(model: type[Version], versions: Iterable[Version], on: dt.dat
     return sorted(live, key=lambda v: tuple(getattr(v, name) for name in key_fields))
 
 
+def versions_of_persons(
+    model: type[Version], persons: Iterable[InsuredPerson], on: dt.date
+) -> dict[int, list[Version]]:
+    """`current_versions` of many persons in one query: {person pk: versions}."""
+    loaded: dict[int, list[Version]] = {person.pk: [] for person in persons}
+    for version in model.objects.filter(person_id__in=loaded, effective_date__lte=on):
+        loaded[version.person_id].append(version)
+    return {pk: versions_as_of(model, versions, on) for pk, versions in loaded.items()}
+
+
 def identities_as_of(persons: Iterable[InsuredPerson], on: dt.date) -> dict[int, PersonVersion | None]:
     """The identity (被保険者の氏名・生年月日・性別) of each person on `on`, in one query: {pk: version}."""
-    loaded: dict[int, list[PersonVersion]] = {person.pk: [] for person in persons}
-    for version in PersonVersion.objects.filter(person_id__in=loaded, effective_date__lte=on):
-        loaded[version.person_id].append(version)
     return {
-        pk: next(iter(versions_as_of(PersonVersion, versions, on)), None) for pk, versions in loaded.items()
+        pk: next(iter(found), None) for pk, found in versions_of_persons(PersonVersion, persons, on).items()
+    }
+
+
+def certifications_as_of(
+    persons: Iterable[InsuredPerson], on: dt.date
+) -> dict[int, CertificationVersion | None]:
+    """The certification in force of each person on `on` (the card's), in one query: {pk: version}."""
+    return {
+        pk: found[-1] if found else None
+        for pk, found in versions_of_persons(CertificationVersion, persons, on).items()
     }
 
 

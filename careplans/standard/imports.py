@@ -1091,23 +1091,6 @@ def _supplement_of(unit: Staged, person: InsuredPerson, month: dt.date) -> dict 
     return unit.supplements.get((person.pk, f"{month:%Y%m}"))
 
 
-def _stored_months(author: Organisation, wanted: list[tuple[InsuredPerson, dt.date]]) -> dict:
-    """The months that exist of (person, month): {(person pk, month): ServiceMonth}."""
-    keys = {(person.pk, month) for person, month in wanted}
-    found = {
-        (m.person_id, m.month): m
-        for m in ServiceMonth.objects.filter(
-            author_office=author,
-            person_id__in={pk for pk, _month in keys},
-            month__in={month for _pk, month in keys},
-        )
-        if (m.person_id, m.month) in keys
-    }
-    for service_month in found.values():
-        service_month.author_office = author
-    return found
-
-
 MONTH_FIELDS = (
     "created_on",
     "care_manager_name",
@@ -1197,7 +1180,7 @@ def _delete_months(unit: Staged, report: Report) -> None:
     """6表削除: the receiver's 予定 lines of the month go, and their 第7表 rows (the cascade)."""
     if not unit.month_deletes:
         return
-    found = _stored_months(unit.sender, unit.month_deletes)
+    found = months.stored_months(unit.sender, unit.month_deletes)
     hits = [found[(p.pk, month)] for p, month in unit.month_deletes if (p.pk, month) in found]
     number = unit.receiver.office_number
     ServiceLine.objects.filter(month__in=hits, kind=LineKind.PLAN, office_number=number).delete()
@@ -1233,7 +1216,9 @@ def _delete_actuals(unit: Staged, report: Report) -> None:
     """実績削除: the provider's 実績 of the month and service type."""
     if not unit.actual_deletes:
         return
-    found = _stored_months(unit.receiver, [(p, month) for p, month, _number, _type in unit.actual_deletes])
+    found = months.stored_months(
+        unit.receiver, [(p, month) for p, month, _number, _type in unit.actual_deletes]
+    )
     doomed = {
         (found[(p.pk, month)].pk, number, service_type)
         for p, month, number, service_type in unit.actual_deletes
