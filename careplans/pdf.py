@@ -13,8 +13,6 @@ import calendar
 import dataclasses
 import datetime as dt
 
-from django.template.loader import render_to_string
-
 from eligibility import pdf as eligibility_pdf
 
 from .models import (
@@ -50,14 +48,6 @@ def unavailable_reason() -> str:
     return eligibility_pdf.unavailable_reason()
 
 
-def _render(template: str, context: dict) -> bytes:
-    if not available():
-        raise RuntimeError(f"WeasyPrint is not available: {eligibility_pdf.unavailable_reason()}")
-    import weasyprint
-
-    return weasyprint.HTML(string=render_to_string(template, context)).write_pdf()
-
-
 @dataclasses.dataclass(frozen=True)
 class WeeklyRow:
     band: str
@@ -77,7 +67,7 @@ def weekly_rows(plan: CarePlan) -> list[WeeklyRow]:
         for index, hour in enumerate(hours):
 
             def within(starts, ends, hour=hour):
-                ends_hour = 24 if ends is None or ends <= starts else ends.hour + (ends.minute > 0)
+                ends_hour = ends.hour + (ends.minute > 0)
                 return starts.hour < hour + 2 and ends_hour > hour
 
             cells = [
@@ -96,7 +86,7 @@ def weekly_rows(plan: CarePlan) -> list[WeeklyRow]:
 def plan_pdf(plan: CarePlan) -> bytes:
     """第1表・第2表・第3表 of one plan version."""
     untimed = [a.content for a in plan.daily_activities.all() if a.starts_at is None]
-    return _render(
+    return eligibility_pdf.render(
         "careplans/plan_pdf.html",
         {
             "plan": plan,
@@ -175,7 +165,7 @@ def month_pdf(
     month = service_month.month
     last = calendar.monthrange(month.year, month.month)[1]
     days = [month.replace(day=day) for day in range(1, last + 1)]
-    return _render(
+    return eligibility_pdf.render(
         "careplans/month_pdf.html",
         {
             "service_month": service_month,

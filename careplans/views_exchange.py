@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -150,14 +151,8 @@ def unit_export(request, kind: str):
                 raise Http404("no such unit")
     except ApplicationError as error:
         messages.error(request, error.message)
-        return redirect(f"{_units_url()}?month={month:%Y-%m}")
+        return redirect(f"{reverse('careplans:units')}?month={month:%Y-%m}")
     return _zip(unit)
-
-
-def _units_url() -> str:
-    from django.urls import reverse
-
-    return reverse("careplans:units")
 
 
 class LineForm(forms.Form):
@@ -250,16 +245,13 @@ def person_month_pdf(request, insurer_no: str, insured_no: str):
     service_month, lines, table7 = _month_of(actor, person=person, month=month)
     if service_month is None:
         messages.error(request, "この月の利用票はありません。")
-        return redirect(f"{_month_url(person)}?month={month:%Y-%m}")
+        return redirect(
+            f"{reverse('careplans:person_month', args=[person.insurer.insurer_number, person.insured_number])}"
+            f"?month={month:%Y-%m}"
+        )
     document = pdf.month_pdf(service_month, lines=lines, table7=table7, printed_on=timezone.localdate())
     filename = f"riyouhyou_{person.insured_number}_{month:%Y%m}.pdf"
     return eligibility_pdf.inline_response(document, filename)
-
-
-def _month_url(person) -> str:
-    from django.urls import reverse
-
-    return reverse("careplans:person_month", args=[person.insurer.insurer_number, person.insured_number])
 
 
 @office_required

@@ -60,11 +60,21 @@ def inline_response(document: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def card_pdf(card: Card) -> bytes:
-    """被保険者証 (一面・二面・三面) as of `card.on`. The caller has authorised the read (channel PDF)."""
+def _required() -> ModuleType:
     weasyprint, reason = _weasyprint()
     if weasyprint is None:
         raise RuntimeError(f"WeasyPrint is not available: {reason}")
+    return weasyprint
+
+
+def render(template: str, context: dict) -> bytes:
+    """A template rendered to PDF; the caller has authorised the read (channel PDF)."""
+    return _required().HTML(string=render_to_string(template, context)).write_pdf()
+
+
+def card_pdf(card: Card) -> bytes:
+    """被保険者証 (一面・二面・三面) as of `card.on`. The caller has authorised the read (channel PDF)."""
+    _required()  # before the card is read: a server without Pango says so, whatever the card
     # The form has room for three 給付制限 rows; more restrictions get more rows, fewer leave blanks.
     rows = max(RESTRICTION_ROWS, len(card.restrictions))
     context = {
@@ -73,5 +83,4 @@ def card_pdf(card: Card) -> bytes:
         "restriction_rowspan": rows + 1,
         "restriction_blanks": range(rows - len(card.restrictions)),
     }
-    html = render_to_string("eligibility/card_pdf.html", context)
-    return weasyprint.HTML(string=html).write_pdf()
+    return render("eligibility/card_pdf.html", context)

@@ -3,8 +3,6 @@ IPAex embedded). PDFs are optional on a server without Pango: eligibility.pdf sa
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
-
 from eligibility import pdf as eligibility_pdf
 
 from . import form
@@ -17,12 +15,7 @@ def available() -> bool:
 
 def opinion_pdf(opinion: Opinion) -> bytes:
     """The caller has authorised the read under the `opinion` category."""
-    if not available():
-        raise RuntimeError(f"WeasyPrint is not available: {eligibility_pdf.unavailable_reason()}")
-    import weasyprint
-
-    html = render_to_string("opinions/opinion_pdf.html", {
+    return eligibility_pdf.render("opinions/opinion_pdf.html", {
         "opinion": opinion, "person": opinion.person, "sections": form.labelled(opinion.document),
         "form_name": form.FORM_VERSIONS.get(opinion.form_version, opinion.form_version),
     })  # fmt: skip
-    return weasyprint.HTML(string=html).write_pdf()

@@ -1,6 +1,7 @@
 """Browser journey (Playwright, Debian's Chromium) of the monthly exchange in the national files: the care
 manager plans 予定 for a 訪問介護 office and exports its send unit as a ZIP, the office imports it, records
-its 実績 and sends them back, and the care manager imports the UPJSK unit and sees 予定 and 実績 side by side."""
+its 実績 and sends them back, and the care manager imports the UPJSK unit, sees 予定 and 実績 side by side
+and opens the month's PDF."""
 
 import datetime as dt
 
@@ -81,5 +82,10 @@ def test_a_month_goes_to_the_homon_office_and_its_actuals_come_back(browser_page
     page.goto(f"{base}{MONTH_PAGE}?month={month:%Y-%m}")
     table6 = page.locator("table").first.inner_text()
     assert table6.count("1回") == 2 and "なし" in table6 and "未報告" not in table6
+    # ... and prints them for the person: the month page links the 第6表・第7表 PDF.
+    href = page.get_by_role("link", name="印刷用PDF（第6表・第7表）").get_attribute("href")
+    printed = page.request.get(f"{base}{href}")
+    assert printed.status == 200 and printed.headers["content-type"] == "application/pdf"
+    assert printed.body().startswith(b"%PDF")
     assert ExchangeUnit.objects.filter(direction="in").count() == 2
     assert ServiceLine.objects.filter(kind=LineKind.ACTUAL).count() == 2
