@@ -48,9 +48,9 @@ def log_row(request):
 
 
 def log_row_and_card(request, pk: int, insured_no: str):
-    sql, params = selectors.card_statement(InsuredPerson(pk=pk), timezone.localdate())
+    card = selectors.card_read(InsuredPerson(pk=pk), timezone.localdate())
     access = replace(_ACCESS, insured_number=insured_no, request_id=request.request_id)  # the person read
-    rows = record_and_read(access, sql, params)
+    rows = record_and_read(access, card.sql, card.params)
     return JsonResponse({"rows": len(rows)})
 
 

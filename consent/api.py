@@ -85,8 +85,10 @@ REFUSALS = {
 
 def _person(request, insurer_no: str, insured_no: str, category: str) -> InsuredPerson:
     actor = access.Actor.for_request(request)
-    return access.authorize_by_numbers(actor, insurer_no, insured_no, category, access.Purpose.CARE_MANAGEMENT,
-                                       find=eligibility_selectors.person_by_numbers)  # fmt: skip
+    person, _nothing = access.read(
+        actor, access.Numbers(insurer_no, insured_no), category, access.Purpose.CARE_MANAGEMENT
+    )
+    return person
 
 
 def _iso(value) -> str | None:
@@ -102,14 +104,12 @@ class PersonEligibility(APIView):
         responses={200: OpenApiResponse(description="今日時点の被保険者証の内容"), **REFUSALS},
     )
     def get(self, request, insurer_no: str, insured_no: str):
-        # The card is read in the round trip that writes the read's log row (access.read_by_numbers).
+        # The card is read in the round trip that writes the read's log row (access.read).
         on = timezone.localdate()
-        person, rows = access.read_by_numbers(
-            access.Actor.for_request(request), insurer_no, insured_no, Category.ELIGIBILITY,
-            access.Purpose.CARE_MANAGEMENT, find=eligibility_selectors.person_by_numbers,
-            read=lambda person: eligibility_selectors.card_statement(person, on),
-        )  # fmt: skip
-        card = eligibility_selectors.card_from_rows(person, on, rows)
+        person, card = access.read(
+            access.Actor.for_request(request), access.Numbers(insurer_no, insured_no), Category.ELIGIBILITY,
+            access.Purpose.CARE_MANAGEMENT, lambda person: eligibility_selectors.card_read(person, on),
+        )
         identity, cert, ratio = card.identity, card.certification, card.burden_ratio
         return Response({
             "insurer_number": person.insurer.insurer_number,

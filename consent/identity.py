@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, QuerySet, Subquery
 from django.utils import timezone
 
 from eligibility import selectors as eligibility_selectors
@@ -34,6 +35,7 @@ from eligibility.models import InsuredPerson
 from kaigo_portal import fastsql
 from kaigo_portal.accounts.models import ApiKey, ApiScope, User, UserKind
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.prepared import Prepared
 
 from .models import (
     CardAttempt,
@@ -44,12 +46,7 @@ from .models import (
     Relationship,
     RevokedCertificate,
 )
-from .services import (
-    QUALIFIED_COLUMN,
-    _require_municipal_of,
-    qualified_params,
-    relationship_verify_mynumber_card,
-)
+from .services import _require_municipal_of, relationship_verify_mynumber_card
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +101,31 @@ def _issuing_ca(certificate: x509.Certificate) -> x509.Certificate | None:
     return None
 
 
-# The card check's reads are written out (kaigo_portal.fastsql): it is on the 本人確認 hot path.
-_REVOKED = f"SELECT 1 FROM {RevokedCertificate._meta.db_table} WHERE issuer = %s AND serial = %s"  # noqa: S608
-# The person of the latest registration in force, unless that registration is a deletion.
-_REGISTERED = (
-    f"SELECT CASE WHEN deleted THEN NULL ELSE person_id END FROM {CardCertificate._meta.db_table} "  # noqa: S608
-    "WHERE issuer = %s AND serial = %s AND effective_date <= %s ORDER BY effective_date DESC, id DESC LIMIT 1"
+def _card_lookup(*, issuer: str, serial: str, today: dt.date) -> QuerySet[InsuredPerson]:
+    """The person of the latest registration of (issuer, serial) in force today, unless that registration is a
+    deletion, with whether a loaded CRL revokes the card and the person's 資格 today."""
+    latest = (
+        CardCertificate.objects.filter(issuer=issuer, serial=serial, effective_date__lte=today)
+        .order_by("-effective_date", "-id")
+        .values("pk")[:1]
+    )
+    registered = CardCertificate.objects.filter(pk=Subquery(latest), deleted=False).values("person_id")[:1]
+    return (
+        InsuredPerson.objects.select_related("insurer")
+        .filter(pk=Subquery(registered))
+        .annotate(
+            revoked=Exists(RevokedCertificate.objects.filter(issuer=issuer, serial=serial)),
+            qualified=eligibility_selectors.qualified_on(today),
+        )
+    )
+
+
+# The card check is on the 本人確認 hot path: its reads are compiled once (kaigo_portal.prepared).
+_CARD_LOOKUP = Prepared(_card_lookup)
+_REVOKED = Prepared(
+    lambda issuer, serial: RevokedCertificate.objects.filter(issuer=issuer, serial=serial).values_list(
+        "pk", flat=True
+    )[:1]
 )
 
 
@@ -140,7 +156,7 @@ def card_certificate_check(
 
 
 def _revoked(certificate: x509.Certificate) -> bool:
-    return fastsql.fetch_one(_REVOKED, [issuer_text(certificate), serial_hex(certificate)]) is not None
+    return bool(_REVOKED.bind(issuer=issuer_text(certificate), serial=serial_hex(certificate)).run())
 
 
 @dataclass(frozen=True)
@@ -167,16 +183,13 @@ class RegistryResolver:
 
     def lookup(self, certificate: x509.Certificate) -> CardLookup:
         """The registry's person, the revocation list and the person's 資格, in one statement."""
-        today = timezone.localdate()
-        issuer, serial = issuer_text(certificate), serial_hex(certificate)
-        registered = [issuer, serial, connection.ops.adapt_datefield_value(today)]
-        person, facts = eligibility_selectors.person_by_pk_from_with(
-            _REGISTERED, registered, extra=f"EXISTS ({_REVOKED}), {QUALIFIED_COLUMN}",
-            extra_params=[issuer, serial, *qualified_params(today)],
-        )  # fmt: skip
-        if person is None:
+        found = _CARD_LOOKUP.bind(
+            issuer=issuer_text(certificate), serial=serial_hex(certificate), today=timezone.localdate()
+        ).run()
+        if not found:
             return CardLookup(None, _revoked(certificate))
-        return CardLookup(person, bool(facts[0]), facts[1] == 1)
+        person = found[0]
+        return CardLookup(person, person.revoked, person.qualified)
 
 
 resolver: CardResolver = RegistryResolver()

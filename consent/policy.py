@@ -15,29 +15,32 @@ applies to the actor must pass:
   home_modification, careplan and life once the insurer is live; never survey or opinion (disclosed by
   request to the municipality, outside the portal).
 
-`decide` answers for one person; `person_filter` is the same rules as a queryset filter, so that a list
-never shows a person `decide` would refuse; `decide_many` answers for a page of persons in a fixed
-number of queries.
+`decide` answers for one person, `find` for a person named by numbers (the read API), `decide_many` for a
+page of persons; all three load what they decide on with one loader (`_loaded`: the person with the facts
+as ORM expressions, compiled once per process for the one-person paths). `person_filter` builds the same
+rules as a queryset filter from the same expressions, so that a list never shows a person `decide` would
+refuse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from eligibility.models import InsuredPerson
 from kaigo_portal.access import Actor, Decision, PersonLike
 from kaigo_portal.accounts.models import CLINIC_ROLES, OFFICE_ROLES, Role
 from kaigo_portal.audit.models import Category
+from kaigo_portal.prepared import Prepared
 
 from .models import Consent, ConsentStatus, PersonAccount, Relationship, Representative, VerificationMethod
 
@@ -113,39 +116,114 @@ def _months_before(today: dt.date, months: int) -> dt.date:
     return today - relativedelta(months=months)
 
 
-def live_relationship_q(now: dt.datetime, *, prefix: str = "") -> Q:
-    today = timezone.localdate(now)
+def live_relationship_q(now: dt.datetime, *, cutoff: dt.date | None = None, prefix: str = "") -> Q:
+    """A relationship in force at `now`: not ended, and a break-glass one not expired, any other anchored
+    on or after the lapse cutoff (by default the one of `now`'s day)."""
+    if cutoff is None:
+        cutoff = lapse_cutoff(timezone.localdate(now))
     disaster = Q(**{f"{prefix}method": VerificationMethod.DISASTER, f"{prefix}expires_at__gt": now})
     ordinary = ~Q(**{f"{prefix}method": VerificationMethod.DISASTER}) & Q(
-        **{f"{prefix}anchor_on__gte": lapse_cutoff(today)}
+        **{f"{prefix}anchor_on__gte": cutoff}
     )
     return Q(**{f"{prefix}ended_at__isnull": True}) & (disaster | ordinary)
 
 
-def consents_in_force(today: dt.date):
-    """Consent events that are in force today: a grant with no later event (by date, then order)."""
-    later = Consent.objects.filter(
-        person=OuterRef("person"), deleted=False, effective_date__lte=today
-    ).filter(
-        Q(effective_date__gt=OuterRef("effective_date"))
-        | Q(effective_date=OuterRef("effective_date"), id__gt=OuterRef("id"))
-    )
-    return Consent.objects.filter(
-        deleted=False, effective_date__lte=today, status=ConsentStatus.GRANTED
-    ).exclude(Exists(later))
+# --- the office rule: one definition, used by the decisions and by the lists ---------------------------
+# `person` is what names the person in the query the expression goes into: OuterRef("pk") over persons,
+# OuterRef("person__pk") over their applications, or a pk.
 
 
-def consent_in_force_ids(person_ids: Iterable[int], today: dt.date) -> set[int]:
-    return set(
-        consents_in_force(today).filter(person_id__in=list(person_ids)).values_list("person_id", flat=True)
+def live_relationships(
+    *, office_id: int, now: dt.datetime, cutoff: dt.date, person
+) -> QuerySet[Relationship]:
+    """The office's relationships with the person that are in force. An office has at most one open
+    relationship with a person (the one_open_relationship constraint), so at most one is live."""
+    return Relationship.objects.filter(person_id=person, office_id=office_id).filter(
+        live_relationship_q(now, cutoff=cutoff)
     )
 
 
-def _person_key(person: PersonLike) -> Q:
-    pk = getattr(person, "pk", None)
-    if pk is not None:
-        return Q(person_id=pk)
-    return Q(person__insurer_id=person.insurer_id, person__insured_number=person.insured_number)
+def consent_events(*, on: dt.date, person) -> QuerySet[Consent]:
+    """The person's consent events that count on `on`, the one in force first (by date, then order)."""
+    return Consent.objects.filter(person_id=person, deleted=False, effective_date__lte=on).order_by(
+        "-effective_date", "-id"
+    )
+
+
+def consent_status_in_force(*, on: dt.date, person) -> Subquery:
+    """The status of the consent in force on `on` (None: the person never answered)."""
+    return Subquery(consent_events(on=on, person=person).values("status")[:1])
+
+
+def _office_facts(*, office_id: int, now: dt.datetime, cutoff: dt.date, today: dt.date, person) -> dict:
+    return {
+        "relationship_method": Subquery(
+            live_relationships(office_id=office_id, now=now, cutoff=cutoff, person=person).values("method")[
+                :1
+            ]
+        ),
+        "consent_status": consent_status_in_force(on=today, person=person),
+    }
+
+
+def _office_values(actor: Actor) -> dict:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    return {"office_id": actor.organisation.pk, "now": now, "cutoff": lapse_cutoff(today), "today": today}
+
+
+def _person_facts(*, user_id: int, today: dt.date, person) -> dict:
+    """A person actor's own account on the person, and a representation in force today."""
+    return {
+        "own_account": Exists(PersonAccount.objects.filter(person_id=person, user_id=user_id)),
+        "representing": Exists(_representatives(today).filter(person_id=person, user_id=user_id)),
+    }
+
+
+def _person_values(actor: Actor) -> dict:
+    return {"user_id": actor.user.pk, "today": timezone.localdate()}
+
+
+_FACTS = {"office": (_office_facts, _office_values), "person": (_person_facts, _person_values)}
+
+
+def _loaded(kind: str, *, where: dict, values: dict) -> QuerySet[InsuredPerson]:
+    """The one loader: the persons `where` names, with their insurer and the facts the rules need for an
+    actor of this kind (`values`: what the facts are of, from `_office_values` / `_person_values`)."""
+    persons = InsuredPerson.objects.select_related("insurer").filter(**where)
+    if kind not in _FACTS:
+        return persons
+    facts, _values = _FACTS[kind]
+    return persons.annotate(**facts(**values, person=OuterRef("pk")))
+
+
+_BY_NUMBERS = {"insurer__insurer_number": "insurer_number", "insured_number": "insured_number"}
+
+
+def _prepared_load(kind: str, **given) -> QuerySet[InsuredPerson]:
+    where = {lookup: given.pop(name) for lookup, name in _BY_NUMBERS.items() if name in given}
+    if "pk" in given:
+        where["pk"] = given.pop("pk")
+    return _loaded(kind, where=where, values=given)
+
+
+# The loader compiled once per actor kind and way of naming the person: every page's and API's decision.
+_LOADERS = {kind: Prepared(functools.partial(_prepared_load, kind)) for kind in ("office", "person", "other")}
+
+
+def _values_for(actor: Actor, kind: str) -> dict:
+    return _FACTS[kind][1](actor) if kind in _FACTS else {}
+
+
+def _known(kind: str, person) -> _Known | None:
+    if kind == "office":
+        method = person.relationship_method
+        return _Known(method, method is not None and person.consent_status == ConsentStatus.GRANTED, None)
+    if kind == "person":
+        return _Known(
+            None, False, "own" if person.own_account else "representative" if person.representing else None
+        )
+    return None
 
 
 def is_care_manager(actor: Actor) -> bool:
@@ -170,7 +248,7 @@ def _kind_of(actor: Actor) -> str:
 
 @dataclass
 class _Known:
-    """What decide needs beyond the person row, loaded per person or in bulk for a list."""
+    """What decide needs beyond the person row, from the loader."""
 
     relationship_method: str | None
     consent: bool
@@ -180,32 +258,42 @@ class _Known:
 class ConsentRules:
     """The rule set registered into the door (see the module docstring)."""
 
-    # --- one person -------------------------------------------------------------------------------
     def decide(self, actor: Actor, person: PersonLike, category: str) -> Decision:
         kind = _kind_of(actor)
-        if kind in ("office", "person"):
-            return self._decide(actor, kind, person, category, self._load(actor, kind, person, category))
-        return self._decide(actor, kind, person, category, None)
+        known = None
+        if kind in _FACTS:
+            pk = getattr(person, "pk", None)
+            if pk is not None:
+                where = {"pk": pk}
+            else:  # a person named by numbers only (PersonRef), who may have no row at all
+                where = {
+                    "insurer_number": person.insurer.insurer_number,
+                    "insured_number": person.insured_number,
+                }
+            found = _LOADERS[kind].bind(**where, **_values_for(actor, kind)).run()
+            known = _known(kind, found[0]) if found else _Known(None, False, None)
+        return self._decide(actor, kind, person, category, known)
 
-    def find_and_decide(self, actor: Actor, insurer_number: str, insured_number: str, category: str):
-        """For an office: the person and the decision from one statement (the read API's hot path).
-        None for other actors: the door then looks the person up and asks `decide`."""
-        if _kind_of(actor) != "office":
-            return None
-        from eligibility.selectors import person_by_numbers_with
-
-        person, facts = person_by_numbers_with(
-            insurer_number, insured_number, extra=_OFFICE_COLUMNS,
-            extra_params=_office_columns_params(actor.organisation.pk, timezone.now()),
-        )  # fmt: skip
-        if person is None:
+    def find(self, actor: Actor, insurer_number: str, insured_number: str, category: str):
+        """The person named by the numbers, with the decision, from one statement (None, None: no such
+        person)."""
+        kind = _kind_of(actor)
+        loader = _LOADERS[kind if kind in _FACTS else "other"]
+        found = loader.bind(
+            insurer_number=insurer_number, insured_number=insured_number, **_values_for(actor, kind)
+        ).run()
+        if not found:
             return None, None
-        known = _known_from(*facts)
-        return person, self._decide(actor, "office", person, category, known)
+        person = found[0]
+        return person, self._decide(actor, kind, person, category, _known(kind, person))
 
     def decide_many(self, actor: Actor, persons: Sequence[PersonLike], category: str) -> list[Decision]:
         kind = _kind_of(actor)
-        known = self._load_many(actor, kind, persons, category) if kind in ("office", "person") else {}
+        known: dict[int, _Known] = {}
+        if kind in _FACTS:
+            ids = [p.pk for p in persons if getattr(p, "pk", None) is not None]
+            loaded = _loaded(kind, where={"pk__in": ids}, values=_values_for(actor, kind))
+            known = {p.pk: _known(kind, p) for p in loaded}
         return [self._decide(actor, kind, p, category, known.get(getattr(p, "pk", None))) for p in persons]
 
     def _decide(self, actor, kind, person, category, known: _Known | None) -> Decision:
@@ -259,90 +347,34 @@ class ConsentRules:
             refusal = refusal or decision
         return refusal or Decision.not_visible(Reason.CLINIC_NO_GRANT)
 
-    # --- what decide needs ------------------------------------------------------------------------
-    def _load(self, actor, kind, person, category) -> _Known:
-        now = timezone.now()
-        if kind == "office":
-            if getattr(person, "pk", None) is not None:
-                return _office_known(actor.organisation.pk, person.pk, now)
-            methods = list(
-                Relationship.objects.filter(_person_key(person), office=actor.organisation)
-                .filter(live_relationship_q(now))
-                .values_list("method", flat=True)
-            )
-            method = _preferred(methods)
-            consent = False
-            if method is not None and category in CONSENT_GATED:
-                consent = consents_in_force(timezone.localdate(now)).filter(_person_key(person)).exists()
-            return _Known(method, consent, None)
-        return _Known(None, False, self._own(actor, person))
-
-    def _own(self, actor, person) -> str | None:
-        if PersonAccount.objects.filter(_person_key(person), user=actor.user).exists():
-            return "own"
-        today = timezone.localdate()
-        if _representatives(today).filter(_person_key(person), user=actor.user).exists():
-            return "representative"
-        return None
-
-    def _load_many(self, actor, kind, persons, category) -> dict[int, _Known]:
-        ids = [p.pk for p in persons if getattr(p, "pk", None) is not None]
-        now = timezone.now()
-        if kind == "office":
-            methods: dict[int, list[str]] = {}
-            rows = (
-                Relationship.objects.filter(person_id__in=ids, office=actor.organisation)
-                .filter(live_relationship_q(now))
-                .values_list("person_id", "method")
-            )
-            for person_id, method in rows:
-                methods.setdefault(person_id, []).append(method)
-            consented = (
-                consent_in_force_ids(ids, timezone.localdate(now)) if category in CONSENT_GATED else set()
-            )
-            return {pid: _Known(_preferred(methods.get(pid, [])), pid in consented, None) for pid in ids}
-        own = set(
-            PersonAccount.objects.filter(user=actor.user, person_id__in=ids).values_list(
-                "person_id", flat=True
-            )
-        )
-        represented = set(
-            _representatives(timezone.localdate())
-            .filter(user=actor.user, person_id__in=ids)
-            .values_list("person_id", flat=True)
-        )
-        return {
-            pid: _Known(
-                None, False, "own" if pid in own else "representative" if pid in represented else None
-            )
-            for pid in ids
-        }
-
-    # --- the same rules as a queryset filter ------------------------------------------------------
+    # --- the same rules as a queryset filter, from the same expressions -----------------------------
     def person_filter(self, actor: Actor, category: str, *, prefix: str = "") -> Q:
         nothing = Q(pk__in=[])
         kind = _kind_of(actor)
         today = timezone.localdate()
         live_insurer = Q(**{f"{prefix}insurer__go_live_date__lte": today})
+        person = OuterRef(f"{prefix}pk")
         match kind:
             case "municipal":
                 return Q(**{f"{prefix}insurer_id": actor.organisation.pk})
             case "office":
                 if category in CARE_MANAGERS_ONLY and not is_care_manager(actor):
                     return nothing
-                related = Relationship.objects.filter(office=actor.organisation).filter(
-                    live_relationship_q(timezone.now())
+                live = live_relationships(
+                    office_id=actor.organisation.pk,
+                    now=timezone.now(),
+                    cutoff=lapse_cutoff(today),
+                    person=person,
                 )
-                q = Q(**{f"{prefix}pk__in": related.values("person_id")}) & live_insurer
+                q = Q(Exists(live)) & live_insurer
                 if category in CONSENT_GATED:
-                    q &= Q(**{f"{prefix}pk__in": consents_in_force(today).values("person_id")})
+                    q &= Q(Exact(consent_status_in_force(on=today, person=person), ConsentStatus.GRANTED))
                 return q
             case "person":
                 if category in PERSON_NEVER:
                     return nothing
-                own = PersonAccount.objects.filter(user=actor.user).values("person_id")
-                rep = _representatives(today).filter(user=actor.user).values("person_id")
-                q = Q(**{f"{prefix}pk__in": own}) | Q(**{f"{prefix}pk__in": rep})
+                facts = _person_facts(**_person_values(actor), person=person)
+                q = Q(facts["own_account"]) | Q(facts["representing"])
                 if category == Category.ELIGIBILITY:
                     return q if today >= PERSON_ELIGIBILITY_FROM else nothing
                 return q & live_insurer
@@ -352,55 +384,6 @@ class ConsentRules:
                     q |= provider.person_filter(actor.organisation, category, prefix=prefix)
                 return q
         return nothing
-
-
-# An office's live relationship with a person and the latest consent event in force, as two scalar
-# columns over the person row (alias p): the same rules as live_relationship_q and consents_in_force.
-# An office has at most one open relationship with a person (the one_open_relationship constraint), so
-# one method is all there is. `decide` asks them by the person's pk; the read API asks them in the
-# statement that finds the person (find_and_decide).
-_OFFICE_COLUMNS = f"""
-(SELECT r.method FROM {Relationship._meta.db_table} r
- WHERE r.person_id = p.id AND r.office_id = %s AND r.ended_at IS NULL
-   AND ((r.method = %s AND r.expires_at > %s) OR (r.method <> %s AND r.anchor_on >= %s)) LIMIT 1),
-(SELECT c.status FROM {Consent._meta.db_table} c
- WHERE c.person_id = p.id AND c.deleted = %s AND c.effective_date <= %s
- ORDER BY c.effective_date DESC, c.id DESC LIMIT 1)
-"""  # noqa: S608
-_OFFICE_KNOWN = f"SELECT {_OFFICE_COLUMNS} FROM {InsuredPerson._meta.db_table} p WHERE p.id = %s"  # noqa: S608
-
-
-def _office_columns_params(office_id: int, now: dt.datetime) -> list:
-    ops = connection.ops
-    today = timezone.localdate(now)
-    disaster = str(VerificationMethod.DISASTER)
-    return [
-        office_id, disaster, ops.adapt_datetimefield_value(now), disaster,
-        ops.adapt_datefield_value(lapse_cutoff(today)), False, ops.adapt_datefield_value(today),
-    ]  # fmt: skip
-
-
-def _known_from(method: str | None, consent: str | None) -> _Known:
-    return _Known(method, method is not None and consent == ConsentStatus.GRANTED, None)
-
-
-def _office_known(office_id: int, person_id: int, now: dt.datetime) -> _Known:
-    with connection.cursor() as cursor:
-        cursor.execute(_OFFICE_KNOWN, [*_office_columns_params(office_id, now), person_id])
-        row = cursor.fetchone()
-    return _known_from(*row) if row is not None else _Known(None, False, None)
-
-
-def _preferred(methods: list[str]) -> str | None:
-    """An ordinary relationship is named in the log before a break-glass one."""
-    for method in (
-        VerificationMethod.MYNUMBER_CARD,
-        VerificationMethod.INSURANCE_CARD,
-        VerificationMethod.DISASTER,
-    ):
-        if method in methods:
-            return str(method)
-    return None
 
 
 def _representatives(today: dt.date):

@@ -14,12 +14,14 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from eligibility import selectors as eligibility_selectors
 from eligibility.forms import normalise_kana
-from eligibility.models import InsuredPerson, PersonVersion
+from eligibility.models import InsuredPerson
 from kaigo_portal import access, fastsql
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation, OrganisationKind, Role, User
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.prepared import Prepared
 from kaigo_portal.validators import refuse_my_number
 
 from . import policy
@@ -201,26 +203,16 @@ def _require_office_member(by: User | None, office: Organisation) -> None:
         raise ApplicationError("この事業所の職員ではありません。", code="verification.not_member", status=403)
 
 
-# Written out (kaigo_portal.fastsql): every 本人確認 asks it.
-# 資格 today, as a column over a person row aliased p (1 qualified, 0 or NULL not): the latest identity
-# version in force exists, is not a deletion and has no 資格喪失日 on or before today. Its parameters come
-# from qualified_params(today). The card check asks it in the statement that finds the person.
-QUALIFIED_COLUMN = (
-    "(SELECT CASE WHEN NOT v.deleted AND (v.disqualified_on IS NULL OR v.disqualified_on > %s) THEN 1 ELSE 0 END "  # noqa: S608
-    f"FROM {PersonVersion._meta.db_table} v WHERE v.person_id = p.id AND v.effective_date <= %s "
-    "ORDER BY v.effective_date DESC, v.id DESC LIMIT 1)"
+# Every 本人確認 asks it: compiled once (kaigo_portal.prepared).
+_QUALIFIED = Prepared(
+    lambda pk, today: InsuredPerson.objects.filter(pk=pk).values_list(
+        eligibility_selectors.qualified_on(today), flat=True
+    )
 )
-_QUALIFIED = f"SELECT {QUALIFIED_COLUMN} FROM {InsuredPerson._meta.db_table} p WHERE p.id = %s"  # noqa: S608
-
-
-def qualified_params(today: dt.date) -> list:
-    day = connection.ops.adapt_datefield_value(today)
-    return [day, day]
 
 
 def _qualified(person: InsuredPerson, today: dt.date) -> bool:
-    row = fastsql.fetch_one(_QUALIFIED, [*qualified_params(today), person.pk])
-    return row is not None and row[0] == 1
+    return _QUALIFIED.bind(pk=person.pk, today=today).run() == [True]
 
 
 def relationship_verify_mynumber_card(
@@ -233,7 +225,8 @@ def relationship_verify_mynumber_card(
 ) -> Relationship:
     """本人確認 by the My Number card. The card issue's endpoint calls this with the person it has already
     resolved from a verified card signature; no card logic lives here. `qualified` is the answer to the
-    資格 check when the caller asked it (QUALIFIED_COLUMN) in the statement that found the person."""
+    資格 check when the caller asked it (`eligibility.selectors.qualified_on`) in the statement that found
+    the person."""
     _require_office_member(by, office)
     if not (qualified if qualified is not None else _qualified(person, timezone.localdate())):
         raise ApplicationError("資格のない被保険者です。", code="verification.not_qualified")

@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast
 
-from kaigo_portal import access, fastsql
+from kaigo_portal import access
 from kaigo_portal.fastsql import Reader
+from kaigo_portal.prepared import Bound, Prepared
 
 from .models import (
     HOUSING_STAGE,
@@ -152,60 +154,80 @@ class Card:
 
 
 # The card's panels and the 区分支給限度基準額 master rows come back in one statement: one UNION ALL branch
-# per table, each table's columns in their own slots (typed NULLs elsewhere), turned back into model
-# instances with the backend's converters. A page or API read costs one round trip, not six.
+# per table, each table's columns in their own slots (NULLs of the slot's type elsewhere), turned back into
+# model instances with the backend's converters. A page or API read costs one round trip, not six.
 _CARD_MODELS: tuple[type[Version], ...] = (
-    PersonVersion, CertificationVersion, BurdenRatioVersion, CostLimitVersion, RestrictionVersion,
-)  # fmt: skip
+    PersonVersion,
+    CertificationVersion,
+    BurdenRatioVersion,
+    CostLimitVersion,
+    RestrictionVersion,
+)
+
+
+def _slot_of(f: Field) -> tuple[str, str]:
+    from django.db import connection
+
+    return f.column, f.db_type(connection)
 
 
 @functools.cache
-def _card_statement(vendor: str) -> tuple[str, tuple[Reader, ...]]:
-    """Columns of the same name and type share a slot (every version table has id, person_id,
-    effective_date…), and only the first branch types its NULLs (UNION takes its column types from the
-    first branch): the statement stays short enough for psycopg to cache its conversion."""
-    from django.db import connection
-
+def _card_layout(vendor: str) -> tuple[tuple[Field, ...], tuple[Reader, ...]]:
+    """The slots of the union (one per column name and type: every version table has id, person_id,
+    effective_date…) and, per branch, the reader of its model's columns."""
     models = (*_CARD_MODELS, BenefitLimit)
-    slots: list[tuple[str, str]] = []
+    slots: dict[tuple[str, str], Field] = {}
     for model in models:
         for f in model._meta.concrete_fields:
-            if (f.column, f.db_type(connection)) not in slots:
-                slots.append((f.column, f.db_type(connection)))
-    branches, readers = [], []
-    for index, model in enumerate(models):
-        mine = {(f.column, f.db_type(connection)) for f in model._meta.concrete_fields}
-        columns = [
-            column if (column, db_type) in mine else f"CAST(NULL AS {db_type})" if index == 0 else "NULL"
-            for column, db_type in slots
-        ]
-        if model is BenefitLimit:
-            where = (
-                "effective_from <= %s AND (effective_to IS NULL OR effective_to >= %s) AND care_level IN "  # noqa: S608
-                f"(SELECT care_level FROM {CertificationVersion._meta.db_table} WHERE person_id = %s)"
-            )
-        else:
-            where = "person_id = %s AND effective_date <= %s"
-        branches.append(f"SELECT {index}, {', '.join(columns)} FROM {model._meta.db_table} WHERE {where}")  # noqa: S608
-        positions = [1 + slots.index((f.column, f.db_type(connection))) for f in model._meta.concrete_fields]
-        readers.append(Reader.of(model, positions))
-    return " UNION ALL ".join(branches), tuple(readers)
+            slots.setdefault(_slot_of(f), f)
+    keys = list(slots)
+    readers = tuple(
+        Reader.of(model, [1 + keys.index(_slot_of(f)) for f in model._meta.concrete_fields])
+        for model in models
+    )
+    return tuple(slots.values()), readers
 
 
-def card_statement(person: InsuredPerson, on: dt.date) -> tuple[str, list]:
-    """The card's one statement as (sql, params), for a caller that runs it with its log row
-    (`access.read_by_numbers`); `card_from_rows` turns its rows into the card."""
+def _card_query(*, person_id: int, on: dt.date) -> QuerySet:
     from django.db import connection
 
-    sql, _readers = _card_statement(connection.vendor)
-    day = connection.ops.adapt_datefield_value(on)
-    return sql, [person.pk, day] * len(_CARD_MODELS) + [day, day, person.pk]
+    slots, _readers = _card_layout(connection.vendor)
+    branches = [
+        *(model.objects.filter(person_id=person_id, effective_date__lte=on) for model in _CARD_MODELS),
+        BenefitLimit.objects.filter(effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .filter(care_level__in=CertificationVersion.objects.filter(person_id=person_id).values("care_level")),
+    ]
+    selected = []
+    for index, branch in enumerate(branches):
+        mine = {_slot_of(f): f for f in branch.model._meta.concrete_fields}
+        # UNION takes its column types from the first branch: only its NULLs need a type, and untyped NULLs
+        # elsewhere keep the statement short.
+        columns = [
+            F(mine[_slot_of(slot)].attname)
+            if _slot_of(slot) in mine
+            else Cast(Value(None), output_field=slot)
+            if index == 0
+            else Value(None, output_field=slot)
+            for slot in slots
+        ]
+        selected.append(branch.order_by().values_list(Value(index), *columns))
+    return selected[0].union(*selected[1:], all=True)
+
+
+_CARD = Prepared(_card_query, raw=True)
+
+
+def card_read(person: InsuredPerson, on: dt.date) -> Bound:
+    """The 被保険者証 as of `on` in one statement, for the door to run with the read's log row
+    (`access.read`); it gives the Card. The caller authorises; `card_as_of` runs it without the door."""
+    return _CARD.bind(person_id=person.pk, on=on).then(lambda rows: card_from_rows(person, on, rows))
 
 
 def _card_rows(rows) -> dict[type, list]:
     from django.db import connection
 
-    _sql, readers = _card_statement(connection.vendor)
+    _slots, readers = _card_layout(connection.vendor)
     found: dict[type, list] = {reader.model: [] for reader in readers}
     for row in rows:
         reader = readers[row[0]]
@@ -213,81 +235,40 @@ def _card_rows(rows) -> dict[type, list]:
     return found
 
 
-@functools.cache
-def _person_statement(vendor: str, where: str, extra: str = "") -> tuple[str, Reader, Reader]:
-    from django.db import connection
-
-    from kaigo_portal.accounts.models import Organisation
-
-    quote = connection.ops.quote_name
-    n = len(InsuredPerson._meta.concrete_fields)
-    sql = (
-        f"SELECT {fastsql.columns(InsuredPerson, 'p')}, {fastsql.columns(Organisation, 'o')}{extra} "  # noqa: S608
-        f"FROM {quote(InsuredPerson._meta.db_table)} p "
-        f"JOIN {quote(Organisation._meta.db_table)} o ON o.id = p.insurer_id WHERE {where}"
+def _person_query(*, insurer_number: str, insured_number: str) -> QuerySet[InsuredPerson]:
+    return InsuredPerson.objects.select_related("insurer").filter(
+        insurer__insurer_number=insurer_number, insured_number=insured_number
     )
-    insurer = Reader.of(Organisation, range(n, n + len(Organisation._meta.concrete_fields)))
-    return sql, Reader.of(InsuredPerson, range(n)), insurer
 
 
-def _person(where: str, params: list) -> InsuredPerson | None:
-    return _person_with(where, params)[0]
-
-
-def _person_with(where: str, params: list, extra: str = "", extra_params: list | None = None):
-    from django.db import connection
-
-    sql, person_reader, insurer_reader = _person_statement(
-        connection.vendor, where, f", {extra}" if extra else ""
-    )
-    row = fastsql.fetch_one(sql, [*(extra_params or []), *params])
-    if row is None:
-        return None, ()
-    person = person_reader.read(row)
-    person.insurer = insurer_reader.read(row)
-    return person, tuple(row[len(person_reader.positions) + len(insurer_reader.positions) :])
+_PERSON_BY_NUMBERS = Prepared(_person_query)
 
 
 def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson | None:
     """The person (with the insurer) named by 保険者番号 and 被保険者番号, in one statement. Not a read of
     the person's data: the caller authorises before it shows anything."""
-    return _person("o.insurer_number = %s AND p.insured_number = %s", [insurer_number, insured_number])
+    found = _PERSON_BY_NUMBERS.bind(insurer_number=insurer_number, insured_number=insured_number).run()
+    return found[0] if found else None
 
 
-def person_by_numbers_with(
-    insurer_number: str, insured_number: str, *, extra: str, extra_params: list
-) -> tuple[InsuredPerson | None, tuple]:
-    """`person_by_numbers`, plus the caller's scalar columns over the person (alias `p`) in the same
-    statement: the access policy asks its relationship and consent facts this way."""
-    return _person_with("o.insurer_number = %s AND p.insured_number = %s", [insurer_number, insured_number],
-                        extra, extra_params)  # fmt: skip
-
-
-def person_by_pk(pk: int) -> InsuredPerson | None:
-    """The person with the insurer, in one statement (the caller authorises before it shows anything)."""
-    return _person("p.id = %s", [pk])
-
-
-def person_by_pk_from_with(
-    subquery: str, params: list, *, extra: str, extra_params: list
-) -> tuple[InsuredPerson | None, tuple]:
-    """`person_by_pk_from`, plus the caller's scalar columns over the person (alias `p`)."""
-    return _person_with(f"p.id = ({subquery})", params, extra, extra_params)
-
-
-def person_by_pk_from(subquery: str, params: list) -> InsuredPerson | None:
-    """The person whose pk a one-row subquery gives (a registry's lookup), with the insurer, in the same
-    statement. The subquery is the caller's written-out SQL; its values are parameters."""
-    return _person(f"p.id = ({subquery})", params)
+def qualified_on(on: dt.date, *, person=None) -> Exists:
+    """資格 on `on` as an expression over a person row (True: qualified): the latest identity version in force
+    exists, is not a deletion and has no 資格喪失日 on or before `on`. `person` names the person in the
+    query the expression goes into (by default the row's own pk)."""
+    latest = (
+        PersonVersion.objects.filter(person_id=OuterRef("person_id"), effective_date__lte=on)
+        .order_by("-effective_date", "-id")
+        .values("pk")[:1]
+    )
+    return Exists(
+        PersonVersion.objects.filter(
+            person_id=person if person is not None else OuterRef("pk"), pk=Subquery(latest), deleted=False
+        ).filter(Q(disqualified_on__isnull=True) | Q(disqualified_on__gt=on))
+    )
 
 
 def card_as_of(person: InsuredPerson, on: dt.date) -> Card:
-    from django.db import connection
-
-    sql, params = card_statement(person, on)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return card_from_rows(person, on, cursor.fetchall())
+    return card_read(person, on).run()
 
 
 def card_from_rows(person: InsuredPerson, on: dt.date, rows) -> Card:

@@ -12,24 +12,42 @@ fails closed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from kaigo_portal import prepared
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, ApiKey, Organisation, User
 from kaigo_portal.audit.models import Category, Channel, Outcome
 from kaigo_portal.audit.services import Access, record, record_and_read
+from kaigo_portal.prepared import Bound
 
 __all__ = [
-    "Actor", "Category", "Channel", "Decision", "Forbidden", "NotVisible", "PersonLike", "PersonRef",
-    "Purpose", "Rules", "authorize", "ensure_rules_for_production", "filter_persons", "log_listed", "log_lookup",
-    "register_rules", "registered_rules",
-]  # fmt: skip
+    "Actor",
+    "Category",
+    "Channel",
+    "Decision",
+    "Forbidden",
+    "NotVisible",
+    "Numbers",
+    "PersonLike",
+    "PersonRef",
+    "Purpose",
+    "Rules",
+    "authorize",
+    "ensure_rules_for_production",
+    "filter_persons",
+    "log_listed",
+    "log_lookup",
+    "read",
+    "register_rules",
+    "registered_rules",
+]
 
 
 class Purpose:
@@ -140,7 +158,16 @@ class Forbidden(PermissionDenied):
 
 
 class Rules(Protocol):
+    """A rule set: one person, one person named by numbers, a page of persons, and a queryset filter. All
+    must agree (tests/test_authorization_matrix.py and consent's tests hold the registered set to it)."""
+
     def decide(self, actor: Actor, person: PersonLike, category: str) -> Decision: ...
+
+    def find(
+        self, actor: Actor, insurer_number: str, insured_number: str, category: str
+    ) -> tuple[PersonLike | None, Decision | None]: ...
+
+    def decide_many(self, actor: Actor, persons: Sequence[PersonLike], category: str) -> list[Decision]: ...
 
     def person_filter(self, actor: Actor, category: str, *, prefix: str = "") -> Q: ...
 
@@ -156,6 +183,13 @@ class OwnInsurerOnly:
         ):
             return Decision.grant("own_insurer", method="insurer")
         return Decision.not_visible("no_rule_grants_access")
+
+    def find(self, actor: Actor, insurer_number: str, insured_number: str, category: str):
+        """The kernel knows no person model: until the rules arrive, no one is found by numbers."""
+        return None, None
+
+    def decide_many(self, actor: Actor, persons: Sequence[PersonLike], category: str) -> list[Decision]:
+        return [self.decide(actor, person, category) for person in persons]
 
     def person_filter(self, actor: Actor, category: str, *, prefix: str = "") -> Q:
         if actor.is_municipal and actor.organisation is not None:
@@ -221,94 +255,115 @@ def _row(
 
 
 def log_lookup(
-    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str,
-    *, granted: bool, reason: str, method: str = "",
-) -> None:  # fmt: skip
+    actor: Actor,
+    insurer_number: str,
+    insured_number: str,
+    category: str,
+    purpose: str,
+    *,
+    granted: bool,
+    reason: str,
+    method: str = "",
+) -> None:
     """Logs a form's look-up of a person by the numbers typed in (本人確認, 緊急閲覧), found or not.
 
     The row names the numbers as typed, so a number that belongs to nobody is logged like any other: the
     person's history shows every try at their number, and the actor's answer never depends on the row.
     """
-    if category not in Category.values:
-        raise ValueError(f"unknown category {category!r}")
+    _check_category(category)
     decision = Decision(granted, reason, 200 if granted else 404, method)
     record([_row(actor, insurer_number, insured_number, category, purpose, decision)])
 
 
 def authorize(
-    actor: Actor, person: PersonLike, category: str, purpose: str,
-    *, object_rule: Callable[[], str | None] | None = None,
-) -> Decision:  # fmt: skip
-    """Decides whether `actor` may read `category` of `person`'s data, logs it, and raises if not.
+    actor: Actor,
+    person: PersonLike,
+    category: str,
+    purpose: str,
+    *,
+    object_rule: Callable[[], str | None] | None = None,
+) -> Decision:
+    """Decides whether `actor` may read `category` of `person`'s data, logs it, and raises if not: `read`
+    for a caller that reads what it needs itself, after the door. Returns the decision."""
+    _check_category(category)
+    decision = _with_object_rule(_rules().decide(actor, person, category), object_rule)
+    _log_and_enforce(_access_row(actor, person, category, purpose, decision), decision)
+    return decision
 
-    `object_rule`, for a read of one object the rules cannot know about (another office's draft plan),
-    is asked when the rules grant: a reason it returns turns the read into a refusal (404), and that
-    refusal is the one row logged. Raises NotVisible (404) or Forbidden (403) after the denied row is
-    written.
+
+@dataclass(frozen=True)
+class Numbers:
+    """A person named by 保険者番号 and 被保険者番号, as an API path names them: the door looks them up."""
+
+    insurer_number: str
+    insured_number: str
+
+
+Query = QuerySet | Bound | Callable[[PersonLike], "QuerySet | Bound"]
+
+
+def read(
+    actor: Actor,
+    person: PersonLike | Numbers,
+    category: str,
+    purpose: str,
+    query: Query | None = None,
+    *,
+    object_rule: Callable[[], str | None] | None = None,
+) -> tuple[PersonLike, Any]:
+    """The one read entry: decides, logs and reads, and returns the person and what `query` gives.
+
+    `person` is a person at hand, or `Numbers` for the door to look up together with what the rules decide
+    on (one statement). No such person is the same 404 as a refusal, logged under the numbers asked for.
+    `query` is the caller's read of the person's data: a queryset, a prepared one (`Bound`), or a function
+    of the person giving either. It runs only once the rules grant, in the statement that writes the read's
+    log row where the database allows (`audit.services.record_and_read`), so one round trip logs and reads.
+    `object_rule` is asked when the rules grant (see `authorize`). A refusal is logged and raised.
     """
+    _check_category(category)
+    rules = _rules()
+    if isinstance(person, Numbers):
+        found, decision = rules.find(actor, person.insurer_number, person.insured_number, category)
+        if found is None:
+            log_lookup(
+                actor,
+                person.insurer_number,
+                person.insured_number,
+                category,
+                purpose,
+                granted=False,
+                reason="no_such_person",
+            )
+            raise NotVisible("no such person")
+        person = found
+    else:
+        decision = rules.decide(actor, person, category)
+    decision = _with_object_rule(decision, object_rule)
+    row = _access_row(actor, person, category, purpose, decision)
+    if not decision.granted or query is None:
+        _log_and_enforce(row, decision)
+        return person, None
+    if callable(query) and not isinstance(query, QuerySet | Bound):
+        query = query(person)
+    statement = query if isinstance(query, Bound) else prepared.bound(query)
+    return person, statement.finish(record_and_read(row, statement.sql, statement.params))
+
+
+def _check_category(category: str) -> None:
     if category not in Category.values:
         raise ValueError(f"unknown category {category!r}")
-    decision = _rules().decide(actor, person, category)
+
+
+def _with_object_rule(decision: Decision, object_rule: Callable[[], str | None] | None) -> Decision:
     if decision.granted and object_rule is not None:
         reason = object_rule()
         if reason:
-            decision = Decision(False, reason, 404, decision.method)
-    return _log_and_enforce(actor, person, category, purpose, decision)
+            return Decision(False, reason, 404, decision.method)
+    return decision
 
 
-def authorize_by_numbers(
-    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str,
-    *, find: Callable[[str, str], PersonLike | None],
-) -> PersonLike:  # fmt: skip
-    """`authorize` for a person named by 保険者番号 and 被保険者番号 (the read API): returns the person.
-
-    A rule set with `find_and_decide` looks the person up together with what its decision needs, in one
-    statement; otherwise `find` looks the person up and the rules decide as usual. No such person is the
-    same 404, logged under the numbers asked for (`log_lookup`), as every refusal is.
-    """
-    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, purpose, find)
-    _log_and_enforce(actor, person, category, purpose, decision)
-    return person
-
-
-def read_by_numbers(
-    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str,
-    *, find: Callable[[str, str], PersonLike | None], read: Callable[[PersonLike], tuple[str, list]],
-) -> tuple[PersonLike, list[tuple]]:  # fmt: skip
-    """`authorize_by_numbers` for a read that is one statement: `read(person)` gives its (sql, params),
-    which run only once the rules grant, in the same round trip as the read's log row where the database
-    allows (`audit.services.record_and_read`). Returns the person and the read's rows; a refusal is
-    logged and raised as by `authorize_by_numbers`."""
-    person, decision = _found_and_decided(actor, insurer_number, insured_number, category, purpose, find)
-    if not decision.granted:
-        _log_and_enforce(actor, person, category, purpose, decision)  # logs the refusal, then raises
-    sql, params = read(person)
-    return person, record_and_read(_access_row(actor, person, category, purpose, decision), sql, params)
-
-
-def _found_and_decided(
-    actor: Actor, insurer_number: str, insured_number: str, category: str, purpose: str, find
-):
-    if category not in Category.values:
-        raise ValueError(f"unknown category {category!r}")
-    rules = _rules()
-    fast = getattr(rules, "find_and_decide", None)
-    found = fast(actor, insurer_number, insured_number, category) if fast is not None else None
-    person, decision = found if found is not None else (find(insurer_number, insured_number), None)
-    if person is None:
-        log_lookup(
-            actor, insurer_number, insured_number, category, purpose, granted=False, reason="no_such_person"
-        )
-        raise NotVisible("no such person")
-    if decision is None:
-        decision = rules.decide(actor, person, category)
-    return person, decision
-
-
-def _log_and_enforce(
-    actor: Actor, person: PersonLike, category: str, purpose: str, decision: Decision
-) -> Decision:
-    record([_access_row(actor, person, category, purpose, decision)])
+def _log_and_enforce(row: Access, decision: Decision) -> Decision:
+    record([row])
     if decision.granted:
         return decision
     if decision.status == 404:
@@ -325,13 +380,8 @@ def log_listed(actor: Actor, persons: Iterable[PersonLike], category: str, purpo
     """Logs the persons a list showed, as granted reads (lists come from `filter_persons`)."""
     rows = []
     persons = list(persons)
-    rules = _rules()
-    # A rule set may answer for a whole page at once (a fixed number of queries, not one per person).
-    decide_many = getattr(rules, "decide_many", None)
-    if decide_many is not None:
-        decisions = decide_many(actor, persons, category)
-    else:
-        decisions = [rules.decide(actor, person, category) for person in persons]
+    # The rule set answers for the whole page at once (a fixed number of queries, not one per person).
+    decisions = _rules().decide_many(actor, persons, category)
     for person, decision in zip(persons, decisions, strict=True):
         if not decision.granted:  # a list built without filter_persons: a bug, and never shown silently
             raise RuntimeError(f"listed a person the rules refuse ({decision.reason})")

@@ -29,10 +29,23 @@ GENESIS = "0" * 64
 # for PostgreSQL to compute in the statement that takes the chain head, so a single read's row is one
 # statement. Changing either formula breaks every existing chain.
 CONTENT_FIELDS = (
-    "at", "actor_user_id", "actor_name", "organisation_number", "organisation_name", "role",
-    "api_key_prefix", "insurer_number", "insured_number", "category", "purpose", "method", "channel",
-    "outcome", "reason", "request_id",
-)  # fmt: skip
+    "at",
+    "actor_user_id",
+    "actor_name",
+    "organisation_number",
+    "organisation_name",
+    "role",
+    "api_key_prefix",
+    "insurer_number",
+    "insured_number",
+    "category",
+    "purpose",
+    "method",
+    "channel",
+    "outcome",
+    "reason",
+    "request_id",
+)
 
 
 @dataclass(frozen=True)
@@ -177,18 +190,22 @@ _INSERT = (
 
 
 # One read's row in one autocommitted statement: take a free chain head (SKIP LOCKED), link the row to it
-# (the hash computed by PostgreSQL with the formula of `link_hash`), move the head, insert the row. No
-# BEGIN, no separate lock and no COMMIT round trip; the statement is durable when it returns. It inserts
-# nothing when every head is busy or the heads are not made yet, and the caller then takes the long way.
+# (the hash computed by PostgreSQL with the formula of `link_hash`), move the head, insert the row, and,
+# for a read the door has compiled, run the read after it. No BEGIN, no separate lock and no COMMIT round
+# trip; the row is durable when the statement returns. It inserts nothing and returns no row when every
+# head is busy or the heads are not made yet; the caller then takes the long way.
 _ALONE_FIELDS = [f for f in AccessLogEntry._meta.concrete_fields if f.name in CONTENT_FIELDS]
+_LOGGED = ("id", "chain", "chain_seq", "prev_hash", "hash")
 
 
 @functools.cache
-def _alone_parts() -> tuple[str, str]:
-    """The WITHs that take, link and move a head, and the INSERT of the row from `link`."""
+def _one_row_statement(read_sql: str | None) -> str:
+    """The statement's columns: the row's id, chain, chain_seq, prev_hash and hash; then, with a read, 1 on
+    each row the read found (NULL on the one row of an empty read) and the read's columns."""
     casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in _ALONE_FIELDS)
-    ctes = (
-        "head AS ("
+    # Names come from the model and the door's compiled read; every value is a parameter.
+    statement = (
+        "WITH head AS ("  # noqa: S608  (names from the model; every value is a parameter)
         " SELECT chain, seq, last_hash FROM audit_chainhead WHERE chain < %s"
         " ORDER BY (chain + %s) %% %s LIMIT 1 FOR UPDATE SKIP LOCKED"
         "), link AS ("
@@ -198,32 +215,16 @@ def _alone_parts() -> tuple[str, str]:
         "), moved AS ("
         " UPDATE audit_chainhead h SET seq = link.chain_seq, last_hash = link.hash FROM link"
         " WHERE h.chain = link.chain"
-        ")"
-    )
-    insert = (
-        f"INSERT INTO audit_accesslogentry ({', '.join(f.column for f in _ALONE_FIELDS)}, chain, chain_seq,"  # noqa: S608  (names from the model; every value is a parameter)
+        "), logged AS ("
+        f" INSERT INTO audit_accesslogentry ({', '.join(f.column for f in _ALONE_FIELDS)}, chain, chain_seq,"
         f" prev_hash, hash) SELECT {casts}, link.chain, link.chain_seq, link.prev_hash, link.hash FROM link"
+        f" RETURNING {', '.join(_LOGGED)}"
+        ") SELECT logged.*"
     )
-    return ctes, insert
-
-
-@functools.cache
-def _alone_statement() -> str:
-    ctes, insert = _alone_parts()
-    return f"WITH {ctes} {insert} RETURNING id, chain, chain_seq, prev_hash, hash"
-
-
-@functools.cache
-def _alone_and_read_statement(read_sql: str) -> str:
-    """The row's statement with the caller's read after it: the first column counts the rows written (0:
-    every head busy), the second is 1 on each row the read found (NULL on the one row of an empty read),
-    the read's columns follow."""
-    ctes, insert = _alone_parts()
-    return (
-        f"WITH {ctes}, logged AS ({insert} RETURNING 1) "  # noqa: S608  (the caller's read is written out, its values parameters)
-        f"SELECT (SELECT count(*) FROM logged), r.* FROM (SELECT 1) one "
-        f"LEFT JOIN (SELECT 1 AS found, x.* FROM ({read_sql}) x) r ON true"
-    )
+    if read_sql is None:
+        return f"{statement} FROM logged"
+    # The door's compiled read; its values are parameters.
+    return f"{statement}, r.* FROM logged LEFT JOIN (SELECT 1 AS found, x.* FROM ({read_sql}) x) r ON true"  # noqa: S608
 
 
 def _alone_params(access: Access, now: dt.datetime) -> list:
@@ -240,28 +241,30 @@ def record_and_read(access: Access, read_sql: str, read_params: Sequence) -> lis
     the read runs after it. Returns the read's rows."""
     _check_names(access)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        _ensure_heads()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _alone_and_read_statement(read_sql), [*_alone_params(access, timezone.now()), *read_params]
-            )
-            found = cursor.fetchall()
-        if found[0][0]:
-            return [row[2:] for row in found if row[1] is not None]
+        found = _run_alone(access, timezone.now(), read_sql, read_params)
+        if found:
+            skip = len(_LOGGED) + 1
+            return [row[skip:] for row in found if row[skip - 1] is not None]
     record([access])
     with connection.cursor() as cursor:
         cursor.execute(read_sql, read_params)
         return cursor.fetchall()
 
 
-def _append_alone(access: Access, now: dt.datetime) -> AccessLogEntry | None:
+def _run_alone(
+    access: Access, now: dt.datetime, read_sql: str | None, read_params: Sequence = ()
+) -> list[tuple]:
     _ensure_heads()
     with connection.cursor() as cursor:
-        cursor.execute(_alone_statement(), _alone_params(access, now))
-        found = cursor.fetchone()
-    if found is None:
+        cursor.execute(_one_row_statement(read_sql), [*_alone_params(access, now), *read_params])
+        return cursor.fetchall()
+
+
+def _append_alone(access: Access, now: dt.datetime) -> AccessLogEntry | None:
+    found = _run_alone(access, now, None)
+    if not found:
         return None
-    pk, chain, chain_seq, prev_hash, hash_ = found
+    pk, chain, chain_seq, prev_hash, hash_ = found[0]
     row = AccessLogEntry(
         pk=pk, chain=chain, chain_seq=chain_seq, prev_hash=prev_hash, hash=hash_, **vars(access), at=now
     )
