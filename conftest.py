@@ -62,9 +62,12 @@ def _celery_in_process(tmp_path_factory):
 
     if not settings.REDIS_URL:
         queue = tmp_path_factory.mktemp("celery-queue")
+        control = queue.parent / "control"  # where settings.py puts it for a queue folder
+        control.mkdir(exist_ok=True)
         celery_app.conf.broker_transport_options = {
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
+            "control_folder": str(control),
         }
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

@@ -14,7 +14,9 @@ from consent.models import PersonAccount, Relationship
 from kaigo_portal.access import Actor
 from kaigo_portal.accounts.models import Organisation, Role, User
 
-from . import life_rules, services
+from . import services
+from .life import rules as life_rules
+from .life import services as life_services
 from .models import CarePlan
 
 
@@ -65,7 +67,7 @@ def _life(homon: Organisation, recorder: User | None, today: dt.date) -> int:
     for n, person in enumerate(persons):
         for back in range(6, 0, -1):
             better = 6 - back  # a little better every month
-            services.life_submit(
+            life_services.life_submit(
                 actor=actor, person=person, month=first - relativedelta(months=back),
                 barthel=barthel_scores(min(100, 40 + 5 * n + 5 * (better // 2))),
                 dbd13={str(i): (1 if i <= max(0, 8 - n - better) else 0) for i in range(1, 14)},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.forms import formset_factory
 
-from . import life_rules
+from .life import rules as life_rules
 from .models import NutritionRisk, PlanKind, Weekday
 
 DATE = forms.DateInput(attrs={"type": "date"})

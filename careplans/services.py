@@ -24,13 +24,12 @@ from kaigo_portal.errors import ApplicationError
 from kaigo_portal.numbers import contains_my_number
 from kaigo_portal.validators import MY_NUMBER_MESSAGE
 
-from . import life_rules, selectors
+from . import selectors
 from .models import (
     DELIVERED_STATES,
     AgreementMethod,
     CarePlan,
     Delivery,
-    LifeAssessment,
     PlanEvent,
     PlanEventKind,
     PlanKind,
@@ -445,40 +444,8 @@ def plan_input_of(plan: CarePlan) -> PlanInput:
     )  # fmt: skip
 
 
-# --- LIFE ------------------------------------------------------------------------------------------
-
-
-def life_submit(*, actor: Actor, person: InsuredPerson, month: dt.date, barthel=None, dbd13=None,
-                vitality=None, nutrition=None) -> LifeAssessment:  # fmt: skip
-    """Stores an office's assessment of the month (a resubmission replaces the month's). The caller has
-    checked the office serves the person (a live relationship: the `eligibility` gate). Invalid scores
-    are refused item by item, all at once."""
-    if actor.organisation is None or not actor.organisation.office_number or actor.is_person:
-        _fail("LIFE の評価は介護事業所だけが登録できます。", "life.not_an_office", status=403)
-    if month.day != 1:
-        month = month.replace(day=1)
-    if month > timezone.localdate():
-        _fail("評価月に未来の月は指定できません。", "life.month_future", {"month": ["未来の月です。"]})
-    checked = life_rules.validate(barthel=barthel, dbd13=dbd13, vitality=vitality, nutrition=nutrition)
-    if not checked.ok:
-        _fail("評価の点数に誤りがあります。", "life.invalid",
-              {key: [message for _code, message in problems] for key, problems in checked.errors.items()})  # fmt: skip
-    values = {
-        "barthel": checked.barthel, "barthel_total": checked.barthel_total, "dbd13": checked.dbd13,
-        "dbd13_total": checked.dbd13_total, "vitality": checked.vitality, "vitality_total": checked.vitality_total,
-        "height_cm": checked.height_cm, "weight_kg": checked.weight_kg, "bmi": checked.bmi,
-        "nutrition_risk": checked.nutrition_risk, "recorded_by": actor.user, "recorded_by_name": actor.name,
-        "recorded_at": timezone.now(),
-    }  # fmt: skip
-    with transaction.atomic():
-        assessment, _created = LifeAssessment.objects.update_or_create(
-            person=person, office=actor.organisation, month=month, defaults=values
-        )
-    return assessment
-
-
 __all__ = [
-    "DELIVERED_STATES", "PlanInput", "RowInput", "WeeklyInput", "delivery_mark_opened", "life_submit",
+    "DELIVERED_STATES", "PlanInput", "RowInput", "WeeklyInput", "delivery_mark_opened",
     "number_rows", "plan_agree", "plan_create", "plan_deliver", "plan_input_of", "plan_record_paper_agreement",
     "plan_request_agreement", "plan_revise", "plan_send", "plan_update", "plan_withdraw_request",
 ]  # fmt: skip

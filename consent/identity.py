@@ -46,7 +46,7 @@ from .models import (
     Relationship,
     RevokedCertificate,
 )
-from .services import _require_municipal_of, relationship_verify_mynumber_card
+from .services import relationship_verify_mynumber_card, require_municipal_of
 
 log = logging.getLogger(__name__)
 
@@ -450,7 +450,7 @@ def crl_load(*, data: bytes) -> int:
 
 def card_certificate_register(*, person: InsuredPerson, certificate_der: bytes, by: User) -> CardCertificate:
     """The municipality registers a card certificate for one of its insured persons (staff screen)."""
-    _require_municipal_of(by, person)
+    require_municipal_of(by, person)
     try:
         certificate = x509.load_der_x509_certificate(certificate_der)
     except ValueError:

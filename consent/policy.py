@@ -75,12 +75,8 @@ class Reason:
     NO_RULE = "no_rule_grants_access"
 
 
-# The 403 codes an office's API client can get, with their meaning (documented in the OpenAPI schema).
-FORBIDDEN_CODES = {
-    Reason.INSURER_NOT_LIVE: "保険者の利用開始日前です。",
-    Reason.CARE_MANAGERS_ONLY: "認定情報は居宅介護支援・介護予防支援・地域包括支援センターのケアマネジャーだけが閲覧できます。",
-    Reason.NO_CONSENT: "本人の同意がありません（撤回・不同意を含む）。",
-}
+# The 403 codes an office's API client can get are documented in kaigo_portal.api.responses
+# (READ_FORBIDDEN_CODES); consent/tests/test_policy.py holds the two to each other.
 
 
 class ClinicAccessProvider(Protocol):

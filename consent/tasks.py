@@ -98,7 +98,7 @@ def send_new_organisation_notices() -> None:
     the first time. Moves each account's mark forward after sending; a retry after a crash between send
     and save sends the same notice again (rather than none)."""
     from .models import PersonAccount
-    from .services_persons import new_organisations_since
+    from .services import new_organisations_since
 
     for account in PersonAccount.objects.filter(notify_new_organisation=True).select_related(
         "user", "person__insurer"

@@ -224,12 +224,17 @@ if REDIS_URL:
 else:
     _queue_dir = Path(env_str("KAIGO_CELERY_QUEUE_DIR", str(VAR_DIR / "celery" / "queue")))
     _queue_dir.mkdir(parents=True, exist_ok=True)
+    _control_dir = _queue_dir.parent / "control"
+    _control_dir.mkdir(exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # The exchange tables beside the queue, where every process using this queue finds them (kombu's
+        # default is ./control, in the working tree).
+        "control_folder": str(_control_dir),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -2,13 +2,9 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.db import connection
 from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from certification import api as certification_api
-from consent import api as consent_api
-from consent import api_identity
-from eligibility import api as eligibility_api
 from kaigo_portal.accounts.models import Role
 from kaigo_portal.api import views as api_views
 from kaigo_portal.web import views as web_views
@@ -36,52 +32,18 @@ def healthz(request):
 
 
 # The API first, under one prefix: an API request is resolved after one test, not after every page route.
+# Each app mounts its own API (its api_urls.py); the kernel imports none of them.
 api_v1_urlpatterns = [
     path("me/", api_views.me, name="api_me"),
-    path("imports/", eligibility_api.ImportListCreate.as_view(), name="api_imports"),
-    path("imports/<int:job_id>/", eligibility_api.ImportDetail.as_view(), name="api_import_detail"),
-    path(
-        "imports/<int:job_id>/errors.csv",
-        eligibility_api.ImportErrors.as_view(),
-        name="api_import_errors",
-    ),
+    path("", include("eligibility.api_urls")),
+    path("", include("consent.api_urls")),
+    path("", include("certification.api_urls")),
     path("subsidies/", include("subsidies.api_urls")),
-    path("claims/", consent_api.ClaimsFeed.as_view(), name="api_claims"),
-    re_path(
-        r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/eligibility/$",
-        consent_api.PersonEligibility.as_view(),
-        name="api_person_eligibility",
-    ),
-    re_path(
-        r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/home-modification/$",
-        consent_api.PersonHomeModification.as_view(),
-        name="api_person_home_modification",
-    ),
-    path("identity/challenges/", api_identity.Challenges.as_view(), name="api_identity_challenges"),
-    path(
-        "identity/verifications/",
-        api_identity.Verifications.as_view(),
-        name="api_identity_verifications",
-    ),
-    re_path(
-        r"^identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/$",
-        api_identity.DeviceCode.as_view(),
-        name="api_identity_device_code",
-    ),
-    re_path(
-        r"^identity/device-codes/(?P<code>[A-Za-z0-9]{4}-[A-Za-z0-9]{4})/complete/$",
-        api_identity.DeviceCodeComplete.as_view(),
-        name="api_identity_device_code_complete",
-    ),
-    re_path(
-        r"^persons/(?P<insurer_no>\d{6})/(?P<insured_no>\d{10})/certification-progress/$",
-        certification_api.PersonCertificationProgress.as_view(),
-        name="api_person_certification_progress",
-    ),
     path("opinions/", include("opinions.api_urls")),
     path("careplans/", include("careplans.api_urls")),
-    path("life/", include("careplans.life_api_urls")),
+    path("life/", include("careplans.life.api_urls")),
 ]
+
 
 urlpatterns = [
     path("api/v1/", include(api_v1_urlpatterns)),
@@ -92,12 +54,11 @@ urlpatterns = [
     path("org/", include("kaigo_portal.accounts.urls")),
     path("portal/", include("kaigo_portal.public.urls")),
     path("subsidies/", include("subsidies.urls")),
-    path("persons/", include("eligibility.urls_persons")),
+    path("", include("eligibility.urls")),
     path("", include("consent.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("imports/", include("eligibility.urls_imports")),
     path("certification/", include("certification.urls")),
     path("opinions/", include("opinions.urls")),
     path("careplans/", include("careplans.urls")),

@@ -67,10 +67,10 @@ def test_consent_notes_disputes_and_break_glass_reasons_refuse_it(orgs, cast):
     with pytest.raises(ApplicationError, match="個人番号"):
         consent_services.relationship_break_glass(office=orgs["kyotaku"], person=person, by=cast["bob"],
                                                   reason=f"本人の番号 {VALID}")  # fmt: skip
-    from consent import services_persons
+    from consent import services
 
     with pytest.raises(ApplicationError, match="個人番号"):
-        services_persons.dispute_open(person=person, entry_id=1, by=cast["pia"], note=VALID)
+        services.dispute_open(person=person, entry_id=1, by=cast["pia"], note=VALID)
     assert not Consent.objects.exists() and not Relationship.objects.exists() and not Dispute.objects.exists()
 
 

@@ -33,7 +33,7 @@ from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import make_org, make_user
-from consent.models import Dispute, PersonAccount, Relationship, VerificationAttempt
+from consent.models import DisasterPeriod, Dispute, PersonAccount, Relationship, VerificationAttempt
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
 from kaigo_portal.accounts.models import ApiScope, OrganisationKind, Role, UserKind
@@ -244,7 +244,6 @@ def world(orgs, cast):
 
 def _hidden_rows(hidden, koto, office, clinic, manager) -> dict[str, int]:
     from careplans.tests import factories as pf
-    from consent import services as consent_services
     from kaigo_portal import access
     from opinions.tests import factories as of
 
@@ -254,7 +253,7 @@ def _hidden_rows(hidden, koto, office, clinic, manager) -> dict[str, int]:
     opinion = of.submitted(request)
     actor = access.Actor(user=manager, organisation=office, role=Role.CARE_MANAGER)
     plan = pf.draft(actor=actor, person=hidden, rows=[])
-    period = consent_services.DisasterPeriod.objects.create(
+    period = DisasterPeriod.objects.create(
         insurer=koto, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2026, 10, 7), reason="訓練"
     )
     break_glass = Relationship.objects.create(office=office, person=hidden, method="disaster", disaster_period=period,

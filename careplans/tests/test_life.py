@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from careplans import life, life_rules, services
 from careplans.demo import barthel_scores
+from careplans.life import feedback as life
+from careplans.life import rules as life_rules
+from careplans.life import services
 from careplans.models import LifeAssessment
 from conftest import make_org
 from consent.models import ConsentStatus

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from careplans import services
+from careplans.life import services as life_services
 from careplans.models import CarePlan, LifeAssessment, PlanStatus
 from consent.models import ConsentStatus
 from consent.tests.factories import consent
@@ -236,7 +237,7 @@ def test_life_pages_with_no_data_and_without_consent(hanako, cast, login, client
 
 
 def test_the_person_sees_their_life_chart(hanako, cast, login, carol):
-    services.life_submit(actor=carol, person=hanako, month=dt.date(2026, 9, 1), barthel=FULL_BARTHEL)
+    life_services.life_submit(actor=carol, person=hanako, month=dt.date(2026, 9, 1), barthel=FULL_BARTHEL)
     page = login(cast["pia"]).get(f"/careplans/me/{hanako.pk}/life/").content.decode()
     assert "<svg" in page and "2026年09月: Barthel 100" in page
 

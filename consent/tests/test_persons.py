@@ -9,7 +9,7 @@ import time_machine
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
-from consent import services_persons
+from consent import services
 from consent.models import Consent, Dispute, PersonAccount
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
@@ -34,7 +34,7 @@ def hanako(orgs):
 
 def test_an_invitation_is_used_once_sets_a_password_and_sends_to_totp(client, cast, hanako):
     with at(2026, 6, 1, 10):
-        _invitation, code = services_persons.invitation_create(person=hanako, by=cast["alice"])
+        _invitation, code = services.invitation_create(person=hanako, by=cast["alice"])
         response = client.post(reverse("consent:accept_invitation"), {
             "code": code.lower(), "email": "Hanako@Example.jp", "name": "", "password": "a-long-enough-passphrase"})  # fmt: skip
         assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
@@ -49,20 +49,20 @@ def test_an_invitation_is_used_once_sets_a_password_and_sends_to_totp(client, ca
 
 def test_an_invitation_expires_after_14_days(cast, hanako):
     with at(2026, 6, 1, 10):
-        _invitation, code = services_persons.invitation_create(person=hanako, by=cast["alice"])
+        _invitation, code = services.invitation_create(person=hanako, by=cast["alice"])
     with at(2026, 6, 15, 9, 59):
-        services_persons.invitation_check(code)
+        services.invitation_check(code)
     with at(2026, 6, 15, 10, 0), pytest.raises(ApplicationError, match="有効期限切れ"):
-        services_persons.invitation_accept(
+        services.invitation_accept(
             code=code, email="h@example.jp", name="", password="a-long-enough-passphrase"
         )
 
 
 def test_only_the_persons_municipality_invites(cast, hanako):
     with pytest.raises(ApplicationError):
-        services_persons.invitation_create(person=hanako, by=cast["hank"])
+        services.invitation_create(person=hanako, by=cast["hank"])
     with pytest.raises(ApplicationError):
-        services_persons.invitation_create(person=hanako, by=cast["bob"])
+        services.invitation_create(person=hanako, by=cast["bob"])
 
 
 def test_one_representative_acts_for_two_parents_and_is_logged_as_the_representative(
@@ -70,14 +70,14 @@ def test_one_representative_acts_for_two_parents_and_is_logged_as_the_representa
 ):
     taro = ef.person(insurer=orgs["chiyoda"], insured_number="0000000502", name="介護 太郎")
     with at(2026, 6, 1, 10):
-        rep, code = services_persons.representative_register(
+        rep, code = services.representative_register(
             person=hanako, by=cast["alice"], name="介護 一郎", email="ichiro@example.jp", document="family",
             valid_from=dt.date(2026, 6, 1), valid_to=dt.date(2027, 5, 31))  # fmt: skip
-        rep2, code2 = services_persons.representative_register(
+        rep2, code2 = services.representative_register(
             person=taro, by=cast["alice"], name="介護 一郎", email="ichiro@example.jp", document="guardian",
             valid_from=dt.date(2026, 6, 1), valid_to=dt.date(2027, 5, 31))  # fmt: skip
         assert code and code2 is None and rep.user == rep2.user
-        services_persons.invitation_accept(code=code, email="", name="", password="a-long-enough-passphrase")
+        services.invitation_accept(code=code, email="", name="", password="a-long-enough-passphrase")
         rep.user.refresh_from_db()
         TOTP.activate(rep.user, generate_totp_secret())  # the MFA step the invitation leads to
         client = login(rep.user)
@@ -203,7 +203,7 @@ def test_an_invitation_can_be_emailed_and_only_while_it_is_usable(
     cast, hanako, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        _invitation, code = services_persons.invitation_create(
+        _invitation, code = services.invitation_create(
             person=hanako, by=cast["alice"], email="hanako@example.jp"
         )
     assert [m.to for m in mailoutbox] == [["hanako@example.jp"]]

@@ -143,3 +143,14 @@ def test_one_person_and_list_paths_agree(orgs, cast, history, relationship):
         )
         assert (one.granted, one.reason, one.method) == (many.granted, many.reason, many.method)
         assert one.granted == listed
+
+
+def test_the_api_documents_every_403_an_office_can_get():
+    from kaigo_portal.api.responses import READ_FORBIDDEN_CODES
+
+    office_refusals = {
+        policy.Reason.INSURER_NOT_LIVE,
+        policy.Reason.CARE_MANAGERS_ONLY,
+        policy.Reason.NO_CONSENT,
+    }
+    assert set(READ_FORBIDDEN_CODES) == office_refusals

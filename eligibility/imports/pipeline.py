@@ -1,6 +1,6 @@
 """Runs an import job: validate every row (streaming), check the set rules, then apply all or nothing.
 
-Pass 1 streams the file, validates each row (a large CSV in two processes), and spools the valid rows
+Pass 1 streams the file, validates each row (a large CSV in two processes: `parallel`), and spools the valid rows
 as COPY text per record type and every issue to temporary files, so memory does not grow with the file.
 Pass 2, in one transaction, loads the spools into temporary staging tables and checks what needs the
 database or the whole file with set-based SQL (see `staging`): persons that exist neither in the file
@@ -16,9 +16,8 @@ import csv
 import gc
 import io
 import os
-import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -30,7 +29,7 @@ from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.validators import MY_NUMBER_CODE
 
 from ..models import ImportJob, InsuredPerson, PersonVersion
-from . import reader, sequence, staging
+from . import parallel, reader, sequence, staging
 from .registry import Issue, get
 from .validate import validate
 
@@ -233,99 +232,36 @@ def _validate_records(job, records, spool: staging.Spool, issues, result, progre
             progress({"phase": "validate", "done": result.rows_total, "failed": len(result.failed_lines)})
 
 
-# --- validating a large CSV in two processes -------------------------------------------------------------
-
-
-def _lines_between(path: str, start: int, end: int) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        consumed, length = 0, end - start
-        for line in handle:
-            if consumed >= length:
-                return
-            consumed += len(line)
-            yield line
-
-
-def _csv_header(path: str) -> tuple[str, list[str]] | None:
-    with open(path, "rb") as handle:
-        head = handle.read(65536)
-    encoding = reader.detect_encoding(head)
-    first = head.split(b"\n", 1)[0]
-    if first.count(b'"') % 2:  # a header cell spanning lines: not worth splitting
-        return None
-    codec = "cp932" if encoding == "cp932" else "utf-8"
-    try:
-        text = first.removeprefix(b"\xef\xbb\xbf").decode(codec).rstrip("\r")
-    except UnicodeDecodeError:
-        return None
-    header = reader.parse_header(next(csv.reader([text])))
-    return (encoding, header) if header else None
-
-
-def _split_point(path: str, size: int) -> tuple[int, int] | None:
-    """A line boundary near the middle that is outside every quoted cell (an even number of quotes before
-    it, as valid CSV doubles quotes inside cells), and the number of lines before it."""
-    with open(path, "rb") as handle:
-        handle.seek(size // 2)
-        handle.readline()
-        split = handle.tell()
-        if split >= size:
-            return None
-        handle.seek(0)
-        quotes = lines = 0
-        remaining = split
-        while remaining:
-            block = handle.read(min(1 << 24, remaining))
-            remaining -= len(block)
-            quotes += block.count(b'"')
-            lines += block.count(b"\n")
-    return None if quotes % 2 else (split, lines)
-
-
 def _validate_in_two_processes(job, folder, spools, issues, result, progress) -> bool:
-    """Validation is pure Python and CPU-bound: a large CSV is split at a line boundary and its second
-    half validated by a forked child on the other core, while this process validates the first half.
-    The child touches no database; its spools are files in `folder`. Returns False where splitting does
-    not apply (then one process does it)."""
+    """Validation is pure Python and CPU-bound: a large CSV is split at a line boundary and its second half
+    validated by a forked child on the other core, while this process validates the first half (see
+    `parallel`). The child touches no database; its spools are files in `folder`. Returns False where
+    splitting does not apply (then one process does it)."""
     if job.format != "csv" or (os.cpu_count() or 1) < 2:
         return False
     if not isinstance(job.file.storage, FileSystemStorage):  # the halves are read from a local file
         return False
     path = job.file.path
-    size = os.path.getsize(path)
-    if size < settings.KAIGO_IMPORT_PARALLEL_MIN_BYTES:
+    if os.path.getsize(path) < settings.KAIGO_IMPORT_PARALLEL_MIN_BYTES:
         return False
-    header, point = _csv_header(path), _split_point(path, size)
-    if header is None or point is None:
+    halves = parallel.csv_halves(path)
+    if halves is None:
         return False
-    (encoding, names), (split, lines_before) = header, point
-    child_summary = os.path.join(folder, "summary")
     child_folder = os.path.join(folder, "second-half")
     os.mkdir(child_folder)
-    pid = os.fork()
-    if pid == 0:  # the child: the second half, then exit without any clean-up of the parent's resources
-        status = 1
-        try:
-            part, part_issues, part_spool = Result(), IssueSpool(header=False), staging.Spool(child_folder)
-            records = reader.read_csv(_lines_between(path, split, size), encoding=encoding, header=names,
-                                      first_line=lines_before + 1)  # fmt: skip
-            _validate_records(job, records, part_spool, part_issues, part, lambda values: None)
-            part_spool.close()
-            with open(child_summary, "wb") as out:
-                summary = (part.rows_total, part.failed_lines, part_issues.errors, part_issues.warnings,
-                           part_issues.text(), part_spool.rows)  # fmt: skip
-                pickle.dump(summary, out, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    records = reader.read_csv(_lines_between(path, 0, split), encoding=encoding)
-    _validate_records(job, records, spools[0], issues, result, progress)
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        raise RuntimeError(f"the process validating the second half of import {job.pk} failed ({status})")
-    with open(child_summary, "rb") as handle:
-        total, failed_lines, errors, warnings, text, rows = pickle.load(handle)  # noqa: S301  (our own file)
+
+    def second_half():
+        part, part_issues, part_spool = Result(), IssueSpool(header=False), staging.Spool(child_folder)
+        _validate_records(job, halves.second(), part_spool, part_issues, part, lambda values: None)
+        part_spool.close()
+        return (part.rows_total, part.failed_lines, part_issues.errors, part_issues.warnings,
+                part_issues.text(), part_spool.rows)  # fmt: skip
+
+    def first_half():
+        _validate_records(job, halves.first(), spools[0], issues, result, progress)
+
+    summary = parallel.in_two_processes(first_half, second_half, folder=folder, what=f"import {job.pk}")
+    total, failed_lines, errors, warnings, text, rows = summary
     result.rows_total += total
     result.failed_lines |= failed_lines
     issues.append(text, errors=errors, warnings=warnings)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
-
-import factory
 
 from kaigo_portal.public.forms import form_token
 from kaigo_portal.public.models import Audience, FaqEntry, NewsItem
@@ -17,23 +16,24 @@ def jst(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=JST)
 
 
-class NewsItemFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = NewsItem
-
-    title = factory.Sequence(lambda n: f"お知らせ{n}")
-    body = "本文です。"
-    published_at = jst(2026, 4, 1, 9)
+_numbers = itertools.count()
 
 
-class FaqEntryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = FaqEntry
+def news_item(**fields) -> NewsItem:
+    """A news item (published 2026-04-01 unless `published_at` says otherwise; None is a draft)."""
+    values = {"title": f"お知らせ{next(_numbers)}", "body": "本文です。", "published_at": jst(2026, 4, 1, 9)}
+    return NewsItem.objects.create(**{**values, **fields})
 
-    audience = Audience.GENERAL
-    question = factory.Sequence(lambda n: f"質問{n}ですか。")
-    answer = "回答です。"
-    published_at = jst(2026, 4, 1, 9)
+
+def faq_entry(**fields) -> FaqEntry:
+    """An FAQ entry for everyone (published 2026-04-01 unless `published_at` says otherwise)."""
+    values = {
+        "audience": Audience.GENERAL,
+        "question": f"質問{next(_numbers)}ですか。",
+        "answer": "回答です。",
+        "published_at": jst(2026, 4, 1, 9),
+    }
+    return FaqEntry.objects.create(**{**values, **fields})
 
 
 def inquiry_data(**overrides) -> dict:

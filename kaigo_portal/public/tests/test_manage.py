@@ -11,7 +11,8 @@ from kaigo_portal.errors import ApplicationError
 from kaigo_portal.public import services
 from kaigo_portal.public.models import FaqEntry, Inquiry, InquiryStatus, NewsItem
 
-from .factories import FaqEntryFactory, NewsItemFactory, jst
+from . import factories
+from .factories import jst
 from .helpers import error_codes, table_rows, text
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def ask(email="hanako@example.jp", ip="192.0.2.1", **extra) -> Inquiry:
 
 @pytest.fixture
 def content(cast):
-    return {"news": NewsItemFactory(), "faq": FaqEntryFactory(), "ticket": ask()}
+    return {"news": factories.news_item(), "faq": factories.faq_entry(), "ticket": ask()}
 
 
 def operator_screens(content) -> list[tuple[str, str, dict]]:
@@ -146,7 +147,7 @@ def test_an_operator_writes_a_draft_then_schedules_it(client, cast, login):
 
 
 def test_an_operator_deletes_news(client, cast, login):
-    item = NewsItemFactory(title="古いお知らせ")
+    item = factories.news_item(title="古いお知らせ")
     response = login(cast["pat"]).post(f"/portal/manage/news/{item.pk}/delete/")
     assert response.status_code == 302 and not NewsItem.objects.exists()
 

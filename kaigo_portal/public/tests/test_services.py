@@ -9,7 +9,8 @@ import pytest
 from kaigo_portal.public import content, services
 from kaigo_portal.public.models import FaqEntry, NewsItem, PublicationState
 
-from .factories import NewsItemFactory, jst
+from . import factories
+from .factories import jst
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_seed_demo_content_is_idempotent():
     ],
 )
 def test_publication_state(published_at, state):
-    item = NewsItemFactory(published_at=published_at)
+    item = factories.news_item(published_at=published_at)
     assert item.publication_state(now=jst(2026, 6, 1, 10)) == state
     assert NewsItem.objects.published(now=jst(2026, 6, 1, 10)).filter(pk=item.pk).exists() == (
         state == PublicationState.PUBLISHED

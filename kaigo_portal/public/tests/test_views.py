@@ -13,7 +13,8 @@ from kaigo_portal.accounts.models import OrganisationKind
 from kaigo_portal.public import pdf
 from kaigo_portal.public.models import Audience
 
-from .factories import FaqEntryFactory, NewsItemFactory, jst
+from . import factories
+from .factories import jst
 from .helpers import table_rows, text
 
 pytestmark = pytest.mark.django_db
@@ -261,9 +262,9 @@ def test_the_rollout_table_is_paginated_with_a_constant_number_of_queries(
 @pytest.fixture
 def news():
     return {
-        "published": NewsItemFactory(title="公開済みのお知らせ", published_at=jst(2026, 5, 1, 9)),
-        "draft": NewsItemFactory(title="下書きのお知らせ", published_at=None),
-        "scheduled": NewsItemFactory(title="予約済みのお知らせ", published_at=jst(2026, 6, 2, 9)),
+        "published": factories.news_item(title="公開済みのお知らせ", published_at=jst(2026, 5, 1, 9)),
+        "draft": factories.news_item(title="下書きのお知らせ", published_at=None),
+        "scheduled": factories.news_item(title="予約済みのお知らせ", published_at=jst(2026, 6, 2, 9)),
     }
 
 
@@ -295,12 +296,12 @@ def test_news_shows_its_publish_date_in_wareki_and_seireki(client, news):
 
 @time_machine.travel(jst(2026, 6, 1, 10), tick=False)
 def test_unpublished_faq_is_hidden_on_the_faq_and_audience_pages(client):
-    FaqEntryFactory(audience=Audience.CARE_OFFICE, question="公開済みの質問ですか。")
-    FaqEntryFactory(audience=Audience.CARE_OFFICE, question="下書きの質問ですか。", published_at=None)
-    FaqEntryFactory(
+    factories.faq_entry(audience=Audience.CARE_OFFICE, question="公開済みの質問ですか。")
+    factories.faq_entry(audience=Audience.CARE_OFFICE, question="下書きの質問ですか。", published_at=None)
+    factories.faq_entry(
         audience=Audience.CARE_OFFICE, question="予約の質問ですか。", published_at=jst(2026, 7, 1)
     )
-    FaqEntryFactory(audience=Audience.CLINIC, question="医療機関の質問ですか。")
+    factories.faq_entry(audience=Audience.CLINIC, question="医療機関の質問ですか。")
     for name in ("public:faq", "public:offices"):
         page = text(client.get(reverse(name)))
         assert "公開済みの質問ですか。" in page

@@ -1,0 +1,261 @@
+"""Pages of offices: plan lists, the inbox, a person's plans, the editor, a plan with its actions, the
+exchange files are in exchange.py. Every read of a person goes through kaigo_portal.access (selectors)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from consent.policy import is_care_manager
+from consent.views import office_required
+from eligibility import pdf as eligibility_pdf
+from kaigo_portal import access
+from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.errors import ApplicationError
+
+from .. import pdf, selectors, services
+from ..forms import PaperAgreementForm, RowFormSet, Table1Form, WeeklyFormSet
+from ..models import Delivery, PlanKind, PlanStatus
+
+PURPOSE = access.Purpose.CARE_MANAGEMENT
+PAGE_SIZE = 20
+
+
+def care_manager_required(view):
+    """Office staff acting as care manager of a care-management office (who write plans)."""
+
+    @office_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_care_manager(access.Actor.for_request(request)):
+            raise PermissionDenied("居宅介護支援事業所などのケアマネジャーだけが利用できます。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@office_required
+def plan_list(request):
+    """The office's plans: its own drafts and the delivered plans of persons it may see."""
+    actor = access.Actor.for_request(request)
+    page = _page(request, selectors.plans_for(actor).order_by("-updated_at", "-id"))
+    selectors.log_plans_listed(actor, page.object_list, PURPOSE)
+    return render(request, "careplans/plan_list.html", {"page": page})
+
+
+@office_required
+def inbox(request):
+    actor = access.Actor.for_request(request)
+    page = _page(request, selectors.inbox_for(actor))
+    selectors.log_plans_listed(actor, [d.plan for d in page.object_list], PURPOSE)
+    return render(request, "careplans/inbox.html", {"page": page})
+
+
+@office_required
+def person_plans(request, insurer_no: str, insured_no: str):
+    actor = access.Actor.for_request(request)
+    person = selectors.person_for(actor, insurer_number=insurer_no, insured_number=insured_no,
+                                  category=selectors.CAREPLAN, purpose=PURPOSE)  # fmt: skip
+    plans = selectors.plans_for(actor).filter(person=person).order_by("-created_at", "-id")
+    return render(request, "careplans/person_plans.html", {
+        "person": person, "page": _page(request, plans), "may_write": is_care_manager(actor),
+    })  # fmt: skip
+
+
+def _editor_context(request, person, *, plan=None, data=None):
+    offices = list(selectors.serving_offices(person))
+    if data is None and plan is not None:
+        source = services.plan_input_of(plan)
+        table1 = Table1Form(initial={n: getattr(source, n) for n in services.CONTENT_FIELDS})
+        rows = [vars(r) for r in source.rows]
+        weekly = [vars(w) for w in source.weekly]
+    elif data is None:
+        first = not selectors.plans_for(access.Actor.for_request(request)).filter(person=person).exists()
+        table1 = Table1Form(initial={"created_on": timezone.localdate(),
+                                     "plan_kind": PlanKind.FIRST if first else PlanKind.CONTINUING})  # fmt: skip
+        rows, weekly = [], []
+    else:
+        table1 = Table1Form(data)
+    if data is None:
+        row_set = RowFormSet(
+            initial=rows + [{"insured": True}] * 3, prefix="rows", form_kwargs={"offices": offices}
+        )
+        weekly_set = WeeklyFormSet(initial=weekly + [{}] * 3, prefix="weekly")
+    else:
+        row_set = RowFormSet(data, prefix="rows", form_kwargs={"offices": offices})
+        weekly_set = WeeklyFormSet(data, prefix="weekly")
+    facts = selectors.certification_facts(person, timezone.localdate())
+    return {"person": person, "plan": plan, "table1": table1, "rows": row_set, "weekly": weekly_set,
+            "facts": facts, "offices": offices}  # fmt: skip
+
+
+def _input_from(context) -> services.PlanInput | None:
+    table1, rows, weekly = context["table1"], context["rows"], context["weekly"]
+    if not (table1.is_valid() & rows.is_valid() & weekly.is_valid()):
+        return None
+    kept_rows = [f for f in rows.forms if not f.is_blank()]
+    kept_weekly = [f for f in weekly.forms if not f.is_blank()]
+    context["kept"] = (kept_rows, kept_weekly)
+    return services.PlanInput(
+        **table1.cleaned_data,
+        rows=[services.RowInput(**{k: v or ("" if k != "insured" else False) for k, v in f.cleaned_data.items()})
+              for f in kept_rows],
+        weekly=[services.WeeklyInput(**f.cleaned_data) for f in kept_weekly],
+    )  # fmt: skip
+
+
+def _report(context, error: ApplicationError) -> None:
+    """Puts the service's field errors (`rows.N.field`, `weekly.N.field`) on the editor's forms."""
+    kept_rows, kept_weekly = context.get("kept", ([], []))
+    for key, problems in error.fields.items():
+        parts = key.split(".")
+        forms_of = {"rows": kept_rows, "weekly": kept_weekly}.get(parts[0])
+        for message in problems:
+            if forms_of is not None and len(parts) == 3 and int(parts[1]) < len(forms_of):
+                form = forms_of[int(parts[1])]
+                form.add_error(parts[2] if parts[2] in form.fields else None, message)
+            elif key in context["table1"].fields:
+                context["table1"].add_error(key, message)
+            else:
+                context["table1"].add_error(None, message)
+    if not error.fields:
+        context["table1"].add_error(None, error.message)
+
+
+@care_manager_required
+def plan_new(request, insurer_no: str, insured_no: str):
+    actor = access.Actor.for_request(request)
+    person = selectors.person_for(actor, insurer_number=insurer_no, insured_number=insured_no,
+                                  category=selectors.CAREPLAN, purpose=PURPOSE)  # fmt: skip
+    context = _editor_context(request, person, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and (data := _input_from(context)) is not None:
+        try:
+            plan = services.plan_create(actor=actor, person=person, data=data)
+        except ApplicationError as error:
+            _report(context, error)
+        else:
+            messages.success(request, "原案を保存しました。")
+            return redirect("careplans:plan_detail", pk=plan.pk)
+    return render(
+        request, "careplans/plan_edit.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@care_manager_required
+def plan_edit(request, pk: int):
+    actor = access.Actor.for_request(request)
+    plan = selectors.plan_for(actor, pk=pk, purpose=PURPOSE)
+    if plan.status != PlanStatus.DRAFT or plan.author_office_id != actor.organisation.pk:
+        messages.error(request, "変更できるのは自事業所の原案だけです（同意依頼中なら取り下げてください）。")
+        return redirect("careplans:plan_detail", pk=plan.pk)
+    context = _editor_context(request, plan.person, plan=plan,
+                              data=request.POST if request.method == "POST" else None)  # fmt: skip
+    if request.method == "POST" and (data := _input_from(context)) is not None:
+        try:
+            services.plan_update(actor=actor, plan=plan, data=data)
+        except ApplicationError as error:
+            _report(context, error)
+        else:
+            messages.success(request, "原案を保存しました。")
+            return redirect("careplans:plan_detail", pk=plan.pk)
+    return render(
+        request, "careplans/plan_edit.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@office_required
+def plan_detail(request, pk: int):
+    actor = access.Actor.for_request(request)
+    plan = selectors.plan_for(actor, pk=pk, purpose=PURPOSE)
+    delivery = Delivery.objects.filter(plan=plan, office=actor.organisation).first()
+    if delivery is not None:
+        services.delivery_mark_opened(delivery=delivery)
+    is_author = is_care_manager(actor) and plan.author_office_id == actor.organisation.pk
+    sent_to = set(plan.deliveries.values_list("office_id", flat=True))
+    destinations = [o for o in selectors.serving_offices(plan.person)
+                    if o.pk != plan.author_office_id and o.pk not in sent_to] if is_author else []  # fmt: skip
+    return render(request, "careplans/plan_detail.html", {
+        "plan": plan, "is_author": is_author, "destinations": destinations,
+        "deliveries": plan.deliveries.select_related("office") if is_author else [], "versions": selectors.series_versions(plan),
+        "paper_form": PaperAgreementForm(initial={"agreed_on": timezone.localdate()}),
+        "weekly_grid": weekly_grid(plan), "pdf_available": pdf.available(),
+        "pdf_unavailable_reason": pdf.unavailable_reason(),
+    })  # fmt: skip
+
+
+@office_required
+@never_cache
+def plan_pdf(request, pk: int):
+    """第1表・第2表・第3表 of a plan as the MHLW forms, for handing to the person."""
+    if not pdf.available():
+        return eligibility_pdf.unavailable_response()
+    plan = selectors.plan_for(
+        access.Actor.for_request(request, channel=access.Channel.PDF), pk=pk, purpose=PURPOSE
+    )
+    filename = f"careplan_{plan.person.insured_number}_v{plan.version}.pdf"
+    return eligibility_pdf.inline_response(pdf.plan_pdf(plan), filename)
+
+
+def weekly_grid(plan) -> list[tuple[str, list[list[str]]]]:
+    """第3表 as rows of hours (6時〜21時) × weekday cells."""
+    entries = list(plan.weekly_entries.all())
+    grid = []
+    for hour in range(6, 22):
+        cells = [
+            [e.content for e in entries if e.weekday == day and e.starts_at.hour <= hour < max(e.ends_at.hour, e.starts_at.hour + 1)]
+            for day in range(7)
+        ]  # fmt: skip
+        grid.append((f"{hour}:00", cells))
+    return grid
+
+
+ACTIONS = {
+    "request_agreement": (
+        services.plan_request_agreement,
+        "同意・確認用登録をしました。ご本人に通知します。",
+    ),
+    "withdraw_request": (services.plan_withdraw_request, "同意の依頼を取り下げ、原案に戻しました。"),
+    "deliver": (services.plan_deliver, "交付用登録をしました。"),
+    "revise": (services.plan_revise, "変更のため新しい版の原案を作成しました。"),
+}
+
+
+@office_required
+@require_POST
+def plan_action(request, pk: int, action: str):
+    actor = access.Actor.for_request(request)
+    plan = selectors.plan_for(actor, pk=pk, purpose=PURPOSE)
+    try:
+        if action in ACTIONS:
+            call, done = ACTIONS[action]
+            plan = call(actor=actor, plan=plan)
+        elif action == "paper_agreement":
+            form = PaperAgreementForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError("同意日を入力してください。", code="careplans.agreed_on_format")
+            services.plan_record_paper_agreement(actor=actor, plan=plan, **form.cleaned_data)
+            done = "書面による同意を記録しました。"
+        elif action == "send":
+            office = Organisation.objects.filter(office_number=request.POST.get("office_number", "")).first()
+            if office is None:
+                raise ApplicationError("送付先の事業所を選んでください。", code="careplans.unknown_office")
+            services.plan_send(actor=actor, plan=plan, office=office)
+            done = f"{office.name} に送付しました。"
+        else:
+            raise ApplicationError("不明な操作です。", code="careplans.unknown_action", status=404)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("careplans:plan_detail", pk=plan.pk)

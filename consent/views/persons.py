@@ -1,0 +1,176 @@
+"""The person's own pages (本人 and representatives): my data, my consents, who looked at my data,
+and accepting an invitation.
+
+A representative acts on each represented person's pages; reads go through the door, which logs them
+with the method `representative`, so the person's history shows who acted for them.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from dateutil.relativedelta import relativedelta
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from eligibility import selectors as eligibility_selectors
+from eligibility.models import InsuredPerson
+from kaigo_portal import access, links
+from kaigo_portal.audit.models import Category
+from kaigo_portal.errors import ApplicationError
+
+from .. import selectors, services
+from ..models import ConsentSource, ConsentStatus, PersonAccount, Representative
+
+HISTORY_DEFAULT_MONTHS = 12
+
+
+def person_required(view):
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_person:
+            raise PermissionDenied("ご本人・代理人のページです。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def persons_acting_for(user) -> list[tuple[InsuredPerson, str]]:
+    """The persons this user may act for: themself, and those they represent today."""
+    today = timezone.localdate()
+    own = PersonAccount.objects.filter(user=user).values("person_id")
+    represented = Representative.objects.filter(
+        user=user, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
+    ).values("person_id")
+    persons = InsuredPerson.objects.select_related("insurer").filter(Q(pk__in=own) | Q(pk__in=represented))
+    own_ids = set(PersonAccount.objects.filter(user=user).values_list("person_id", flat=True))
+    return [(p, "own" if p.pk in own_ids else "representative") for p in persons.order_by("pk")]
+
+
+def _acting_for(request, pk: int) -> InsuredPerson:
+    for person, _how in persons_acting_for(request.user):
+        if person.pk == pk:
+            return person
+    raise Http404("not your person")
+
+
+@person_required
+def my_home(request):
+    persons = [
+        (person, how, links.self_person_links(person.pk)) for person, how in persons_acting_for(request.user)
+    ]
+    return render(request, "consent/me/home.html", {"persons": persons})
+
+
+@person_required
+def my_data(request, pk: int):
+    person = _acting_for(request, pk)
+    actor = access.Actor.for_request(request)
+    try:
+        access.authorize(actor, person, Category.ELIGIBILITY, access.Purpose.OWN_DATA)
+    except access.Forbidden:
+        return render(request, "consent/me/not_yet.html", {"person": person}, status=403)
+    card = eligibility_selectors.card_as_of(person, timezone.localdate())
+    return render(request, "consent/me/data.html", {"person": person, "card": card})
+
+
+@person_required
+def my_consents(request, pk: int):
+    person = _acting_for(request, pk)
+    context = {
+        "person": person,
+        "current": services.consent_current(person),
+        "history": person.consents.order_by("-effective_date", "-id"),
+    }
+    return render(request, "consent/me/consents.html", context)
+
+
+@person_required
+@require_POST
+def my_consent_change(request, pk: int):
+    person = _acting_for(request, pk)
+    if request.POST.get("action") == "withdraw":
+        services.consent_withdraw(person=person, by=request.user, source=ConsentSource.PERSON)
+        messages.success(request, "同意を撤回しました。事業所は次の閲覧から同意が必要な情報を見られません。")
+    else:
+        services.consent_record(
+            person=person, status=ConsentStatus.GRANTED, source=ConsentSource.PERSON, by=request.user
+        )
+        messages.success(request, "同意しました。")
+    return redirect("consent:my_consents", pk)
+
+
+@person_required
+def my_access_log(request, pk: int):
+    person = _acting_for(request, pk)
+    show_all = request.GET.get("all") == "1"
+    since = None if show_all else timezone.now() - relativedelta(months=HISTORY_DEFAULT_MONTHS)
+    page = Paginator(selectors.access_history(person, since=since), 50).get_page(request.GET.get("page"))
+    return render(
+        request, "consent/me/access_log.html", {"person": person, "page": page, "show_all": show_all}
+    )
+
+
+@person_required
+@require_POST
+def my_notice_setting(request, pk: int):
+    """Only the person themself (not a representative) chooses the e-mail about new organisations."""
+    account = PersonAccount.objects.filter(user=request.user, person_id=pk).first()
+    if account is None:
+        raise Http404("not your own account")
+    services.new_organisation_notice_set(account=account, enabled=request.POST.get("enabled") == "1")
+    messages.success(request, "通知の設定を変更しました。")
+    return redirect("consent:my_access_log", pk)
+
+
+@person_required
+@require_POST
+def my_dispute(request, pk: int, entry_id: int):
+    person = _acting_for(request, pk)
+    try:
+        services.dispute_open(
+            person=person, entry_id=entry_id, by=request.user, note=request.POST.get("note", "")
+        )
+    except ApplicationError as error:
+        raise Http404(error.message) from None
+    messages.success(request, "市町村に連絡しました。確認のうえ、市町村からご連絡します。")
+    return redirect("consent:my_access_log", pk)
+
+
+class AcceptForm(forms.Form):
+    code = forms.CharField(label="招待コード（例：ABCD-EFGH-JKMN）", max_length=20)
+    name = forms.CharField(label="氏名", max_length=100, required=False)
+    email = forms.EmailField(label="メールアドレス（サインインに使います）", required=False)
+    password = forms.CharField(label="パスワード（12文字以上）", widget=forms.PasswordInput)
+
+
+@never_cache
+def accept_invitation(request):
+    """The invited person (or representative) sets a password here; TOTP set-up follows at once."""
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(**form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        except forms.ValidationError as error:
+            form.add_error("password", error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request, "アカウントを登録しました。続けて、認証アプリ（TOTP）を設定してください。"
+            )
+            return redirect("mfa_activate_totp")
+    return render(request, "consent/me/accept.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,0 +1,1 @@
+"""Pages of the eligibility app: the municipal import (imports.py) and the person search and pages (persons.py)."""

@@ -1,0 +1,90 @@
+"""Municipal staff's import screens: upload, a live progress bar, the error list."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from kaigo_portal.accounts.decorators import municipal_required as shared_municipal_required
+from kaigo_portal.errors import ApplicationError
+
+from .. import services
+from ..api.imports import errors_download
+from ..imports.pipeline import read_errors
+from ..models import ImportFormat, ImportJob, ImportMode, ImportStatus
+
+
+def municipal_required(view):
+    """The shared guard, and the view gets the staff's own insurer as its second argument."""
+
+    @shared_municipal_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return view(request, request.membership.organisation, *args, **kwargs)
+
+    return wrapper
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="ファイル")
+    format = forms.ChoiceField(label="形式", choices=ImportFormat.choices, initial=ImportFormat.CSV)
+    mode = forms.ChoiceField(label="モード", choices=ImportMode.choices, initial=ImportMode.DRY_RUN,
+                             widget=forms.RadioSelect, help_text="まず「検証のみ」で確かめ、エラーがなければ「取込」を選んでください。")  # fmt: skip
+
+
+@municipal_required
+def import_list(request, insurer):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_job_create(
+                insurer=insurer, upload=form.cleaned_data["file"], file_format=form.cleaned_data["format"],
+                mode=form.cleaned_data["mode"], uploaded_by=request.user.email,
+            )  # fmt: skip
+        except ApplicationError as error:
+            form.add_error("file" if "file" in error.fields or not error.fields else None, error.message)
+        else:
+            return redirect("import_detail", job_id=job.pk)
+    jobs = Paginator(ImportJob.objects.filter(insurer=insurer), 20).get_page(request.GET.get("page"))
+    return render(request, "eligibility/import_list.html", {"form": form, "page": jobs, "insurer": insurer})
+
+
+@municipal_required
+def import_detail(request, insurer, job_id: int):
+    job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
+    return render(request, "eligibility/import_detail.html", {
+        "job": job, "progress": services.import_progress(job), "errors": read_errors(job),
+        "retryable": job.status == ImportStatus.FAILED or services.import_job_is_stalled(job),
+    })  # fmt: skip
+
+
+@municipal_required
+def import_progress(request, insurer, job_id: int):
+    job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
+    return JsonResponse(
+        {**services.import_progress(job), "finished": job.is_finished, "message": job.message}
+    )
+
+
+@municipal_required
+def import_errors(request, insurer, job_id: int):
+    return errors_download(get_object_or_404(ImportJob, pk=job_id, insurer=insurer))
+
+
+@municipal_required
+@require_POST
+def import_retry(request, insurer, job_id: int):
+    job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
+    try:
+        services.import_job_retry(job=job)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "取込を再実行します。")
+    return redirect("import_detail", job_id=job.pk)
