@@ -82,8 +82,16 @@ def make_org(kind: str, name: str, *, services: tuple[str, ...] = (), **numbers)
     return org
 
 
-def make_user(email: str, *, org: Organisation | None = None, role: str | None = None, mfa: bool = True,
-              kind: str = UserKind.STAFF, name: str = "", totp_secret: str | None = None) -> User:  # fmt: skip
+def make_user(
+    email: str,
+    *,
+    org: Organisation | None = None,
+    role: str | None = None,
+    mfa: bool = True,
+    kind: str = UserKind.STAFF,
+    name: str = "",
+    totp_secret: str | None = None,
+) -> User:
     """A user with the password `correct-horse-battery` and TOTP set up (with `totp_secret`
     if given, so that a browser test can type the current code: see `totp_now`)."""
     user = User.objects.create_user(
@@ -177,9 +185,12 @@ class WorkerProcess:
         self.mail_dir = tmp_path / "mail"
         self.log = tmp_path / "worker.log"
         self.env = {
-            **os.environ, "DATABASE_URL": database_url, "KAIGO_VAR_DIR": str(tmp_path / "var"),
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "DEBUG": "true",
-        }  # fmt: skip
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "KAIGO_VAR_DIR": str(tmp_path / "var"),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "DEBUG": "true",
+        }
         self.env["KAIGO_EMAIL_FILE_PATH"] = str(self.mail_dir)
         self.env["KAIGO_MEDIA_ROOT"] = settings.STORAGES["default"]["OPTIONS"]["location"]
         if settings.REDIS_URL:
@@ -193,10 +204,22 @@ class WorkerProcess:
         celery = str(Path(sys.executable).parent / "celery")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [celery, "-A", "kaigo_portal", "worker", "--pool=solo", "--concurrency=1", "--without-heartbeat",
-                 "--without-mingle", "--without-gossip", "--loglevel=INFO"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    celery,
+                    "-A",
+                    "kaigo_portal",
+                    "worker",
+                    "--pool=solo",
+                    "--concurrency=1",
+                    "--without-heartbeat",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--loglevel=INFO",
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         return self
 
     def wait_for(self, condition, *, seconds: float = 60) -> bool:
@@ -245,15 +268,36 @@ def orgs(db):
     """千代田区 (live), 日立市 (not live yet), a 居宅介護支援事業所, a 訪問介護 office, another 居宅, a clinic,
     a 国保連 and the platform operator."""
     return {
-        "chiyoda": make_org(OrganisationKind.INSURER, "千代田区", insurer_number="131011", go_live_date=dt.date(2026, 4, 1)),
-        "hitachi": make_org(OrganisationKind.INSURER, "日立市", insurer_number="082024", go_live_date=dt.date(2028, 3, 1)),
-        "kyotaku": make_org(OrganisationKind.CARE_OFFICE, "ケアプランセンター神田", office_number="1370100016", services=("43",)),
-        "homon": make_org(OrganisationKind.CARE_OFFICE, "訪問介護ステーション九段", office_number="1370100024", services=("11",)),
-        "kyotaku2": make_org(OrganisationKind.CARE_OFFICE, "ケアプランセンター番町", office_number="1370100032", services=("43",)),
-        "clinic": make_org(OrganisationKind.CLINIC, "千代田内科クリニック", medical_institution_code="1310112345"),
+        "chiyoda": make_org(
+            OrganisationKind.INSURER, "千代田区", insurer_number="131011", go_live_date=dt.date(2026, 4, 1)
+        ),
+        "hitachi": make_org(
+            OrganisationKind.INSURER, "日立市", insurer_number="082024", go_live_date=dt.date(2028, 3, 1)
+        ),
+        "kyotaku": make_org(
+            OrganisationKind.CARE_OFFICE,
+            "ケアプランセンター神田",
+            office_number="1370100016",
+            services=("43",),
+        ),
+        "homon": make_org(
+            OrganisationKind.CARE_OFFICE,
+            "訪問介護ステーション九段",
+            office_number="1370100024",
+            services=("11",),
+        ),
+        "kyotaku2": make_org(
+            OrganisationKind.CARE_OFFICE,
+            "ケアプランセンター番町",
+            office_number="1370100032",
+            services=("43",),
+        ),
+        "clinic": make_org(
+            OrganisationKind.CLINIC, "千代田内科クリニック", medical_institution_code="1310112345"
+        ),
         "kokuhoren": make_org(OrganisationKind.FEDERATION, "東京都国民健康保険団体連合会", prefecture="13"),
         "platform": make_org(OrganisationKind.PLATFORM, "運営事務局", prefecture="13"),
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture

@@ -29,10 +29,13 @@ def _median_us(samples: list[float]) -> float:
 
 def _setup() -> tuple[list[Organisation], list[access.Actor]]:
     insurers = [
-        Organisation.objects.get_or_create(kind=OrganisationKind.INSURER, insurer_number=number,
-                                           defaults={"name": f"保険者{number}", "prefecture": number[:2]})[0]
+        Organisation.objects.get_or_create(
+            kind=OrganisationKind.INSURER,
+            insurer_number=number,
+            defaults={"name": f"保険者{number}", "prefecture": number[:2]},
+        )[0]
         for number in INSURERS
-    ]  # fmt: skip
+    ]
     actors = [access.Actor(user=None, organisation=org, role=Role.MUNICIPAL_STAFF) for org in insurers]
     return insurers, actors
 

@@ -42,15 +42,28 @@ def _setup():
     ca_file = Path(tempfile.mkdtemp()) / "ca.pem"
     ca_file.write_bytes(ca.pem)
     settings.KAIGO_JPKI_CA_FILES = [str(ca_file)]
-    insurer = Organisation.objects.create(kind=OrganisationKind.INSURER, name="千代田区", insurer_number="131011",
-                                          prefecture="13", go_live_date=dt.date(2026, 4, 1))  # fmt: skip
-    office = Organisation.objects.create(kind=OrganisationKind.CARE_OFFICE, name="ケアプランセンター神田",
-                                         office_number="1370100016", prefecture="13")  # fmt: skip
+    insurer = Organisation.objects.create(
+        kind=OrganisationKind.INSURER,
+        name="千代田区",
+        insurer_number="131011",
+        prefecture="13",
+        go_live_date=dt.date(2026, 4, 1),
+    )
+    office = Organisation.objects.create(
+        kind=OrganisationKind.CARE_OFFICE,
+        name="ケアプランセンター神田",
+        office_number="1370100016",
+        prefecture="13",
+    )
     OfficeService.objects.create(organisation=office, code="43")
     person = ef.person(insurer=insurer, insured_number="0000000301")
     card = ca.issue()
-    CardCertificate.objects.create(person=person, issuer=identity.issuer_text(card.certificate),
-                                   serial=identity.serial_hex(card.certificate), effective_date=dt.date(2026, 1, 1))  # fmt: skip
+    CardCertificate.objects.create(
+        person=person,
+        issuer=identity.issuer_text(card.certificate),
+        serial=identity.serial_hex(card.certificate),
+        effective_date=dt.date(2026, 1, 1),
+    )
     key, raw = api_key_create(organisation=office, scope=ApiScope.DEVICE, name="bench", by=None)
     return ca, card, key, raw
 

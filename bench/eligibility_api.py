@@ -44,13 +44,15 @@ def _load(persons: int, caseload: int) -> tuple[str, list[str], list[str]]:
     from kaigo_portal.accounts.services import api_key_create
 
     insurer, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.INSURER, insurer_number="131011",
+        kind=OrganisationKind.INSURER,
+        insurer_number="131011",
         defaults={"name": "千代田区", "prefecture": "13", "go_live_date": "2026-04-01"},
-    )  # fmt: skip
+    )
     office, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.CARE_OFFICE, office_number="1370100016",
+        kind=OrganisationKind.CARE_OFFICE,
+        office_number="1370100016",
         defaults={"name": "ケアプランセンター神田", "prefecture": "13"},
-    )  # fmt: skip
+    )
     OfficeService.objects.get_or_create(organisation=office, code="43")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -98,20 +100,43 @@ def _free_port() -> int:
 def _start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     db = connection.settings_dict
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "false",
-        "SECRET_KEY": "bench-" + "x" * 60, "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+    }
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     # The server's log goes to a file, not a pipe: a pipe nobody reads fills up (64 KB, a warning per 404)
     # and then blocks every worker that logs.
     log = tempfile.TemporaryFile()  # the server writes to it for as long as it runs
     process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
-        [gunicorn, "-c", "python:kaigo_portal.gunicorn_conf", "bench.wsgi_bench:application", "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-         "--workers", str(workers), "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
+        [
+            gunicorn,
+            "-c",
+            "python:kaigo_portal.gunicorn_conf",
+            "bench.wsgi_bench:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     with log:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -141,9 +141,10 @@ def run() -> Iterator[str]:
 
     persons = int(os.environ.get("BENCH_ROWS", "200000"))
     insurer, _ = Organisation.objects.get_or_create(
-        kind=OrganisationKind.INSURER, insurer_number="131011",
+        kind=OrganisationKind.INSURER,
+        insurer_number="131011",
         defaults={"name": "千代田区", "prefecture": "13"},
-    )  # fmt: skip
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "bench.csv")
         synthetic.write_csv(path, "131011", persons)

@@ -31,11 +31,22 @@ if not str(settings.DATABASES["default"]["NAME"]).startswith("test_"):
     raise ImproperlyConfigured("bench.urls serves views that bypass the access policy: test databases only")
 
 _ACCESS = Access(
-    actor_user_id=None, actor_name="bench", organisation_number="1370100016", organisation_name="bench",
-    role="care_manager", api_key_prefix="bench", insurer_number="131011", insured_number="0000000001",
-    category=Category.ELIGIBILITY, purpose="care_management", method="mynumber_card", channel=Channel.API,
-    outcome=Outcome.GRANTED, reason="relationship", request_id="",
-)  # fmt: skip
+    actor_user_id=None,
+    actor_name="bench",
+    organisation_number="1370100016",
+    organisation_name="bench",
+    role="care_manager",
+    api_key_prefix="bench",
+    insurer_number="131011",
+    insured_number="0000000001",
+    category=Category.ELIGIBILITY,
+    purpose="care_management",
+    method="mynumber_card",
+    channel=Channel.API,
+    outcome=Outcome.GRANTED,
+    reason="relationship",
+    request_id="",
+)
 
 
 def bare(request):

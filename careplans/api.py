@@ -69,17 +69,25 @@ def plan_input(body: dict) -> services.PlanInput:
         except ValueError:
             errors["table1.created_on"] = ["存在しない日付です"]
     if errors:
-        raise ApplicationError("ケアプランの形式が正しくありません（JSON Schema に適合しません）。",
-                               code="careplans.schema", fields=errors)  # fmt: skip
+        raise ApplicationError(
+            "ケアプランの形式が正しくありません（JSON Schema に適合しません）。",
+            code="careplans.schema",
+            fields=errors,
+        )
     t1, t3 = body["table1"], body.get("table3", {})
     return services.PlanInput(
-        created_on=created_on, plan_kind=t1["plan_kind"], intentions=t1.get("intentions", ""),
-        policy=t1.get("policy", ""), living_support_reason=t1.get("living_support_reason", ""),
+        created_on=created_on,
+        plan_kind=t1["plan_kind"],
+        intentions=t1.get("intentions", ""),
+        policy=t1.get("policy", ""),
+        living_support_reason=t1.get("living_support_reason", ""),
         non_weekly_services=t3.get("non_weekly_services", ""),
         rows=[services.RowInput(**row) for row in body["table2"]],
-        weekly=[services.WeeklyInput(e["weekday"], _time(e["starts_at"]), _time(e["ends_at"]), e["content"])
-                for e in t3.get("weekly", [])],
-    )  # fmt: skip
+        weekly=[
+            services.WeeklyInput(e["weekday"], _time(e["starts_at"]), _time(e["ends_at"]), e["content"])
+            for e in t3.get("weekly", [])
+        ],
+    )
 
 
 def _iso(value) -> str | None:
@@ -90,39 +98,74 @@ def plan_body(plan: CarePlan) -> dict:
     """The whole plan (第1〜3表, state, agreement), as the API returns it."""
     person = plan.person
     return {
-        "id": plan.pk, "series_id": plan.series_id, "version": plan.version, "status": plan.status,
+        "id": plan.pk,
+        "series_id": plan.series_id,
+        "version": plan.version,
+        "status": plan.status,
         "status_name": plan.get_status_display(),
-        "person": {"insurer_number": person.insurer.insurer_number, "insured_number": person.insured_number,
-                   "name": person.name},
+        "person": {
+            "insurer_number": person.insurer.insurer_number,
+            "insured_number": person.insured_number,
+            "name": person.name,
+        },
         "author_office": {"office_number": plan.author_office.office_number, "name": plan.author_office.name},
         "table1": {
-            "created_on": _iso(plan.created_on), "plan_kind": plan.plan_kind, "plan_kind_name": plan.get_plan_kind_display(),
+            "created_on": _iso(plan.created_on),
+            "plan_kind": plan.plan_kind,
+            "plan_kind_name": plan.get_plan_kind_display(),
             "certification_status": plan.certification_status,
             "certification_status_name": plan.get_certification_status_display(),
-            "care_level": plan.care_level, "care_level_name": plan.get_care_level_display() if plan.care_level else "",
-            "certified_on": _iso(plan.certified_on), "valid_from": _iso(plan.valid_from), "valid_to": _iso(plan.valid_to),
-            "care_manager_name": plan.care_manager_name, "intentions": plan.intentions,
-            "panel_opinion": plan.panel_opinion, "policy": plan.policy,
+            "care_level": plan.care_level,
+            "care_level_name": plan.get_care_level_display() if plan.care_level else "",
+            "certified_on": _iso(plan.certified_on),
+            "valid_from": _iso(plan.valid_from),
+            "valid_to": _iso(plan.valid_to),
+            "care_manager_name": plan.care_manager_name,
+            "intentions": plan.intentions,
+            "panel_opinion": plan.panel_opinion,
+            "policy": plan.policy,
             "living_support_reason": plan.living_support_reason,
         },
         "table2": [
-            {"need_no": r.need_no, "need": r.need, "goal_no": r.goal_no, "long_goal": r.long_goal,
-             "long_period": r.long_period, "short_goal": r.short_goal, "short_period": r.short_period,
-             "service_no": r.service_no, "service_content": r.service_content, "insured": r.insured,
-             "service_kind": r.service_kind, "office_number": r.office_number, "office_name": r.office_name,
-             "frequency": r.frequency, "period": r.period}
+            {
+                "need_no": r.need_no,
+                "need": r.need,
+                "goal_no": r.goal_no,
+                "long_goal": r.long_goal,
+                "long_period": r.long_period,
+                "short_goal": r.short_goal,
+                "short_period": r.short_period,
+                "service_no": r.service_no,
+                "service_content": r.service_content,
+                "insured": r.insured,
+                "service_kind": r.service_kind,
+                "office_number": r.office_number,
+                "office_name": r.office_name,
+                "frequency": r.frequency,
+                "period": r.period,
+            }
             for r in plan.service_rows.all()
         ],
         "table3": {
-            "weekly": [{"weekday": e.weekday, "starts_at": f"{e.starts_at:%H:%M}", "ends_at": f"{e.ends_at:%H:%M}",
-                        "content": e.content} for e in plan.weekly_entries.all()],
+            "weekly": [
+                {
+                    "weekday": e.weekday,
+                    "starts_at": f"{e.starts_at:%H:%M}",
+                    "ends_at": f"{e.ends_at:%H:%M}",
+                    "content": e.content,
+                }
+                for e in plan.weekly_entries.all()
+            ],
             "non_weekly_services": plan.non_weekly_services,
         },
-        "agreement": plan.agreed_on and {
-            "agreed_on": _iso(plan.agreed_on), "method": plan.agreement_method, "agreed_by_name": plan.agreed_by_name,
+        "agreement": plan.agreed_on
+        and {
+            "agreed_on": _iso(plan.agreed_on),
+            "method": plan.agreement_method,
+            "agreed_by_name": plan.agreed_by_name,
         },
         "delivered_at": _iso(plan.delivered_at),
-    }  # fmt: skip
+    }
 
 
 class _Base(APIView):
@@ -140,8 +183,11 @@ def _reload(plan: CarePlan) -> CarePlan:
 
 
 class Schema(_Base):
-    @extend_schema(operation_id="careplans_schema", summary="ケアプランの JSON Schema（docs/careplan.schema.json）",
-                   responses={200: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        operation_id="careplans_schema",
+        summary="ケアプランの JSON Schema（docs/careplan.schema.json）",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         return Response(schema())
 
@@ -160,25 +206,43 @@ class PlanList(_Base):
             plans = plans.filter(person__insured_number=insured)
         page = list(plans[:100])
         selectors.log_plans_listed(actor, page, PURPOSE)
-        return Response({"results": [
-            {"id": p.pk, "version": p.version, "status": p.status, "created_on": _iso(p.created_on),
-             "insurer_number": p.person.insurer.insurer_number, "insured_number": p.person.insured_number,
-             "author_office_number": p.author_office.office_number}
-            for p in page
-        ]})  # fmt: skip
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": p.pk,
+                        "version": p.version,
+                        "status": p.status,
+                        "created_on": _iso(p.created_on),
+                        "insurer_number": p.person.insurer.insurer_number,
+                        "insured_number": p.person.insured_number,
+                        "author_office_number": p.author_office.office_number,
+                    }
+                    for p in page
+                ]
+            }
+        )
 
     @extend_schema(
-        summary="原案の登録（docs/careplan.schema.json）", request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="careplans.schema / careplans.invalid"),
-                   403: OpenApiResponse(description="同意がない・ケアマネジャーでない"),
-                   404: OpenApiResponse(description="担当事業所ではないか、被保険者が存在しない")},
-    )  # fmt: skip
+        summary="原案の登録（docs/careplan.schema.json）",
+        request=OpenApiTypes.OBJECT,
+        responses={
+            201: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(description="careplans.schema / careplans.invalid"),
+            403: OpenApiResponse(description="同意がない・ケアマネジャーでない"),
+            404: OpenApiResponse(description="担当事業所ではないか、被保険者が存在しない"),
+        },
+    )
     def post(self, request):
         actor = access.Actor.for_request(request)
         data = plan_input(request.data)
-        person = selectors.person_for(actor, insurer_number=request.data["person"]["insurer_number"],
-                                      insured_number=request.data["person"]["insured_number"],
-                                      category=selectors.CAREPLAN, purpose=PURPOSE)  # fmt: skip
+        person = selectors.person_for(
+            actor,
+            insurer_number=request.data["person"]["insurer_number"],
+            insured_number=request.data["person"]["insured_number"],
+            category=selectors.CAREPLAN,
+            purpose=PURPOSE,
+        )
         plan = services.plan_create(actor=actor, person=person, data=data)
         return Response(plan_body(_reload(plan)), status=201)
 
@@ -202,8 +266,9 @@ class PlanDetail(_Base):
         data = plan_input(request.data)
         person = request.data["person"]
         if (person["insurer_number"], person["insured_number"]) != (
-            plan.person.insurer.insurer_number, plan.person.insured_number,
-        ):  # fmt: skip
+            plan.person.insurer.insurer_number,
+            plan.person.insured_number,
+        ):
             raise ApplicationError("計画の被保険者は変更できません。", code="careplans.person_mismatch")
         plan = services.plan_update(actor=actor, plan=plan, data=data)
         return Response(plan_body(_reload(plan)))
@@ -228,12 +293,17 @@ def _transition(name: str, summary: str):
                     try:
                         agreed_on = dt.date.fromisoformat(str(request.data.get("agreed_on", "")))
                     except ValueError:
-                        raise ApplicationError("同意日を YYYY-MM-DD で指定してください。", code="careplans.agreed_on_format",
-                                               fields={"agreed_on": ["形式が正しくありません"]}) from None  # fmt: skip
+                        raise ApplicationError(
+                            "同意日を YYYY-MM-DD で指定してください。",
+                            code="careplans.agreed_on_format",
+                            fields={"agreed_on": ["形式が正しくありません"]},
+                        ) from None
                     plan = services.plan_record_paper_agreement(
-                        actor=actor, plan=plan, agreed_on=agreed_on,
+                        actor=actor,
+                        plan=plan,
+                        agreed_on=agreed_on,
                         agreed_by_name=str(request.data.get("agreed_by_name", "")),
-                    )  # fmt: skip
+                    )
             return Response(plan_body(_reload(plan)))
 
     Transition.__name__ = Transition.__qualname__ = "".join(part.title() for part in name.split("_"))
@@ -241,21 +311,36 @@ def _transition(name: str, summary: str):
 
 
 class PlanSend(_Base):
-    @extend_schema(summary="交付済みの計画を1事業所へ送付（1回の呼出しで送付先は1つ）", request=OpenApiTypes.OBJECT,
-                   responses={201: OpenApiTypes.OBJECT})  # fmt: skip
+    @extend_schema(
+        summary="交付済みの計画を1事業所へ送付（1回の呼出しで送付先は1つ）",
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request, pk: int):
         actor, plan = _plan(request, pk)
         number = request.data.get("office_number")
         if not isinstance(number, str):
-            raise ApplicationError("送付先は office_number（事業所番号の文字列）1つで指定してください。",
-                                   code="careplans.one_destination", fields={"office_number": ["1つだけ指定してください"]})  # fmt: skip
+            raise ApplicationError(
+                "送付先は office_number（事業所番号の文字列）1つで指定してください。",
+                code="careplans.one_destination",
+                fields={"office_number": ["1つだけ指定してください"]},
+            )
         office = Organisation.objects.filter(office_number=number).first()
         if office is None:
-            raise ApplicationError("この事業所番号の事業所は登録されていません。", code="careplans.unknown_office",
-                                   fields={"office_number": ["登録されていません"]})  # fmt: skip
+            raise ApplicationError(
+                "この事業所番号の事業所は登録されていません。",
+                code="careplans.unknown_office",
+                fields={"office_number": ["登録されていません"]},
+            )
         delivery = services.plan_send(actor=actor, plan=plan, office=office)
-        return Response({"plan_id": plan.pk, "office_number": office.office_number,
-                         "sent_at": delivery.sent_at.isoformat()}, status=201)  # fmt: skip
+        return Response(
+            {
+                "plan_id": plan.pk,
+                "office_number": office.office_number,
+                "sent_at": delivery.sent_at.isoformat(),
+            },
+            status=201,
+        )
 
 
 class Inbox(_Base):
@@ -264,13 +349,22 @@ class Inbox(_Base):
         actor = access.Actor.for_request(request)
         deliveries = list(selectors.inbox_for(actor)[:100])
         selectors.log_plans_listed(actor, [d.plan for d in deliveries], PURPOSE)
-        return Response({"results": [
-            {"plan_id": d.plan_id, "version": d.plan.version, "sent_at": d.sent_at.isoformat(),
-             "opened_at": _iso(d.opened_at), "from_office_number": d.plan.author_office.office_number,
-             "insurer_number": d.plan.person.insurer.insurer_number,
-             "insured_number": d.plan.person.insured_number}
-            for d in deliveries
-        ]})  # fmt: skip
+        return Response(
+            {
+                "results": [
+                    {
+                        "plan_id": d.plan_id,
+                        "version": d.plan.version,
+                        "sent_at": d.sent_at.isoformat(),
+                        "opened_at": _iso(d.opened_at),
+                        "from_office_number": d.plan.author_office.office_number,
+                        "insurer_number": d.plan.person.insurer.insurer_number,
+                        "insured_number": d.plan.person.insured_number,
+                    }
+                    for d in deliveries
+                ]
+            }
+        )
 
 
 class UnitImport(_Base):

@@ -23,27 +23,55 @@ from .models import CarePlan
 def _plan_input(today: dt.date) -> services.PlanInput:
     homon = "1370100024"
     return services.PlanInput(
-        created_on=today - dt.timedelta(days=30), plan_kind="1",
+        created_on=today - dt.timedelta(days=30),
+        plan_kind="1",
         intentions="本人：住み慣れた家で暮らし続けたい。家族：転ばないように見守ってほしい。",
         policy="転倒を防ぎ、入浴と買い物を安全に続けられるよう、訪問介護と家族の見守りで支えます。",
         non_weekly_services="福祉用具貸与（手すり・歩行器）",
         rows=[
-            services.RowInput(need="一人で安全に入浴したい", long_goal="安全に入浴できる", long_period="6か月",
-                              short_goal="介助を受けて週2回入浴する", short_period="3か月", service_content="入浴介助",
-                              service_kind="訪問介護", office_number=homon, frequency="週2回", period="3か月"),
-            services.RowInput(need="一人で安全に入浴したい", long_goal="安全に入浴できる", long_period="6か月",
-                              short_goal="介助を受けて週2回入浴する", short_period="3か月", service_content="見守り",
-                              insured=False, office_name="家族（長女）", frequency="毎日", period="3か月"),
-            services.RowInput(need="近所まで買い物に行きたい", long_goal="近所のスーパーまで歩ける", long_period="6か月",
-                              short_goal="屋内を歩行器で歩ける", short_period="3か月", service_content="生活援助（買い物同行）",
-                              service_kind="訪問介護", office_number=homon, frequency="週1回", period="3か月"),
+            services.RowInput(
+                need="一人で安全に入浴したい",
+                long_goal="安全に入浴できる",
+                long_period="6か月",
+                short_goal="介助を受けて週2回入浴する",
+                short_period="3か月",
+                service_content="入浴介助",
+                service_kind="訪問介護",
+                office_number=homon,
+                frequency="週2回",
+                period="3か月",
+            ),
+            services.RowInput(
+                need="一人で安全に入浴したい",
+                long_goal="安全に入浴できる",
+                long_period="6か月",
+                short_goal="介助を受けて週2回入浴する",
+                short_period="3か月",
+                service_content="見守り",
+                insured=False,
+                office_name="家族（長女）",
+                frequency="毎日",
+                period="3か月",
+            ),
+            services.RowInput(
+                need="近所まで買い物に行きたい",
+                long_goal="近所のスーパーまで歩ける",
+                long_period="6か月",
+                short_goal="屋内を歩行器で歩ける",
+                short_period="3か月",
+                service_content="生活援助（買い物同行）",
+                service_kind="訪問介護",
+                office_number=homon,
+                frequency="週1回",
+                period="3か月",
+            ),
         ],
         weekly=[
             services.WeeklyInput(1, dt.time(10), dt.time(11), "訪問介護（入浴介助）"),
             services.WeeklyInput(3, dt.time(14), dt.time(15), "訪問介護（買い物同行）"),
             services.WeeklyInput(4, dt.time(10), dt.time(11), "訪問介護（入浴介助）"),
         ],
-    )  # fmt: skip
+    )
 
 
 def barthel_scores(total: int) -> dict[str, int]:
@@ -68,13 +96,18 @@ def _life(homon: Organisation, recorder: User | None, today: dt.date) -> int:
         for back in range(6, 0, -1):
             better = 6 - back  # a little better every month
             life_services.life_submit(
-                actor=actor, person=person, month=first - relativedelta(months=back),
+                actor=actor,
+                person=person,
+                month=first - relativedelta(months=back),
                 barthel=barthel_scores(min(100, 40 + 5 * n + 5 * (better // 2))),
                 dbd13={str(i): (1 if i <= max(0, 8 - n - better) else 0) for i in range(1, 14)},
                 vitality={key: 1 if better < 3 else 2 for key, _label in life_rules.VITALITY_ITEMS},
-                nutrition={"height_cm": str(150 + n), "weight_kg": f"{45 + n + better * 0.3:.1f}",
-                           "risk": "medium" if better < 2 else "low"},
-            )  # fmt: skip
+                nutrition={
+                    "height_cm": str(150 + n),
+                    "weight_kg": f"{45 + n + better * 0.3:.1f}",
+                    "risk": "medium" if better < 2 else "low",
+                },
+            )
     return len(persons)
 
 

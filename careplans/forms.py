@@ -16,14 +16,16 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 class Table1Form(forms.Form):
     created_on = forms.DateField(label="作成年月日", widget=DATE)
     plan_kind = forms.ChoiceField(label="初回・紹介・継続", choices=PlanKind.choices)
-    intentions = forms.CharField(label="利用者及び家族の生活に対する意向", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    intentions = forms.CharField(
+        label="利用者及び家族の生活に対する意向", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     policy = forms.CharField(
         label="総合的な援助の方針", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     living_support_reason = forms.CharField(label="生活援助中心型の算定理由", required=False, max_length=200)
-    non_weekly_services = forms.CharField(label="週単位以外のサービス（第3表）", required=False,
-                                          widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    non_weekly_services = forms.CharField(
+        label="週単位以外のサービス（第3表）", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RowForm(forms.Form):
@@ -56,8 +58,9 @@ class RowForm(forms.Form):
 
 
 class WeeklyForm(forms.Form):
-    weekday = forms.TypedChoiceField(label="曜日", choices=[("", "—"), *Weekday.choices], coerce=int,
-                                     required=False, empty_value=None)  # fmt: skip
+    weekday = forms.TypedChoiceField(
+        label="曜日", choices=[("", "—"), *Weekday.choices], coerce=int, required=False, empty_value=None
+    )
     starts_at = forms.TimeField(label="開始", required=False, widget=TIME)
     ends_at = forms.TimeField(label="終了", required=False, widget=TIME)
     content = forms.CharField(label="サービス内容", required=False, max_length=100)
@@ -85,8 +88,13 @@ class PaperAgreementForm(forms.Form):
 
 
 def _score_field(label: str, scores) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, choices=[("", "—"), *((s, str(s)) for s in scores)], coerce=int,
-                                  required=False, empty_value=None)  # fmt: skip
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", "—"), *((s, str(s)) for s in scores)],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
 
 
 class LifeForm(forms.Form):

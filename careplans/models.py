@@ -59,10 +59,20 @@ class CarePlan(models.Model):
     """居宅サービス計画 — one version of a person's care plan (第1表 here; 第2表 and 第3表 in rows)."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="care_plans")
-    author_office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="authored_care_plans",
-                                      verbose_name="居宅介護支援事業所")  # fmt: skip
-    series = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               help_text="The first version of the series (itself for version 1).")  # fmt: skip
+    author_office = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="authored_care_plans",
+        verbose_name="居宅介護支援事業所",
+    )
+    series = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The first version of the series (itself for version 1).",
+    )
     version = models.PositiveIntegerField("版", default=1)
     status = models.CharField("状態", max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     # 第1表
@@ -95,8 +105,9 @@ class CarePlan(models.Model):
     )
     agreed_by_name = models.CharField("同意した人", max_length=100, blank=True)
     delivered_at = models.DateTimeField("交付用登録日時", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -112,10 +123,11 @@ class CarePlan(models.Model):
             models.UniqueConstraint(fields=["series", "version"], name="careplan_one_version"),
             # One version of a series is being worked on at a time (原案 … 同意済み).
             models.UniqueConstraint(
-                fields=["series"], condition=Q(status__in=["draft", "for_consent", "agreed"]),
+                fields=["series"],
+                condition=Q(status__in=["draft", "for_consent", "agreed"]),
                 name="careplan_one_open_version",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"居宅サービス計画 第{self.version}版 {self.created_on} ({self.person})"
@@ -141,8 +153,14 @@ class PlanServiceRow(models.Model):
     service_content = models.TextField("サービス内容", blank=True, validators=[reject_my_number])
     insured = models.BooleanField("保険給付対象", default=True)
     service_kind = models.CharField("サービス種別", max_length=60, blank=True)
-    office = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name="サービス事業所")  # fmt: skip
+    office = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="サービス事業所",
+    )
     office_number = models.CharField("サービス事業者コード", max_length=10, blank=True)
     office_name = models.CharField("サービス事業所名", max_length=200, blank=True)
     frequency = models.CharField("頻度", max_length=60, blank=True)
@@ -228,8 +246,9 @@ class PlanEvent(models.Model):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("内容", max_length=24, choices=PlanEventKind.choices)
     at = models.DateTimeField("日時", default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                           related_name="+")  # fmt: skip
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     by_name = models.CharField("実施者", max_length=200, blank=True)
     note = models.CharField("備考", max_length=200, blank=True, validators=[reject_my_number])
 
@@ -246,11 +265,16 @@ class Delivery(models.Model):
     """ケアプランの送付 — a delivered plan sent to one office (one destination per send)."""
 
     plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="deliveries")
-    office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="received_care_plans",
-                               verbose_name="送付先事業所")  # fmt: skip
+    office = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="received_care_plans",
+        verbose_name="送付先事業所",
+    )
     sent_at = models.DateTimeField("送付日時", default=timezone.now)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")  # fmt: skip
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     sent_by_name = models.CharField("送付者", max_length=200, blank=True)
     opened_at = models.DateTimeField("初回閲覧日時", null=True, blank=True)
 
@@ -305,8 +329,9 @@ class LifeAssessment(models.Model):
     weight_kg = models.DecimalField("体重（kg）", max_digits=4, decimal_places=1, null=True, blank=True)
     bmi = models.DecimalField("BMI", max_digits=4, decimal_places=1, null=True, blank=True)
     nutrition_risk = models.CharField("低栄養リスク", max_length=6, choices=NutritionRisk.choices, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")  # fmt: skip
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     recorded_by_name = models.CharField("記録者", max_length=200, blank=True)
     recorded_at = models.DateTimeField("記録日時", default=timezone.now)
 
@@ -349,8 +374,12 @@ class ServiceMonth(models.Model):
     it. Its 予定 and the providers' 実績 are ServiceLines; 第7表 is Table7Rows (a snapshot, as on paper)."""
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="service_months")
-    author_office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="service_months",
-                                      verbose_name="居宅介護支援事業所")  # fmt: skip
+    author_office = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="service_months",
+        verbose_name="居宅介護支援事業所",
+    )
     month = models.DateField("対象年月")  # the 1st of the month
     created_on = models.DateField("作成年月日")
     care_manager_name = models.CharField("プラン担当者名", max_length=100)
@@ -378,6 +407,9 @@ class LineKind(models.TextChoices):
     ACTUAL = "actual", "実績"
 
 
+NO_TIME = "9999"  # サービス開始・終了時刻 of a line that shows no time (標準仕様 4.1, 第6表)
+
+
 class ServiceLine(models.Model):
     """第6表の1行: one service code on one day, 予定 (the care manager's) or 実績 (the provider's)."""
 
@@ -396,8 +428,14 @@ class ServiceLine(models.Model):
     notified_code = models.CharField("福祉用具届出コード", max_length=12, blank=True)
     equipment_name = models.CharField("用具名称（機種名）", max_length=100, blank=True)
     detail_code = models.CharField("明細判別コード", max_length=2, blank=True)
-    office = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name="サービス事業所")  # fmt: skip
+    office = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="サービス事業所",
+    )
     office_number = models.CharField("サービス事業者コード", max_length=10)
     office_name = models.CharField("サービス事業所名", max_length=200, blank=True)
     satellite = models.CharField("サテライト枝番", max_length=2, blank=True)
@@ -415,6 +453,11 @@ class ServiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.day} {self.service_code} ×{self.count}"
+
+    @property
+    def has_time(self) -> bool:
+        """第6表 shows a time band unless the file's time is NO_TIME (9999: 時間を表示しない)."""
+        return self.starts != NO_TIME
 
     @property
     def service_type(self) -> str:
@@ -495,8 +538,9 @@ class ExchangeUnit(models.Model):
 
     direction = models.CharField("方向", max_length=3, choices=[("out", "出力"), ("in", "取込")])
     kind = models.CharField("送信単位", max_length=16, choices=UnitKind.choices)
-    office = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
-                               verbose_name="出力・取込した事業所")  # fmt: skip
+    office = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name="出力・取込した事業所"
+    )
     sender_number = models.CharField("送信元事業所番号", max_length=10)
     sender_type = models.CharField("送信元サービス種類コード", max_length=2, blank=True)
     receiver_number = models.CharField("送信先事業所番号", max_length=10)
@@ -506,8 +550,9 @@ class ExchangeUnit(models.Model):
     digest = models.CharField("内容のハッシュ", max_length=64)
     files = models.JSONField("ファイル名", default=list)
     persons = models.PositiveIntegerField("利用者数", default=0)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                           related_name="+")  # fmt: skip
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     by_name = models.CharField("実施者", max_length=200, blank=True)
     at = models.DateTimeField("日時", default=timezone.now)
 
@@ -516,9 +561,12 @@ class ExchangeUnit(models.Model):
         verbose_name_plural = "ケアプラン連携の送信単位"
         ordering = ["-at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["office", "direction", "digest"], condition=Q(direction="in"),
-                                    name="exchange_import_once"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["office", "direction", "digest"],
+                condition=Q(direction="in"),
+                name="exchange_import_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.stamp} {self.sender_number}→{self.receiver_number}"

@@ -48,8 +48,13 @@ def agreement_requested_send(*, plan_id: int) -> int:
         "ケアマネジャーから、ケアプラン（居宅サービス計画）の原案への同意のお願いが届いています。\n"
         f"介護情報基盤ポータルにサインインしてご確認ください。\n{settings.KAIGO_SITE_URL}/me/\n"
     )
-    return _send_once(kind="agreement_requested", key=f"plan:{plan.pk}", addresses=addresses,
-                      subject="【介護情報基盤】ケアプランへの同意のお願い", body=body)  # fmt: skip
+    return _send_once(
+        kind="agreement_requested",
+        key=f"plan:{plan.pk}",
+        addresses=addresses,
+        subject="【介護情報基盤】ケアプランへの同意のお願い",
+        body=body,
+    )
 
 
 def plan_sent_send(*, delivery_id: int) -> int:
@@ -64,5 +69,10 @@ def plan_sent_send(*, delivery_id: int) -> int:
         "居宅介護支援事業所からケアプランが届きました。\n"
         f"介護情報基盤ポータルの「ケアプラン受信箱」でご確認ください。\n{settings.KAIGO_SITE_URL}/careplans/inbox/\n"
     )
-    return _send_once(kind="plan_sent", key=f"delivery:{delivery.pk}", addresses=addresses,
-                      subject="【介護情報基盤】ケアプランが届きました", body=body)  # fmt: skip
+    return _send_once(
+        kind="plan_sent",
+        key=f"delivery:{delivery.pk}",
+        addresses=addresses,
+        subject="【介護情報基盤】ケアプランが届きました",
+        body=body,
+    )

@@ -118,8 +118,9 @@ def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson
     return person
 
 
-def person_for(actor: Actor, *, insurer_number: str, insured_number: str, category: str,
-               purpose: str) -> InsuredPerson:  # fmt: skip
+def person_for(
+    actor: Actor, *, insurer_number: str, insured_number: str, category: str, purpose: str
+) -> InsuredPerson:
     """Fetches a person by numbers and authorises the read of `category` (logged)."""
     person = person_by_numbers(insurer_number, insured_number)
     access.authorize(actor, person, category, purpose)

@@ -36,7 +36,7 @@ from .models import (
     PlanServiceRow,
     PlanStatus,
     WeeklyEntry,
-)  # fmt: skip
+)
 from .standard import codec
 
 OPEN_STATES = (PlanStatus.DRAFT, PlanStatus.FOR_CONSENT, PlanStatus.AGREED)
@@ -93,20 +93,31 @@ def _fail(message: str, code: str, fields: dict | None = None, status: int = 400
 
 def _require_author(actor: Actor, plan: CarePlan) -> None:
     if not is_care_manager(actor) or actor.organisation.pk != plan.author_office_id:
-        _fail("この操作は計画を作成した居宅介護支援事業所のケアマネジャーだけが行えます。",
-              "careplans.not_author", status=403)  # fmt: skip
+        _fail(
+            "この操作は計画を作成した居宅介護支援事業所のケアマネジャーだけが行えます。",
+            "careplans.not_author",
+            status=403,
+        )
 
 
 def _require_state(plan: CarePlan, *states: str) -> None:
     if plan.status not in states:
         labels = "・".join(str(PlanStatus(s).label) for s in states)
-        _fail(f"この計画は「{plan.get_status_display()}」のため、この操作はできません（{labels}の計画だけ）。",
-              "careplans.wrong_state", status=409)  # fmt: skip
+        _fail(
+            f"この計画は「{plan.get_status_display()}」のため、この操作はできません（{labels}の計画だけ）。",
+            "careplans.wrong_state",
+            status=409,
+        )
 
 
 def _event(plan: CarePlan, kind: str, actor: Actor | None, note: str = "") -> None:
-    PlanEvent.objects.create(plan=plan, kind=kind, by=actor.user if actor else None,
-                             by_name=actor.name if actor else "システム", note=note[:200])  # fmt: skip
+    PlanEvent.objects.create(
+        plan=plan,
+        kind=kind,
+        by=actor.user if actor else None,
+        by_name=actor.name if actor else "システム",
+        note=note[:200],
+    )
 
 
 def _save(plan: CarePlan, *fields: str) -> None:
@@ -203,22 +214,42 @@ def number_rows(rows: list[RowInput]) -> list[tuple[int, int, int]]:
 def _write_tables(plan: CarePlan, data: PlanInput, offices: dict[str, Organisation]) -> None:
     plan.service_rows.all().delete()
     plan.weekly_entries.all().delete()
-    PlanServiceRow.objects.bulk_create([
-        PlanServiceRow(
-            plan=plan, position=index + 1, need_no=need_no, need=row.need, goal_no=goal_no,
-            long_goal=row.long_goal, long_period=row.long_period, short_goal=row.short_goal,
-            short_period=row.short_period, service_no=service_no, service_content=row.service_content,
-            insured=row.insured, service_kind=row.service_kind, office=offices.get(row.office_number),
-            office_number=row.office_number,
-            office_name=row.office_name or (offices[row.office_number].name if row.office_number in offices else ""),
-            frequency=row.frequency, period=row.period,
-        )
-        for index, (row, (need_no, goal_no, service_no)) in enumerate(zip(data.rows, number_rows(data.rows), strict=True))
-    ])  # fmt: skip
-    WeeklyEntry.objects.bulk_create([
-        WeeklyEntry(plan=plan, weekday=e.weekday, starts_at=e.starts_at, ends_at=e.ends_at, content=e.content)
-        for e in data.weekly
-    ])  # fmt: skip
+    PlanServiceRow.objects.bulk_create(
+        [
+            PlanServiceRow(
+                plan=plan,
+                position=index + 1,
+                need_no=need_no,
+                need=row.need,
+                goal_no=goal_no,
+                long_goal=row.long_goal,
+                long_period=row.long_period,
+                short_goal=row.short_goal,
+                short_period=row.short_period,
+                service_no=service_no,
+                service_content=row.service_content,
+                insured=row.insured,
+                service_kind=row.service_kind,
+                office=offices.get(row.office_number),
+                office_number=row.office_number,
+                office_name=row.office_name
+                or (offices[row.office_number].name if row.office_number in offices else ""),
+                frequency=row.frequency,
+                period=row.period,
+            )
+            for index, (row, (need_no, goal_no, service_no)) in enumerate(
+                zip(data.rows, number_rows(data.rows), strict=True)
+            )
+        ]
+    )
+    WeeklyEntry.objects.bulk_create(
+        [
+            WeeklyEntry(
+                plan=plan, weekday=e.weekday, starts_at=e.starts_at, ends_at=e.ends_at, content=e.content
+            )
+            for e in data.weekly
+        ]
+    )
 
 
 def _apply_facts(plan: CarePlan) -> None:
@@ -248,13 +279,20 @@ FACT_FIELDS = (
 def plan_create(*, actor: Actor, person: InsuredPerson, data: PlanInput, imported: bool = False) -> CarePlan:
     """A new 原案 by a care manager of a care-management office (version 1 of a new series)."""
     if not is_care_manager(actor):
-        _fail("ケアプランは居宅介護支援事業所などのケアマネジャーだけが作成できます。", "careplans.not_care_manager",
-              status=403)  # fmt: skip
+        _fail(
+            "ケアプランは居宅介護支援事業所などのケアマネジャーだけが作成できます。",
+            "careplans.not_care_manager",
+            status=403,
+        )
     offices = _check(data, person)
     with transaction.atomic():
-        plan = CarePlan(person=person, author_office=actor.organisation, created_by=actor.user,
-                        care_manager_name=actor.user.name if actor.user else actor.name,
-                        **{name: getattr(data, name) for name in CONTENT_FIELDS})  # fmt: skip
+        plan = CarePlan(
+            person=person,
+            author_office=actor.organisation,
+            created_by=actor.user,
+            care_manager_name=actor.user.name if actor.user else actor.name,
+            **{name: getattr(data, name) for name in CONTENT_FIELDS},
+        )
         _apply_facts(plan)
         plan.full_clean(exclude=["series", "created_by"])
         plan.save()
@@ -344,8 +382,11 @@ def plan_record_paper_agreement(
                 {"agreed_on": ["未来の日付です。"]},
             )
         if agreed_on < plan.created_on:
-            _fail("同意日は作成年月日以降の日付にしてください。", "careplans.agreed_on_before_plan",
-                  {"agreed_on": ["作成年月日より前です。"]})  # fmt: skip
+            _fail(
+                "同意日は作成年月日以降の日付にしてください。",
+                "careplans.agreed_on_before_plan",
+                {"agreed_on": ["作成年月日より前です。"]},
+            )
         if not plan.service_rows.exists():
             _fail("第2表（課題と援助内容）が1行もない計画には同意を記録できません。", "careplans.no_rows")
         plan.status = PlanStatus.AGREED
@@ -387,10 +428,15 @@ def plan_revise(*, actor: Actor, plan: CarePlan) -> CarePlan:
         data = plan_input_of(plan)
         data.created_on = timezone.localdate()
         data.plan_kind = PlanKind.CONTINUING
-        new = CarePlan(person=plan.person, author_office=plan.author_office, series_id=plan.series_id,
-                       version=latest.version + 1, created_by=actor.user,
-                       care_manager_name=actor.user.name if actor.user else actor.name,
-                       **{name: getattr(data, name) for name in CONTENT_FIELDS})  # fmt: skip
+        new = CarePlan(
+            person=plan.person,
+            author_office=plan.author_office,
+            series_id=plan.series_id,
+            version=latest.version + 1,
+            created_by=actor.user,
+            care_manager_name=actor.user.name if actor.user else actor.name,
+            **{name: getattr(data, name) for name in CONTENT_FIELDS},
+        )
         _apply_facts(new)
         new.full_clean(exclude=["series", "created_by"])
         new.save()
@@ -409,8 +455,10 @@ def plan_send(*, actor: Actor, plan: CarePlan, office: Organisation) -> Delivery
     if office.pk == plan.author_office_id:
         _fail("自分の事業所には送付できません。", "careplans.send_to_self")
     if not selectors.may_receive(office, plan.person):
-        _fail("送付先はこの方の担当事業所（本人確認済みで、本人の同意がある事業所）でなければなりません。",
-              "careplans.receiver_not_serving")  # fmt: skip
+        _fail(
+            "送付先はこの方の担当事業所（本人確認済みで、本人の同意がある事業所）でなければなりません。",
+            "careplans.receiver_not_serving",
+        )
     with transaction.atomic():
         plan = _locked(plan, PlanStatus.DELIVERED)
         if Delivery.objects.filter(plan=plan, office=office).exists():
@@ -434,14 +482,24 @@ def plan_input_of(plan: CarePlan) -> PlanInput:
     return PlanInput(
         **{name: getattr(plan, name) for name in CONTENT_FIELDS},
         rows=[
-            RowInput(need=r.need, long_goal=r.long_goal, long_period=r.long_period, short_goal=r.short_goal,
-                     short_period=r.short_period, service_content=r.service_content, insured=r.insured,
-                     service_kind=r.service_kind, office_number=r.office_number, office_name=r.office_name,
-                     frequency=r.frequency, period=r.period)
+            RowInput(
+                need=r.need,
+                long_goal=r.long_goal,
+                long_period=r.long_period,
+                short_goal=r.short_goal,
+                short_period=r.short_period,
+                service_content=r.service_content,
+                insured=r.insured,
+                service_kind=r.service_kind,
+                office_number=r.office_number,
+                office_name=r.office_name,
+                frequency=r.frequency,
+                period=r.period,
+            )
             for r in plan.service_rows.all()
         ],
         weekly=[WeeklyInput(e.weekday, e.starts_at, e.ends_at, e.content) for e in plan.weekly_entries.all()],
-    )  # fmt: skip
+    )
 
 
 __all__ = [

@@ -40,15 +40,32 @@ def _walk(application: Application, steps: list[str], today: dt.date) -> None:
     for kind in steps:
         day = min(day + dt.timedelta(days=3), today)
         if kind == StepKind.SURVEY_RECEIVED:
-            services.survey_record(application=application, conducted_on=day, investigator="調査 太郎",
-                                   investigator_organisation="千代田区 介護保険課", answers=EXAMPLE_ANSWERS,
-                                   notes={"1-7": "屋内は伝い歩き。"}, by=None, received_on=day)  # fmt: skip
+            services.survey_record(
+                application=application,
+                conducted_on=day,
+                investigator="調査 太郎",
+                investigator_organisation="千代田区 介護保険課",
+                answers=EXAMPLE_ANSWERS,
+                notes={"1-7": "屋内は伝い歩き。"},
+                by=None,
+                received_on=day,
+            )
         elif kind == StepKind.SECONDARY_JUDGEMENT:
-            services.application_decide(application=application, care_level=CareLevel.KAIGO2, decided_on=day, by=None,
-                                        panel_opinion="特になし")  # fmt: skip
+            services.application_decide(
+                application=application,
+                care_level=CareLevel.KAIGO2,
+                decided_on=day,
+                by=None,
+                panel_opinion="特になし",
+            )
         else:
-            services.step_complete(application=application, kind=kind, completed_on=day, by=None,
-                                   panel_date=day + dt.timedelta(days=7) if kind == StepKind.PANEL_ASSIGNED else None)  # fmt: skip
+            services.step_complete(
+                application=application,
+                kind=kind,
+                completed_on=day,
+                by=None,
+                panel_date=day + dt.timedelta(days=7) if kind == StepKind.PANEL_ASSIGNED else None,
+            )
 
 
 def seed() -> str:
@@ -66,8 +83,14 @@ def seed() -> str:
             current = current_versions(CertificationVersion, person, applied_on)
             kind = ApplicationKind.CHANGE if current else ApplicationKind.NEW
             application = services.application_create(
-                person=person, kind=kind, applied_on=applied_on, physician_institution_name="千代田内科クリニック",
-                physician_name="千代田 一郎", consent_granted=None, by=None, proxy_office=kyotaku,
-            )  # fmt: skip
+                person=person,
+                kind=kind,
+                applied_on=applied_on,
+                physician_institution_name="千代田内科クリニック",
+                physician_name="千代田 一郎",
+                consent_granted=None,
+                by=None,
+                proxy_office=kyotaku,
+            )
             _walk(application, steps, today)
     return f"要介護認定: 申請 {len(persons)} 件（各段階、うち1件は30日超過）"

@@ -18,12 +18,17 @@ class ApplicationForm(forms.Form):
     applied_on = forms.DateField(label="申請日", **DATE)
     physician_institution_name = forms.CharField(label="主治医の医療機関名", max_length=200)
     physician_name = forms.CharField(label="主治医の医師名", max_length=100)
-    proxy_office_number = forms.RegexField(label="代行申請した事業所の事業所番号（任意）", regex=r"^[0-9A-Z]{10}$",
-                                           required=False)  # fmt: skip
+    proxy_office_number = forms.RegexField(
+        label="代行申請した事業所の事業所番号（任意）", regex=r"^[0-9A-Z]{10}$", required=False
+    )
     consent_granted = forms.TypedChoiceField(
-        label="介護情報の提供への同意（包括同意）", choices=[("1", "同意する"), ("0", "同意しない"), ("", "未記入")],
-        coerce=lambda v: v == "1", empty_value=None, required=False, widget=forms.RadioSelect,
-    )  # fmt: skip
+        label="介護情報の提供への同意（包括同意）",
+        choices=[("1", "同意する"), ("0", "同意しない"), ("", "未記入")],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
 
 class StepForm(forms.Form):
@@ -68,10 +73,18 @@ class SurveyForm(forms.Form):
     overview_previous_certified_on = forms.DateField(label="前回認定日", required=False, **DATE)
     overview_previous_result = forms.CharField(label="前回認定結果", max_length=20, required=False)
     overview_contact = forms.CharField(label="連絡先（電話番号・家族等）", max_length=200, required=False)
-    overview_services = forms.CharField(label="現在受けているサービスの状況", max_length=1000, required=False,
-                                        widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    overview_environment = forms.CharField(label="置かれている環境等（家族状況・住宅環境等）", max_length=1000,
-                                           required=False, widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    overview_services = forms.CharField(
+        label="現在受けているサービスの状況",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    overview_environment = forms.CharField(
+        label="置かれている環境等（家族状況・住宅環境等）",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def overview(self) -> dict:
         overview = {}

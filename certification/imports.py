@@ -38,8 +38,12 @@ class ProgressEventRecord(RecordType):
             values.get("panel_date"),
         )
         if kind in NOT_IMPORTABLE:
-            row.error("kind", kind, "certification.step_not_importable",
-                      "申請受付は画面で、二次判定は認定情報の取込で登録してください。")  # fmt: skip
+            row.error(
+                "kind",
+                kind,
+                "certification.step_not_importable",
+                "申請受付は画面で、二次判定は認定情報の取込で登録してください。",
+            )
         if kind == StepKind.PANEL_ASSIGNED and row.action != "delete" and panel_date is None:
             row.error(
                 "panel_date",
@@ -48,8 +52,12 @@ class ProgressEventRecord(RecordType):
                 "審査会割付には審査会開催予定日が必要です。",
             )
         if panel_date is not None and kind != StepKind.PANEL_ASSIGNED:
-            row.error("panel_date", panel_date, "certification.panel_date_unexpected",
-                      "審査会開催予定日は審査会割付の行にだけ指定してください。")  # fmt: skip
+            row.error(
+                "panel_date",
+                panel_date,
+                "certification.panel_date_unexpected",
+                "審査会開催予定日は審査会割付の行にだけ指定してください。",
+            )
         if panel_date is not None and completed_on is not None and panel_date < completed_on:
             row.error(
                 "panel_date",
@@ -60,15 +68,24 @@ class ProgressEventRecord(RecordType):
         number = values.get("application_number")
         if number:
             application = Application.objects.filter(
-                person__insurer__insurer_number=row.insurer_number, person__insured_number=row.insured_number,
+                person__insurer__insurer_number=row.insurer_number,
+                person__insured_number=row.insured_number,
                 reference=number,
-            ).first()  # fmt: skip
+            ).first()
             if application is None:
-                row.error("application_number", number, "certification.application_unknown",
-                          "この被保険者の申請番号が見つかりません（申請受付を先に登録してください）。")  # fmt: skip
+                row.error(
+                    "application_number",
+                    number,
+                    "certification.application_unknown",
+                    "この被保険者の申請番号が見つかりません（申請受付を先に登録してください）。",
+                )
             elif completed_on is not None and completed_on < application.applied_on:
-                row.error("completed_on", completed_on, "certification.step_before_application",
-                          "完了日が申請日より前です。")  # fmt: skip
+                row.error(
+                    "completed_on",
+                    completed_on,
+                    "certification.step_before_application",
+                    "完了日が申請日より前です。",
+                )
 
     def check_in_sequence(self, row: ParsedRow, context: dict) -> list[Issue]:
         """Steps in order across the file: a step only after the steps it needs, done on screen, imported
@@ -81,12 +98,15 @@ class ProgressEventRecord(RecordType):
         key = (row.insured_number, number)
         if key not in context:
             application = Application.objects.filter(
-                person__insurer__insurer_number=row.insurer_number, person__insured_number=row.insured_number,
+                person__insurer__insurer_number=row.insurer_number,
+                person__insured_number=row.insured_number,
                 reference=number,
-            ).first()  # fmt: skip
+            ).first()
             done = completed_steps(application) if application else {}
-            context[key] = (application.applied_on if application else None,
-                            {step_kind: step.completed_on for step_kind, step in done.items()})  # fmt: skip
+            context[key] = (
+                application.applied_on if application else None,
+                {step_kind: step.completed_on for step_kind, step in done.items()},
+            )
         applied_on, dates = context[key]
         if row.action == "delete":
             dates.pop(kind, None)

@@ -57,13 +57,21 @@ class Application(models.Model):
     kind = models.CharField("申請区分", max_length=10, choices=ApplicationKind.choices)
     applied_on = models.DateField("申請日")
     proxy_office = models.ForeignKey(
-        Organisation, verbose_name="代行申請事業所", on_delete=models.PROTECT, null=True, blank=True,
+        Organisation,
+        verbose_name="代行申請事業所",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="proxy_certification_applications",
-    )  # fmt: skip
+    )
     physician_institution = models.ForeignKey(
-        Organisation, verbose_name="主治医の医療機関", on_delete=models.PROTECT, null=True, blank=True,
+        Organisation,
+        verbose_name="主治医の医療機関",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="attending_certification_applications",
-    )  # fmt: skip
+    )
     physician_institution_name = models.CharField("医療機関名", max_length=200)
     physician_name = models.CharField("医師名", max_length=100)
     # None: the box was left blank on the form (未記入): no consent event is recorded.

@@ -65,10 +65,13 @@ def step_notice_send(*, step_id: int) -> int:
     decided = step.kind == StepKind.SECONDARY_JUDGEMENT
     context = {"step": step, "application": application, "person": application.person}
     return _send_once(
-        kind=NoticeKind.DECISION if decided else NoticeKind.STEP, key=f"step:{step.pk}", person=application.person,
-        subject="【介護情報基盤ポータル】" + ("要介護認定の結果が出ました" if decided else "要介護認定の進捗のお知らせ"),
+        kind=NoticeKind.DECISION if decided else NoticeKind.STEP,
+        key=f"step:{step.pk}",
+        person=application.person,
+        subject="【介護情報基盤ポータル】"
+        + ("要介護認定の結果が出ました" if decided else "要介護認定の進捗のお知らせ"),
         body=render_to_string("certification/email/step.txt", context),
-    )  # fmt: skip
+    )
 
 
 def renewal_reminders_send(*, today: dt.date | None = None) -> int:
@@ -96,9 +99,11 @@ def renewal_reminders_send(*, today: dt.date | None = None) -> int:
             "opens": rules.renewal_window_opens(version.valid_to),
         }
         sent += _send_once(
-            kind=NoticeKind.RENEWAL_REMINDER, key=f"certification:{person.pk}:{version.valid_to}", person=person,
+            kind=NoticeKind.RENEWAL_REMINDER,
+            key=f"certification:{person.pk}:{version.valid_to}",
+            person=person,
             subject="【介護情報基盤ポータル】要介護認定の更新申請のご案内",
             body=render_to_string("certification/email/renewal_reminder.txt", context),
-        )  # fmt: skip
+        )
     logger.info("renewal reminders: %s sent", sent)
     return sent

@@ -26,9 +26,15 @@ def survey_pdf(survey: Survey) -> bytes:
     groups = [(g.label, [(i, chosen[i.code]) for i in g.items]) for g in GROUPS]
     groups.append(("特別な医療（過去14日間）", [(i, chosen[i.code]) for i in SPECIAL_MEDICAL]))
     groups.append(("日常生活自立度", [(i, chosen[i.code]) for i in INDEPENDENCE]))
-    html = render_to_string("certification/survey_pdf.html", {
-        "survey": survey, "application": survey.application, "person": survey.application.person, "groups": groups,
-    })  # fmt: skip
+    html = render_to_string(
+        "certification/survey_pdf.html",
+        {
+            "survey": survey,
+            "application": survey.application,
+            "person": survey.application.person,
+            "groups": groups,
+        },
+    )
     return weasyprint.HTML(string=html).write_pdf()
 
 
@@ -42,8 +48,15 @@ def notice_pdf(application, *, today) -> tuple[str, bytes]:
     from . import rules
 
     kind = "result" if application.decided_on else "extension"
-    html = render_to_string("certification/notice_pdf.html", {
-        "kind": kind, "application": application, "person": application.person, "today": today,
-        "due": rules.decision_due(application.applied_on),
-    })  # fmt: skip
+    html = render_to_string(
+        "certification/notice_pdf.html",
+        {
+            "kind": kind,
+            "is_result": kind == "result",
+            "application": application,
+            "person": application.person,
+            "today": today,
+            "due": rules.decision_due(application.applied_on),
+        },
+    )
     return kind, weasyprint.HTML(string=html).write_pdf()

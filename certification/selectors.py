@@ -73,15 +73,20 @@ def progress(application: Application, today: dt.date, *, imported: dict | None 
     steps = completed_steps(application, imported)
     end = application.decided_on or today
     waiting = [
-        kind for kind in StepKind.values
+        kind
+        for kind in StepKind.values
         if kind not in steps and all(required in steps for required in STEP_REQUIRES[kind])
-    ]  # fmt: skip
+    ]
     return Progress(
-        application=application, steps=steps, due=rules.decision_due(application.applied_on),
+        application=application,
+        steps=steps,
+        due=rules.decision_due(application.applied_on),
         days_elapsed=(end - application.applied_on).days,
-        overdue=rules.is_overdue(applied_on=application.applied_on, decided_on=application.decided_on, today=today),
+        overdue=rules.is_overdue(
+            applied_on=application.applied_on, decided_on=application.decided_on, today=today
+        ),
         waiting_for=waiting,
-    )  # fmt: skip
+    )
 
 
 def applications_of(person: InsuredPerson) -> QuerySet[Application]:
@@ -91,8 +96,13 @@ def applications_of(person: InsuredPerson) -> QuerySet[Application]:
 
 def person_progress_for(actor: access.Actor, *, insurer_id: int, insured_number: str, purpose: str):
     """Fetches and authorises (logged) a person's certification progress."""
-    person = person_for(actor, insurer_id=insurer_id, insured_number=insured_number,
-                        category=CATEGORY_PROGRESS, purpose=purpose)  # fmt: skip
+    person = person_for(
+        actor,
+        insurer_id=insurer_id,
+        insured_number=insured_number,
+        category=CATEGORY_PROGRESS,
+        purpose=purpose,
+    )
     return person, list(applications_of(person))
 
 

@@ -58,10 +58,18 @@ def _check_kind(person: InsuredPerson, kind: str, applied_on: dt.date) -> Certif
 
 
 def application_create(
-    *, person: InsuredPerson, kind: str, applied_on: dt.date, physician_institution_name: str,
-    physician_name: str, consent_granted: bool | None, by: User | None, proxy_office: Organisation | None = None,
-    physician_institution: Organisation | None = None, reference: str = "",
-) -> Application:  # fmt: skip
+    *,
+    person: InsuredPerson,
+    kind: str,
+    applied_on: dt.date,
+    physician_institution_name: str,
+    physician_name: str,
+    consent_granted: bool | None,
+    by: User | None,
+    proxy_office: Organisation | None = None,
+    physician_institution: Organisation | None = None,
+    reference: str = "",
+) -> Application:
     """申請受付: records the application with its 申請受付 step, and the 包括同意 answer through consent
     (a blank answer, None, records none)."""
     if kind not in ApplicationKind.values:
@@ -85,13 +93,20 @@ def application_create(
         if reference and Application.objects.filter(person=person, reference=reference).exists():
             raise ApplicationError("この申請番号は登録済みです。", code="certification.reference_exists")
         application = Application(
-            person=person, reference=reference, kind=kind, applied_on=applied_on, proxy_office=proxy_office,
+            person=person,
+            reference=reference,
+            kind=kind,
+            applied_on=applied_on,
+            proxy_office=proxy_office,
             physician_institution=physician_institution,
-            physician_institution_name=physician_institution_name or getattr(physician_institution, "name", ""),
-            physician_name=physician_name, consent_granted=consent_granted, received_by=by,
+            physician_institution_name=physician_institution_name
+            or getattr(physician_institution, "name", ""),
+            physician_name=physician_name,
+            consent_granted=consent_granted,
+            received_by=by,
             previous_valid_to=previous.valid_to if previous else None,
             previous_care_level=previous.care_level if previous else "",
-        )  # fmt: skip
+        )
         application.full_clean()
         application.save()
         if not reference:
@@ -102,9 +117,12 @@ def application_create(
         )
         if consent_granted is not None:
             consent_record_with_application(
-                person=person, application_kind=kind, granted=consent_granted, by=by,
+                person=person,
+                application_kind=kind,
+                granted=consent_granted,
+                by=by,
                 reference=f"certification-{application.pk}",
-            )  # fmt: skip
+            )
     logger.info("certification application: id=%s person=%s kind=%s", application.pk, person.pk, kind)
     return application
 
@@ -133,17 +151,25 @@ def _check_step(application: Application, kind: str, completed_on: dt.date) -> N
 
 
 def step_complete(
-    *, application: Application, kind: str, completed_on: dt.date, by: User | None,
-    panel_date: dt.date | None = None, source: str = "screen",
-) -> Step:  # fmt: skip
+    *,
+    application: Application,
+    kind: str,
+    completed_on: dt.date,
+    by: User | None,
+    panel_date: dt.date | None = None,
+    source: str = "screen",
+) -> Step:
     """Completes one progress step after the steps it needs. The decision goes through application_decide."""
     if kind == StepKind.SECONDARY_JUDGEMENT:
         raise ApplicationError(
             "二次判定は判定結果とともに登録してください。", code="certification.decide_separately"
         )
     if kind == StepKind.PANEL_ASSIGNED and panel_date is None:
-        raise ApplicationError("審査会開催予定日を入力してください。", code="certification.panel_date_required",
-                               fields={"panel_date": ["必須です。"]})  # fmt: skip
+        raise ApplicationError(
+            "審査会開催予定日を入力してください。",
+            code="certification.panel_date_required",
+            fields={"panel_date": ["必須です。"]},
+        )
     if panel_date is not None and panel_date < completed_on:
         raise ApplicationError(
             "審査会開催予定日は割付日以降にしてください。", code="certification.panel_date_order"
@@ -151,8 +177,14 @@ def step_complete(
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         _check_step(application, kind, completed_on)
-        step = Step(application=application, kind=kind, completed_on=completed_on, completed_by=by,
-                    panel_date=panel_date if kind == StepKind.PANEL_ASSIGNED else None, source=source)  # fmt: skip
+        step = Step(
+            application=application,
+            kind=kind,
+            completed_on=completed_on,
+            completed_by=by,
+            panel_date=panel_date if kind == StepKind.PANEL_ASSIGNED else None,
+            source=source,
+        )
         step.full_clean()
         step.save()
         step_id = step.pk
@@ -174,14 +206,24 @@ def _notify_step(step_id: int) -> None:
 
 def opinion_receive(*, application: Application, received_on: dt.date, by: User | None = None) -> Step:
     """意見書入手. The opinions app calls this when the 主治医意見書 arrives."""
-    return step_complete(application=application, kind=StepKind.OPINION_RECEIVED, completed_on=received_on,
-                         by=by, source="opinions")  # fmt: skip
+    return step_complete(
+        application=application,
+        kind=StepKind.OPINION_RECEIVED,
+        completed_on=received_on,
+        by=by,
+        source="opinions",
+    )
 
 
 def application_decide(
-    *, application: Application, care_level: str, decided_on: dt.date, by: User | None,
-    validity_months: int | None = None, panel_opinion: str = "",
-) -> Application:  # fmt: skip
+    *,
+    application: Application,
+    care_level: str,
+    decided_on: dt.date,
+    by: User | None,
+    validity_months: int | None = None,
+    panel_opinion: str = "",
+) -> Application:
     """二次判定: the level, the 認定有効期間 and the 審査会意見; adds the result to the card's history."""
     if care_level not in CareLevel.values or care_level == CareLevel.JIGYOTAISHO:
         raise ApplicationError("要介護状態区分が正しくありません。", code="certification.care_level")
@@ -195,8 +237,11 @@ def application_decide(
             )
             months = validity_months or rules.standard_validity_months(application.kind)
             rules.check_validity_months(application.kind, months, level_changed=level_changed)
-            valid_from = rules.effective_from(application.kind, applied_on=application.applied_on,
-                                              previous_valid_to=application.previous_valid_to)  # fmt: skip
+            valid_from = rules.effective_from(
+                application.kind,
+                applied_on=application.applied_on,
+                previous_valid_to=application.previous_valid_to,
+            )
             valid_to = rules.validity_end(valid_from, months)
         application.care_level, application.decided_on = care_level, decided_on
         application.valid_from, application.valid_to, application.panel_opinion = (
@@ -219,9 +264,14 @@ def application_decide(
             if application.kind == ApplicationKind.CHANGE:
                 _end_previous(application, ends=valid_from - dt.timedelta(days=1))
             eligibility_services.certification_version_add(
-                person=application.person, care_level=care_level, certified_on=decided_on, valid_from=valid_from,
-                valid_to=valid_to, panel_opinion=panel_opinion, effective_date=decided_on,
-            )  # fmt: skip
+                person=application.person,
+                care_level=care_level,
+                certified_on=decided_on,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                panel_opinion=panel_opinion,
+                effective_date=decided_on,
+            )
     logger.info("certification decided: application=%s level=%s", application.pk, care_level)
     return application
 
@@ -249,10 +299,18 @@ def extension_notice_record(*, application: Application, sent_on: dt.date, by: U
 
 
 def survey_record(
-    *, application: Application, conducted_on: dt.date, investigator: str, answers: dict, by: User | None,
-    notes: dict | None = None, overview: dict | None = None, investigator_organisation: str = "", place: str = "",
+    *,
+    application: Application,
+    conducted_on: dt.date,
+    investigator: str,
+    answers: dict,
+    by: User | None,
+    notes: dict | None = None,
+    overview: dict | None = None,
+    investigator_organisation: str = "",
+    place: str = "",
     received_on: dt.date | None = None,
-) -> Survey:  # fmt: skip
+) -> Survey:
     """認定調査票 entered or imported: validated against the form, and 調査票入手 completed."""
     notes, overview = notes or {}, overview or {}
     if not isinstance(overview, dict):
@@ -265,15 +323,27 @@ def survey_record(
             "調査実施日は申請日以降にしてください。", code="certification.survey_before_application"
         )
     with transaction.atomic():
-        survey = Survey(application=application, conducted_on=conducted_on, investigator=investigator,
-                        investigator_organisation=investigator_organisation, place=place,
-                        overview=overview or {}, answers=answers, notes=notes, recorded_by=by)  # fmt: skip
+        survey = Survey(
+            application=application,
+            conducted_on=conducted_on,
+            investigator=investigator,
+            investigator_organisation=investigator_organisation,
+            place=place,
+            overview=overview or {},
+            answers=answers,
+            notes=notes,
+            recorded_by=by,
+        )
         survey.full_clean(exclude=["application"])
         if Survey.objects.filter(application=application).exists():
             raise ApplicationError("この申請の調査票は登録済みです。", code="certification.survey_exists")
         survey.save()
-        step_complete(application=application, kind=StepKind.SURVEY_RECEIVED,
-                      completed_on=received_on or timezone.localdate(), by=by)  # fmt: skip
+        step_complete(
+            application=application,
+            kind=StepKind.SURVEY_RECEIVED,
+            completed_on=received_on or timezone.localdate(),
+            by=by,
+        )
     return survey
 
 
@@ -317,7 +387,13 @@ def survey_import_json(*, application: Application, document: bytes, by: User | 
             "answers と notes はオブジェクトにしてください。", code="certification.survey_json"
         )
     return survey_record(
-        application=application, conducted_on=conducted_on, investigator=str(data.get("investigator", "")),
-        investigator_organisation=str(data.get("investigator_organisation", "")), place=str(data.get("place", "")),
-        overview=data.get("overview") or {}, answers=data["answers"], notes=data.get("notes") or {}, by=by,
-    )  # fmt: skip
+        application=application,
+        conducted_on=conducted_on,
+        investigator=str(data.get("investigator", "")),
+        investigator_organisation=str(data.get("investigator_organisation", "")),
+        place=str(data.get("place", "")),
+        overview=data.get("overview") or {},
+        answers=data["answers"],
+        notes=data.get("notes") or {},
+        by=by,
+    )

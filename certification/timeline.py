@@ -35,10 +35,18 @@ def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
         "", '<text x="{}" y="{}" text-anchor="end" font-size="12">{}（{}）</text>', rows
     )
     dots = format_html_join(
-        "", '<circle cx="{}" cy="{}" r="5" fill="#1d6f42"><title>{} {}</title></circle>',
-        ((x(step.completed_on), ROW * (StepKind.values.index(kind) + 1), StepKind(kind).label, step.completed_on)
-         for kind, step in progress.steps.items()),
-    )  # fmt: skip
+        "",
+        '<circle cx="{}" cy="{}" r="5" fill="#1d6f42"><title>{} {}</title></circle>',
+        (
+            (
+                x(step.completed_on),
+                ROW * (StepKind.values.index(kind) + 1),
+                StepKind(kind).label,
+                step.completed_on,
+            )
+            for kind, step in progress.steps.items()
+        ),
+    )
     due, now = x(progress.due), x(today)
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
@@ -48,9 +56,17 @@ def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
         '<text x="{due}" y="12" font-size="11" fill="#b00020">30日（{due_on}）</text>'
         '<line x1="{now}" x2="{now}" y1="14" y2="{h}" stroke="#0b57d0"/>'
         '<text x="{now}" y="{h}" font-size="11" fill="#0b57d0">今日</text></svg>',
-        w=WIDTH, h=height, start=start, due_on=progress.due, days=progress.days_elapsed,
-        late="（期限超過）" if progress.overdue else "", labels=labels, dots=dots, due=due, now=now,
-    )  # fmt: skip
+        w=WIDTH,
+        h=height,
+        start=start,
+        due_on=progress.due,
+        days=progress.days_elapsed,
+        late="（期限超過）" if progress.overdue else "",
+        labels=labels,
+        dots=dots,
+        due=due,
+        now=now,
+    )
 
 
 def stats_svg(stats) -> SafeString:
@@ -69,20 +85,36 @@ def stats_svg(stats) -> SafeString:
         '<rect x="{}" y="{}" width="{}" height="8" fill="#0b57d0"><title>中央値 {}日</title></rect>'
         '<text x="{}" y="{}" font-size="10">{}</text>',
         (
-            (LEFT - 6, ROW * (i + 1), s.label, LEFT, ROW * (i + 1) - 8, w(s.p90), _days(s.p90),
-             LEFT, ROW * (i + 1) - 8, w(s.median), _days(s.median),
-             LEFT + w(s.p90) + 4, ROW * (i + 1), f"{_days(s.median)} / {_days(s.p90)}日（{s.count}件）")
+            (
+                LEFT - 6,
+                ROW * (i + 1),
+                s.label,
+                LEFT,
+                ROW * (i + 1) - 8,
+                w(s.p90),
+                _days(s.p90),
+                LEFT,
+                ROW * (i + 1) - 8,
+                w(s.median),
+                _days(s.median),
+                LEFT + w(s.p90) + 4,
+                ROW * (i + 1),
+                f"{_days(s.median)} / {_days(s.p90)}日（{s.count}件）",
+            )
             for i, s in enumerate(stats)
         ),
-    )  # fmt: skip
+    )
     line = LEFT + w(rules.DECISION_DAYS)
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         'aria-label="段階ごとの申請からの日数（中央値と90パーセンタイル、過去3か月）">{bars}'
         '<line x1="{x}" x2="{x}" y1="0" y2="{h}" stroke="#b00020" stroke-dasharray="4 3"/>'
         '<text x="{x}" y="{h}" font-size="11" fill="#b00020">30日</text></svg>',
-        w=WIDTH, h=height, bars=bars, x=line,
-    )  # fmt: skip
+        w=WIDTH,
+        h=height,
+        bars=bars,
+        x=line,
+    )
 
 
 def _days(value: float | None) -> str:

@@ -30,8 +30,9 @@ def _own_application(request, pk: int) -> Application:
     """Fetches an application of the staff's own insurer and authorises the read (logged)."""
     application = get_object_or_404(
         Application.objects.select_related("person__insurer", "proxy_office").prefetch_related("steps"),
-        pk=pk, person__insurer=request.membership.organisation,
-    )  # fmt: skip
+        pk=pk,
+        person__insurer=request.membership.organisation,
+    )
     access.authorize(
         access.Actor.for_request(request), application.person, selectors.CATEGORY_PROGRESS, INSURER
     )
@@ -47,18 +48,32 @@ def application_list(request):
     access.log_listed(
         actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS, INSURER
     )
-    rows = sorted(selectors.progress_many(applications, today),
-                  key=lambda p: (not p.overdue, p.application.applied_on))  # fmt: skip
-    by_step = [(label, sum(kind in p.waiting_for for p in rows)) for kind, label in StepKind.choices
-               if kind != StepKind.RECEIVED]  # fmt: skip
+    rows = sorted(
+        selectors.progress_many(applications, today), key=lambda p: (not p.overdue, p.application.applied_on)
+    )
+    by_step = [
+        (label, sum(kind in p.waiting_for for p in rows))
+        for kind, label in StepKind.choices
+        if kind != StepKind.RECEIVED
+    ]
     stats = selectors.step_stats(selectors.municipal_applications_for(actor), today)
     step = request.GET.get("step", "")
     if step in StepKind.values:
         rows = [p for p in rows if step in p.waiting_for]
-    return render(request, "certification/application_list.html",
-                  {"rows": rows, "steps": StepKind.choices, "step": step, "today": today, "by_step": by_step,
-                   "stats": stats, "chart": stats_svg(stats),
-                   "overdue": sum(p.overdue for p in rows)})  # fmt: skip
+    return render(
+        request,
+        "certification/application_list.html",
+        {
+            "rows": rows,
+            "steps": StepKind.choices,
+            "step": step,
+            "today": today,
+            "by_step": by_step,
+            "stats": stats,
+            "chart": stats_svg(stats),
+            "overdue": sum(p.overdue for p in rows),
+        },
+    )
 
 
 @municipal_required
@@ -66,8 +81,9 @@ def application_new(request):
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = InsuredPerson.objects.filter(insurer=request.membership.organisation,
-                                              insured_number=data["insured_number"]).first()  # fmt: skip
+        person = InsuredPerson.objects.filter(
+            insurer=request.membership.organisation, insured_number=data["insured_number"]
+        ).first()
         proxy = None
         if data["proxy_office_number"]:
             proxy = Organisation.objects.filter(office_number=data["proxy_office_number"]).first()
@@ -78,10 +94,15 @@ def application_new(request):
         else:
             try:
                 application = services.application_create(
-                    person=person, kind=data["kind"], applied_on=data["applied_on"], proxy_office=proxy,
+                    person=person,
+                    kind=data["kind"],
+                    applied_on=data["applied_on"],
+                    proxy_office=proxy,
                     physician_institution_name=data["physician_institution_name"],
-                    physician_name=data["physician_name"], consent_granted=data["consent_granted"], by=request.user,
-                )  # fmt: skip
+                    physician_name=data["physician_name"],
+                    consent_granted=data["consent_granted"],
+                    by=request.user,
+                )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -114,8 +135,11 @@ def application_detail(request, pk: int):
         ):
             return redirect(request.path)
     elif action == "decide" and decision_form.is_valid():
-        if _apply(request, decision_form,
-                  lambda **d: services.application_decide(application=application, by=request.user, **d)):  # fmt: skip
+        if _apply(
+            request,
+            decision_form,
+            lambda **d: services.application_decide(application=application, by=request.user, **d),
+        ):
             return redirect(request.path)
     elif action == "extension":
         try:
@@ -128,10 +152,18 @@ def application_detail(request, pk: int):
         return redirect(request.path)
     today = timezone.localdate()
     progress = selectors.progress(application, today)
-    return render(request, "certification/application_detail.html", {
-        "application": application, "progress": progress, "timeline": timeline_svg(progress, today),
-        "step_form": step_form, "decision_form": decision_form, "steps": StepKind.choices,
-    })  # fmt: skip
+    return render(
+        request,
+        "certification/application_detail.html",
+        {
+            "application": application,
+            "progress": progress,
+            "timeline": timeline_svg(progress, today),
+            "step_form": step_form,
+            "decision_form": decision_form,
+            "steps": StepKind.choices,
+        },
+    )
 
 
 @municipal_required
@@ -139,8 +171,9 @@ def survey_entry(request, pk: int):
     application = _own_application(request, pk)
     if request.method == "POST" and "document" in request.FILES:
         try:
-            services.survey_import_json(application=application, document=request.FILES["document"].read(),
-                                        by=request.user)  # fmt: skip
+            services.survey_import_json(
+                application=application, document=request.FILES["document"].read(), by=request.user
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 messages.error(request, f"{field}: {'、'.join(errors)}")
@@ -155,9 +188,16 @@ def survey_entry(request, pk: int):
         answers, notes = form.answers()
         try:
             services.survey_record(
-                application=application, answers=answers, notes=notes, overview=form.overview(), by=request.user,
-                **{k: form.cleaned_data[k] for k in ("conducted_on", "investigator", "investigator_organisation", "place")},
-            )  # fmt: skip
+                application=application,
+                answers=answers,
+                notes=notes,
+                overview=form.overview(),
+                by=request.user,
+                **{
+                    k: form.cleaned_data[k]
+                    for k in ("conducted_on", "investigator", "investigator_organisation", "place")
+                },
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 candidates = (f"item_{field}", field.replace("overview.", "overview_", 1))
@@ -176,10 +216,12 @@ def survey_entry(request, pk: int):
 @never_cache
 def survey_view(request, pk: int):
     """The 認定調査票, read under the `survey` category (care managers need consent)."""
-    survey = selectors.survey_for(access.Actor.for_request(request), application_id=pk,
-                                  purpose=access.Purpose.CARE_MANAGEMENT)  # fmt: skip
-    return render(request, "certification/survey_view.html",
-                  {"survey": survey, "items": answer_labels(survey.answers)})  # fmt: skip
+    survey = selectors.survey_for(
+        access.Actor.for_request(request), application_id=pk, purpose=access.Purpose.CARE_MANAGEMENT
+    )
+    return render(
+        request, "certification/survey_view.html", {"survey": survey, "items": answer_labels(survey.answers)}
+    )
 
 
 @login_required
@@ -190,9 +232,11 @@ def person_progress(request, insurer_no: str, insured_no: str):
     if insurer is None:
         raise access.NotVisible("no such insurer")
     person, applications = selectors.person_progress_for(
-        access.Actor.for_request(request), insurer_id=insurer.pk, insured_number=insured_no,
+        access.Actor.for_request(request),
+        insurer_id=insurer.pk,
+        insured_number=insured_no,
         purpose=access.Purpose.CARE_MANAGEMENT,
-    )  # fmt: skip
+    )
     today = timezone.localdate()
     rows = [(p, timeline_svg(p, today)) for p in selectors.progress_many(applications, today)]
     return render(
@@ -211,8 +255,12 @@ def my_applications(request):
         .select_related("person__insurer")
         .prefetch_related("steps")[:200]
     )
-    access.log_listed(actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS,
-                      access.Purpose.CARE_MANAGEMENT)  # fmt: skip
+    access.log_listed(
+        actor,
+        {a.person_id: a.person for a in applications}.values(),
+        selectors.CATEGORY_PROGRESS,
+        access.Purpose.CARE_MANAGEMENT,
+    )
     today = timezone.localdate()
     rows = selectors.progress_many(applications, today)
     return render(request, "certification/my_applications.html", {"rows": rows, "today": today})

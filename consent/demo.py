@@ -23,16 +23,41 @@ def seed() -> str:
     today = timezone.localdate()
     with transaction.atomic():
         Relationship.objects.bulk_create(
-            [Relationship(office=kyotaku, person=p, method=VerificationMethod.MYNUMBER_CARD, anchor_on=today,
-                          verified_by_name="デモ") for p in persons]
-            + [Relationship(office=homon, person=p, method=VerificationMethod.INSURANCE_CARD, anchor_on=today,
-                            verified_by_name="デモ") for p in persons[:5] if homon is not None]
-        )  # fmt: skip
+            [
+                Relationship(
+                    office=kyotaku,
+                    person=p,
+                    method=VerificationMethod.MYNUMBER_CARD,
+                    anchor_on=today,
+                    verified_by_name="デモ",
+                )
+                for p in persons
+            ]
+            + [
+                Relationship(
+                    office=homon,
+                    person=p,
+                    method=VerificationMethod.INSURANCE_CARD,
+                    anchor_on=today,
+                    verified_by_name="デモ",
+                )
+                for p in persons[:5]
+                if homon is not None
+            ]
+        )
         Consent.objects.bulk_create(
-            [Consent(person=p, reference=f"DEMO-{p.insured_number}", status=ConsentStatus.GRANTED,
-                     source=ConsentSource.APPLICATION_RENEWAL, effective_date=today, recorded_by_name="デモ")
-             for p in persons[:10]]
-        )  # fmt: skip
+            [
+                Consent(
+                    person=p,
+                    reference=f"DEMO-{p.insured_number}",
+                    status=ConsentStatus.GRANTED,
+                    source=ConsentSource.APPLICATION_RENEWAL,
+                    effective_date=today,
+                    recorded_by_name="デモ",
+                )
+                for p in persons[:10]
+            ]
+        )
         person_user = User.objects.filter(email="person@example.jp").first()
         if person_user is not None and not PersonAccount.objects.filter(user=person_user).exists():
             PersonAccount.objects.get_or_create(person=persons[0], defaults={"user": person_user})

@@ -20,15 +20,24 @@ def _digits(value: str, length: int, label: str) -> str:
 class InsuranceCardForm(forms.Form):
     """被保険者証による本人確認: the four items as printed on the card."""
 
-    insurer_number = forms.CharField(label="保険者番号（6桁）", max_length=12,
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))  # fmt: skip
-    insured_number = forms.CharField(label="被保険者番号（10桁）", max_length=20,
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))  # fmt: skip
+    insurer_number = forms.CharField(
+        label="保険者番号（6桁）",
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    insured_number = forms.CharField(
+        label="被保険者番号（10桁）",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     name_kana = forms.CharField(
         label="フリガナ", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    birth_date = forms.CharField(label="生年月日（例：昭和25年4月1日、1950-04-01）", max_length=30,
-                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))  # fmt: skip
+    birth_date = forms.CharField(
+        label="生年月日（例：昭和25年4月1日、1950-04-01）",
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     def clean_insurer_number(self) -> str:
         return _digits(self.cleaned_data["insurer_number"], 6, "保険者番号")

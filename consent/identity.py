@@ -198,10 +198,13 @@ resolver: CardResolver = RegistryResolver()
 def _attempt(outcome: str, *, challenge=None, device=None, certificate=None, person=None) -> CardAttempt:
     log.info("card attempt: %s (challenge %s)", outcome, getattr(challenge, "pk", None))
     return CardAttempt(
-        outcome=outcome, challenge=challenge, device=device, person=person,
+        outcome=outcome,
+        challenge=challenge,
+        device=device,
+        person=person,
         issuer=issuer_text(certificate) if certificate else "",
         serial=serial_hex(certificate) if certificate else "",
-    )  # fmt: skip
+    )
 
 
 def _log(outcome: str, **about) -> None:
@@ -216,9 +219,11 @@ def challenge_create(*, device: ApiKey) -> IdentityChallenge:
         )
     now = timezone.now()
     return IdentityChallenge.objects.create(
-        nonce=secrets.token_bytes(32), device=device, created_at=now,
+        nonce=secrets.token_bytes(32),
+        device=device,
+        created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.KAIGO_JPKI_CHALLENGE_SECONDS),
-    )  # fmt: skip
+    )
 
 
 _CLAIM = (
@@ -291,9 +296,11 @@ def _check_and_resolve(
     lookup = getattr(resolver, "lookup", None)
     try:
         certificate = card_certificate_check(
-            certificate_der=certificate_der, signature=signature, nonce=bytes(challenge.nonce),
+            certificate_der=certificate_der,
+            signature=signature,
+            nonce=bytes(challenge.nonce),
             check_revocation=lookup is None,
-        )  # fmt: skip
+        )
     except ApplicationError as error:
         _log(error.code, challenge=challenge, device=device)
         raise
@@ -362,9 +369,11 @@ def device_code_create() -> tuple[IdentityChallenge, str]:
     code = f"{raw[:4]}-{raw[4:]}"
     now = timezone.now()
     challenge = IdentityChallenge.objects.create(
-        nonce=secrets.token_bytes(32), code_hash=_code_hash(code), created_at=now,
+        nonce=secrets.token_bytes(32),
+        code_hash=_code_hash(code),
+        created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.KAIGO_JPKI_DEVICE_CODE_SECONDS),
-    )  # fmt: skip
+    )
     return challenge, code
 
 
@@ -374,8 +383,9 @@ def device_code_challenge(code: str) -> IdentityChallenge:
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
         raise ApplicationError(
             "コードが正しくないか、有効期限切れ・使用済みです。ブラウザで新しいコードを表示してください。",
-            code="identity.code_expired", status=400,
-        )  # fmt: skip
+            code="identity.code_expired",
+            status=400,
+        )
     return challenge
 
 
@@ -441,9 +451,10 @@ def crl_load(*, data: bytes) -> int:
     with transaction.atomic():
         for revoked in crl:
             RevokedCertificate.objects.update_or_create(
-                issuer=issuer, serial=format(revoked.serial_number, "X"),
+                issuer=issuer,
+                serial=format(revoked.serial_number, "X"),
                 defaults={"revoked_at": revoked.revocation_date_utc},
-            )  # fmt: skip
+            )
             count += 1
     return count
 
@@ -462,9 +473,11 @@ def card_certificate_register(*, person: InsuredPerson, certificate_der: bytes, 
             ) from None
     with transaction.atomic():
         row = CardCertificate(
-            person=person, issuer=issuer_text(certificate), serial=serial_hex(certificate),
+            person=person,
+            issuer=issuer_text(certificate),
+            serial=serial_hex(certificate),
             effective_date=timezone.localdate(),
-        )  # fmt: skip
+        )
         row.full_clean()
         row.save()
     return row

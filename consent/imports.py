@@ -34,9 +34,13 @@ class ConsentRecord(RecordType):
     def check(self, row: ParsedRow) -> None:
         source = row.values.get("source")
         if source and source not in IMPORTABLE_SOURCES:
-            row.error("source", source, "consent.source_not_importable",
-                      "取込できるのは申請時の包括同意（application_new / application_renewal / application_change）と"
-                      "窓口の書面（paper）だけです。")  # fmt: skip
+            row.error(
+                "source",
+                source,
+                "consent.source_not_importable",
+                "取込できるのは申請時の包括同意（application_new / application_renewal / application_change）と"
+                "窓口の書面（paper）だけです。",
+            )
 
     def version_values(self, row: ParsedRow) -> dict:
         values = dict(row.values)

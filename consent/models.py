@@ -16,6 +16,14 @@ from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.validators import reject_my_number
 
 
+class ActingAs(models.TextChoices):
+    """How a person actor reaches a person's data: as the person (本人) or as a representative (代理人). It is
+    the access log's `method` for a person actor."""
+
+    OWN = "own", "本人"
+    REPRESENTATIVE = "representative", "代理人"
+
+
 class ConsentStatus(models.TextChoices):
     GRANTED = "granted", "同意"
     REFUSED = "refused", "同意しない"
@@ -42,9 +50,13 @@ class Consent(Version):
     status = models.CharField("同意の状態", max_length=10, choices=ConsentStatus.choices)
     source = models.CharField("取得の経緯", max_length=24, choices=ConsentSource.choices)
     office = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="取得した事業所",
-    )  # fmt: skip
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -88,9 +100,13 @@ class Relationship(models.Model):
     )
     verified_by_name = models.CharField("確認者", max_length=200, blank=True)
     care_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="担当ケアマネジャー",
-    )  # fmt: skip
+    )
     anchor_on = models.DateField("起算日")
     last_claim_month = models.DateField("最終請求サービス提供年月", null=True, blank=True)
     expires_at = models.DateTimeField("緊急閲覧の期限", null=True, blank=True)

@@ -42,7 +42,15 @@ from kaigo_portal.accounts.models import CLINIC_ROLES, OFFICE_ROLES, Role
 from kaigo_portal.audit.models import Category
 from kaigo_portal.prepared import Prepared
 
-from .models import Consent, ConsentStatus, PersonAccount, Relationship, Representative, VerificationMethod
+from .models import (
+    ActingAs,
+    Consent,
+    ConsentStatus,
+    PersonAccount,
+    Relationship,
+    Representative,
+    VerificationMethod,
+)
 
 # マイナポータル shows the 資格情報 from this date (domain.md §3.4, [T1]).
 PERSON_ELIGIBILITY_FROM = dt.date(2026, 4, 1)
@@ -217,7 +225,9 @@ def _known(kind: str, person) -> _Known | None:
         return _Known(method, method is not None and person.consent_status == ConsentStatus.GRANTED, None)
     if kind == "person":
         return _Known(
-            None, False, "own" if person.own_account else "representative" if person.representing else None
+            None,
+            False,
+            ActingAs.OWN if person.own_account else ActingAs.REPRESENTATIVE if person.representing else None,
         )
     return None
 
@@ -248,7 +258,7 @@ class _Known:
 
     relationship_method: str | None
     consent: bool
-    own: str | None  # "own" or "representative" for a person actor
+    own: str | None  # ActingAs, for a person actor
 
 
 class ConsentRules:

@@ -22,9 +22,12 @@ def seed() -> str:
             continue
         content = synthetic.csv_bytes(insurer_number, count, first_number=first, city=city, seed=first)
         job = services.import_job_create(
-            insurer=insurer, upload=SimpleUploadedFile("demo.csv", content), file_format="csv", mode="commit",
+            insurer=insurer,
+            upload=SimpleUploadedFile("demo.csv", content),
+            file_format="csv",
+            mode="commit",
             uploaded_by="seed_demo",
-        )  # fmt: skip
+        )
         job = services.import_job_run(job_id=job.pk)  # a management command, not a request: run it here
         lines.append(f"{insurer.name}: {job.get_status_display()} — {job.message}")
     return "被保険者: " + "; ".join(lines)

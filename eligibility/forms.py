@@ -62,17 +62,23 @@ class PersonSearchForm(forms.Form):
     """被保険者の検索: any of the three criteria; given together, all must match."""
 
     insured_number = forms.CharField(
-        label="被保険者番号（前方一致）", required=False, max_length=20,
+        label="被保険者番号（前方一致）",
+        required=False,
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )  # fmt: skip
+    )
     name_kana = forms.CharField(
-        label="フリガナ（前方一致。ひらがな・半角カナも可）", required=False, max_length=100,
+        label="フリガナ（前方一致。ひらがな・半角カナも可）",
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )  # fmt: skip
+    )
     birth_date = forms.CharField(
-        label="生年月日（例：昭和25年4月1日、1950-04-01）", required=False, max_length=30,
+        label="生年月日（例：昭和25年4月1日、1950-04-01）",
+        required=False,
+        max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )  # fmt: skip
+    )
 
     def clean_insured_number(self) -> str:
         number = unicodedata.normalize("NFKC", self.cleaned_data["insured_number"]).strip()
@@ -104,7 +110,9 @@ class AsOfForm(forms.Form):
     """The date the card is shown as of (?on=YYYY-MM-DD; today when absent)."""
 
     on = forms.DateField(
-        label="基準日", required=False, input_formats=["%Y-%m-%d"],
+        label="基準日",
+        required=False,
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "基準日は YYYY-MM-DD の形で入力してください。"},
-    )  # fmt: skip
+    )

@@ -147,9 +147,14 @@ class Version(models.Model):
     # in that same transaction, and jobs are never deleted (PROTECT); so no index and no database-side
     # check, which would cost a lookup of the same job row for each of a million inserted rows.
     job = models.ForeignKey(
-        "eligibility.ImportJob", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        "eligibility.ImportJob",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     line = models.PositiveIntegerField("取込行", null=True, blank=True)
     recorded_at = models.DateTimeField("記録日時", default=timezone.now)
 

@@ -60,8 +60,14 @@ def person_for(
     return person
 
 
-def persons_for(actor: access.Actor, *, category: str, insured_number: str = "", name_kana: str = "",
-                birth_date: dt.date | None = None) -> QuerySet[InsuredPerson]:  # fmt: skip
+def persons_for(
+    actor: access.Actor,
+    *,
+    category: str,
+    insured_number: str = "",
+    name_kana: str = "",
+    birth_date: dt.date | None = None,
+) -> QuerySet[InsuredPerson]:
     """Persons the actor may read, searched by insured number (prefix), kana name (prefix) or birth date."""
     persons = access.filter_persons(actor, InsuredPerson.objects.select_related("insurer"), category)
     if insured_number:

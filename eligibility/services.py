@@ -38,8 +38,13 @@ def import_progress(job: ImportJob) -> dict:
     live = cache.get(progress_key(job.pk)) if not job.is_finished else None
     if live:
         return {"status": job.status, **live, "total": job.rows_total or None}
-    return {"status": job.status, "phase": "done" if job.is_finished else "queued", "done": job.rows_total,
-            "failed": job.rows_failed, "total": job.rows_total}  # fmt: skip
+    return {
+        "status": job.status,
+        "phase": "done" if job.is_finished else "queued",
+        "done": job.rows_total,
+        "failed": job.rows_failed,
+        "total": job.rows_total,
+    }
 
 
 def _sha256(upload) -> str:
@@ -80,13 +85,23 @@ def import_job_create(
     head = next(upload.chunks(8192), b"")
     upload.seek(0)
     if b"\x00" in head:
-        raise ApplicationError("テキストファイル（CSV または JSON Lines）ではありません。", code="import.not_text",
-                               fields={"file": ["バイナリファイルは取り込めません。"]})  # fmt: skip
+        raise ApplicationError(
+            "テキストファイル（CSV または JSON Lines）ではありません。",
+            code="import.not_text",
+            fields={"file": ["バイナリファイルは取り込めません。"]},
+        )
     sha256 = _sha256(upload)
-    earlier = ImportJob.objects.filter(insurer=insurer, sha256=sha256, mode=ImportMode.COMMIT,
-                                       status=ImportStatus.SUCCEEDED).first()  # fmt: skip
-    job = ImportJob(insurer=insurer, uploaded_by=uploaded_by, file_name=upload.name[:200], sha256=sha256,
-                    format=file_format, mode=mode)  # fmt: skip
+    earlier = ImportJob.objects.filter(
+        insurer=insurer, sha256=sha256, mode=ImportMode.COMMIT, status=ImportStatus.SUCCEEDED
+    ).first()
+    job = ImportJob(
+        insurer=insurer,
+        uploaded_by=uploaded_by,
+        file_name=upload.name[:200],
+        sha256=sha256,
+        format=file_format,
+        mode=mode,
+    )
     if earlier is not None and mode == ImportMode.COMMIT:
         job.status = ImportStatus.DUPLICATE
         job.rows_total = earlier.rows_total
@@ -149,8 +164,11 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 
 def _finish(job: ImportJob, result: pipeline.Result) -> None:
     job.rows_total, job.rows_ok, job.rows_failed, job.warnings = (
-        result.rows_total, result.rows_ok, result.rows_failed, result.warnings,
-    )  # fmt: skip
+        result.rows_total,
+        result.rows_ok,
+        result.rows_failed,
+        result.warnings,
+    )
     if result.errors_csv:
         job.errors_file.save(f"{job.pk}-errors.csv", ContentFile(result.errors_csv), save=False)
     if result.held_my_number:  # never kept at rest (docs/access-policy.md): the clerk uploads it again
@@ -243,9 +261,15 @@ def search_fields_refresh_due(*, today: dt.date | None = None, days: int = 7) ->
 
 
 def certification_version_add(
-    *, person: InsuredPerson, care_level: str, certified_on: dt.date, valid_from: dt.date, valid_to: dt.date,
-    panel_opinion: str = "", effective_date: dt.date | None = None,
-) -> CertificationVersion:  # fmt: skip
+    *,
+    person: InsuredPerson,
+    care_level: str,
+    certified_on: dt.date,
+    valid_from: dt.date,
+    valid_to: dt.date,
+    panel_opinion: str = "",
+    effective_date: dt.date | None = None,
+) -> CertificationVersion:
     """Adds a 認定 to the card's history (a new version; nothing is overwritten). The certification app
     calls this with a 二次判定; imports write their rows through the pipeline."""
     latest = CertificationVersion.objects.filter(person=person).order_by("-effective_date", "-id").first()
@@ -257,9 +281,15 @@ def certification_version_add(
             "care_plan_notified_on": latest.care_plan_notified_on,
         }
     version = CertificationVersion(
-        person=person, care_level=care_level, certified_on=certified_on, valid_from=valid_from,
-        valid_to=valid_to, panel_opinion=panel_opinion, effective_date=effective_date or certified_on, **office,
-    )  # fmt: skip
+        person=person,
+        care_level=care_level,
+        certified_on=certified_on,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        panel_opinion=panel_opinion,
+        effective_date=effective_date or certified_on,
+        **office,
+    )
     with transaction.atomic():
         version.full_clean()
         version.save()
@@ -272,12 +302,17 @@ def certification_version_end(
 ) -> CertificationVersion:
     """Shortens a 認定 (区分変更 decided): a new version of the same record with the earlier end."""
     changed = CertificationVersion(
-        person=version.person, care_level=version.care_level, certified_on=version.certified_on,
-        valid_from=version.valid_from, valid_to=valid_to, panel_opinion=version.panel_opinion,
+        person=version.person,
+        care_level=version.care_level,
+        certified_on=version.certified_on,
+        valid_from=version.valid_from,
+        valid_to=valid_to,
+        panel_opinion=version.panel_opinion,
         care_plan_office_number=version.care_plan_office_number,
         care_plan_office_name=version.care_plan_office_name,
-        care_plan_notified_on=version.care_plan_notified_on, effective_date=effective_date,
-    )  # fmt: skip
+        care_plan_notified_on=version.care_plan_notified_on,
+        effective_date=effective_date,
+    )
     with transaction.atomic():
         changed.full_clean()
         changed.save()

@@ -87,10 +87,7 @@ class GunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
         atoms["r"] = f"{atoms['m']} {without_query(environ.get('RAW_URI', ''))} {atoms['H']}"
         atoms["q"] = "[redacted]" if atoms.get("q") else ""
         atoms["f"] = without_query(atoms.get("f") or "-")
-        kept = {
-            key: value for key, value in atoms.items()
-            if not key.startswith("{") or key in _KEPT_HEADERS
-        }  # fmt: skip
+        kept = {key: value for key, value in atoms.items() if not key.startswith("{") or key in _KEPT_HEADERS}
         if "{referer}i" in kept:
             kept["{referer}i"] = without_query(kept["{referer}i"])
         return {key: redact(value) if isinstance(value, str) else value for key, value in kept.items()}

@@ -45,16 +45,28 @@ def _iso(value) -> str | None:
 def opinion_body(opinion: Opinion) -> dict:
     """The body shared by the API and its tests (the caller has authorised the read)."""
     return {
-        "id": opinion.pk, "request_id": opinion.request_id, "version": opinion.version,
-        "insurer_number": opinion.person.insurer.insurer_number, "insured_number": opinion.person.insured_number,
-        "route": opinion.route, "route_name": opinion.get_route_display(), "status": opinion.status,
-        "form_version": opinion.form_version, "correction_reason": opinion.correction_reason,
-        "signature": {"status": opinion.signature_status, "label": f"電子署名: {opinion.get_signature_status_display()}",
-                      "signer": opinion.signer},
-        "has_pdf": bool(opinion.attachment), "submitted_at": _iso(opinion.submitted_at),
-        "received_at": _iso(opinion.received_at), "acknowledged_at": _iso(opinion.acknowledged_at),
-        "sequence": opinion.sequence, "document": opinion.document,
-    }  # fmt: skip
+        "id": opinion.pk,
+        "request_id": opinion.request_id,
+        "version": opinion.version,
+        "insurer_number": opinion.person.insurer.insurer_number,
+        "insured_number": opinion.person.insured_number,
+        "route": opinion.route,
+        "route_name": opinion.get_route_display(),
+        "status": opinion.status,
+        "form_version": opinion.form_version,
+        "correction_reason": opinion.correction_reason,
+        "signature": {
+            "status": opinion.signature_status,
+            "label": f"電子署名: {opinion.get_signature_status_display()}",
+            "signer": opinion.signer,
+        },
+        "has_pdf": bool(opinion.attachment),
+        "submitted_at": _iso(opinion.submitted_at),
+        "received_at": _iso(opinion.received_at),
+        "acknowledged_at": _iso(opinion.acknowledged_at),
+        "sequence": opinion.sequence,
+        "document": opinion.document,
+    }
 
 
 def _role_kind(request) -> str:
@@ -95,18 +107,24 @@ class OpinionCollection(APIView):
     @extend_schema(
         operation_id="opinions_list",
         summary="主治医意見書の一覧（保険者の事務システム向け）",
-        parameters=[OpenApiParameter("status", str, enum=["submitted"], required=True),
-                    OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
+        parameters=[
+            OpenApiParameter("status", str, enum=["submitted"], required=True),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("limit", int),
+        ],
         responses={200: OpenApiResponse(description="提出済みで未取込の意見書（提出順）と next_cursor")},
-    )  # fmt: skip
+    )
     def get(self, request):
         if _role_kind(request) != OrganisationKind.INSURER:
             raise ApplicationError(
                 "一覧は保険者のAPIキーで取得してください。", code="permission_denied", status=403
             )
         if request.query_params.get("status") != "submitted":
-            raise ApplicationError("status=submitted を指定してください。", code="opinion.status_param",
-                                   fields={"status": ["submitted のみ指定できます。"]})  # fmt: skip
+            raise ApplicationError(
+                "status=submitted を指定してください。",
+                code="opinion.status_param",
+                fields={"status": ["submitted のみ指定できます。"]},
+            )
         try:
             limit = min(max(int(request.query_params.get("limit", 50)), 1), 200)
         except ValueError:
@@ -117,19 +135,23 @@ class OpinionCollection(APIView):
         after = selectors.decode_cursor(cursor) if cursor else 0
         actor = access.Actor.for_request(request)
         rows, last = selectors.pull_page(actor, after=after, limit=limit)
-        return Response({
-            "results": [opinion_body(o) for o in rows],
-            "next_cursor": selectors.encode_cursor(last) if last is not None else None,
-        })  # fmt: skip
+        return Response(
+            {
+                "results": [opinion_body(o) for o in rows],
+                "next_cursor": selectors.encode_cursor(last) if last is not None else None,
+            }
+        )
 
     @extend_schema(
         operation_id="opinions_submit",
         summary="主治医意見書の提出（医療機関の電子カルテ・文書作成ソフト）",
         request={"application/json": {"type": "object"}, "multipart/form-data": {"type": "object"}},
-        responses={201: OpenApiResponse(description="提出した意見書"),
-                   400: OpenApiResponse(description="内容の誤り（error.issues に項目・コード・理由）"),
-                   403: OpenApiResponse(description="依頼先の医療機関ではない（opinion.not_requested）")},
-    )  # fmt: skip
+        responses={
+            201: OpenApiResponse(description="提出した意見書"),
+            400: OpenApiResponse(description="内容の誤り（error.issues に項目・コード・理由）"),
+            403: OpenApiResponse(description="依頼先の医療機関ではない（opinion.not_requested）"),
+        },
+    )
     def post(self, request):
         if _role_kind(request) != OrganisationKind.CLINIC:
             raise ApplicationError(
@@ -148,31 +170,56 @@ class OpinionCollection(APIView):
             signature_der = _read_part(request, "signature", MAX_SIGNATURE_BYTES)
             fields = request.data
         if not source or len(source) > MAX_DOCUMENT_BYTES:
-            raise ApplicationError("意見書（JSON）を送ってください（1MB以内）。", code="opinion.document_required",
-                                   fields={"document": ["必須です。"]})  # fmt: skip
+            raise ApplicationError(
+                "意見書（JSON）を送ってください（1MB以内）。",
+                code="opinion.document_required",
+                fields={"document": ["必須です。"]},
+            )
         try:
             document = json.loads(source.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            raise ApplicationError("意見書がUTF-8のJSONとして読み取れません。", code="opinion.json",
-                                   fields={"document": ["JSONとして読み取れません。"]}) from None  # fmt: skip
+            raise ApplicationError(
+                "意見書がUTF-8のJSONとして読み取れません。",
+                code="opinion.json",
+                fields={"document": ["JSONとして読み取れません。"]},
+            ) from None
         target = self._request_for(clinic, document, fields.get("request_id"))
         corrects = None
         if fields.get("corrects"):
-            corrects = Opinion.objects.filter(pk=str(fields["corrects"]), request=target).first() if str(
-                fields["corrects"]).isdigit() else None  # fmt: skip
+            corrects = (
+                Opinion.objects.filter(pk=str(fields["corrects"]), request=target).first()
+                if str(fields["corrects"]).isdigit()
+                else None
+            )
             if corrects is None:
                 raise ApplicationError("訂正する意見書が見つかりません。", code="opinion.corrects_mismatch")
         try:
             opinion = services.opinion_submit(
-                request=target, document=document, clinic=clinic, route=Route.API, by_key=request.auth.prefix,
-                source=source, pdf=pdf, signature_der=signature_der, corrects=corrects,
+                request=target,
+                document=document,
+                clinic=clinic,
+                route=Route.API,
+                by_key=request.auth.prefix,
+                source=source,
+                pdf=pdf,
+                signature_der=signature_der,
+                corrects=corrects,
                 correction_reason=str(fields.get("correction_reason", "")),
-            )  # fmt: skip
+            )
         except services.OpinionInvalid as error:
-            return Response({"error": {
-                "code": error.code, "message": error.message, "fields": error.fields,
-                "issues": [{"path": i.path, "code": i.code, "message": i.message} for i in error.issues],
-            }}, status=400)  # fmt: skip
+            return Response(
+                {
+                    "error": {
+                        "code": error.code,
+                        "message": error.message,
+                        "fields": error.fields,
+                        "issues": [
+                            {"path": i.path, "code": i.code, "message": i.message} for i in error.issues
+                        ],
+                    }
+                },
+                status=400,
+            )
         actor = access.Actor.for_request(request)
         access.authorize(actor, opinion.person, "opinion", access.Purpose.OPINION_WRITING)
         return Response(opinion_body(opinion), status=201)
@@ -221,10 +268,15 @@ class OpinionDetail(APIView):
         opinion = selectors.opinion_for(actor, pk)
         body = opinion_body(opinion)
         body["history"] = [
-            {"id": o.pk, "version": o.version, "route": o.route, "submitted_at": _iso(o.submitted_at),
-             "correction_reason": o.correction_reason}
+            {
+                "id": o.pk,
+                "version": o.version,
+                "route": o.route,
+                "submitted_at": _iso(o.submitted_at),
+                "correction_reason": o.correction_reason,
+            }
             for o in selectors.history(opinion)
-        ]  # fmt: skip
+        ]
         return Response(body)
 
 

@@ -18,13 +18,27 @@ from .models import Opinion, OpinionRequest, Route
 def _document(request: OpinionRequest) -> dict:
     document = copy.deepcopy(form.EXAMPLE)
     person = request.person
-    document["basic"].update({"insurer_number": request.insurer.insurer_number, "insured_number": person.insured_number,
-                              "written_on": timezone.localdate().isoformat(),
-                              "last_examined_on": timezone.localdate().isoformat()})  # fmt: skip
-    document["basic"]["applicant"].update({"name": person.name, "name_kana": person.name_kana or "カナ",
-                                           "birth_date": person.birth_date.isoformat() if person.birth_date else "1940-01-01"})  # fmt: skip
-    document["basic"]["physician"].update({"institution_name": request.clinic.name,
-                                           "medical_institution_code": request.clinic.medical_institution_code})  # fmt: skip
+    document["basic"].update(
+        {
+            "insurer_number": request.insurer.insurer_number,
+            "insured_number": person.insured_number,
+            "written_on": timezone.localdate().isoformat(),
+            "last_examined_on": timezone.localdate().isoformat(),
+        }
+    )
+    document["basic"]["applicant"].update(
+        {
+            "name": person.name,
+            "name_kana": person.name_kana or "カナ",
+            "birth_date": person.birth_date.isoformat() if person.birth_date else "1940-01-01",
+        }
+    )
+    document["basic"]["physician"].update(
+        {
+            "institution_name": request.clinic.name,
+            "medical_institution_code": request.clinic.medical_institution_code,
+        }
+    )
     return document
 
 
@@ -75,8 +89,13 @@ def seed() -> str:
         submitted = paper = 0
         for request in reversed(received):
             if not submitted and request.clinic is not None:
-                services.opinion_submit(request=request, document=_document(request), clinic=request.clinic,
-                                        route=Route.API, by_key="demo")  # fmt: skip
+                services.opinion_submit(
+                    request=request,
+                    document=_document(request),
+                    clinic=request.clinic,
+                    route=Route.API,
+                    by_key="demo",
+                )
                 submitted = 1
             else:
                 services.paper_record(request=request, scan=_scan(), received_on=today, by=None)

@@ -128,8 +128,11 @@ def _check_diagnoses(ctx: Context, document: dict, written_on: dt.date | None) -
         ctx.add("diagnoses.items", "type", "診断名は一覧（配列）で入力してください。")
         return
     if len(items) > MAX_DIAGNOSES:
-        ctx.add("diagnoses.items", "too_many",
-                f"診断名は{MAX_DIAGNOSES}つまでです。4つ目以降は特記すべき事項に記入してください。")  # fmt: skip
+        ctx.add(
+            "diagnoses.items",
+            "too_many",
+            f"診断名は{MAX_DIAGNOSES}つまでです。4つ目以降は特記すべき事項に記入してください。",
+        )
     for index, item in enumerate(items[:MAX_DIAGNOSES]):
         base = f"diagnoses.items.{index}"
         for spec in DIAGNOSIS_FIELDS:
@@ -151,8 +154,11 @@ def _check_diagnoses(ctx: Context, document: dict, written_on: dt.date | None) -
         isinstance(i.get("specified_disease"), int) and i.get("specified_disease") in SPECIFIED_DISEASES
         for i in items[:MAX_DIAGNOSES]
     ):
-        ctx.add("diagnoses.items", "specified_disease_required",
-                "第2号被保険者の意見書では、診断名のいずれかに特定疾病（介護保険法施行令第2条の16疾病）を指定してください。")  # fmt: skip
+        ctx.add(
+            "diagnoses.items",
+            "specified_disease_required",
+            "第2号被保険者の意見書では、診断名のいずれかに特定疾病（介護保険法施行令第2条の16疾病）を指定してください。",
+        )
 
 
 def _valid_partial(onset: str) -> bool:
@@ -172,11 +178,31 @@ def _check_dependencies(ctx: Context, document: dict, written_on: dt.date | None
     if written_on and written_on > timezone.localdate():
         ctx.add("basic.written_on", "future", "記入日に未来の日付は指定できません。")
     pairs = [
-        ("diagnoses.stability", 2, "diagnoses.stability_detail", "不安定の場合は、具体的な状況を記入してください。"),
-        ("basic.other_departments", 1, "basic.other_departments_detail", "他科受診が有の場合は、診療科を記入してください。"),
-        ("life_function.infection", 2, "life_function.infection_detail", "感染症が有の場合は、感染症名を記入してください。"),
-        ("mental_physical.psychiatric", 1, "mental_physical.psychiatric_detail", "精神・神経症状が有の場合は、症状名を記入してください。"),
-    ]  # fmt: skip
+        (
+            "diagnoses.stability",
+            2,
+            "diagnoses.stability_detail",
+            "不安定の場合は、具体的な状況を記入してください。",
+        ),
+        (
+            "basic.other_departments",
+            1,
+            "basic.other_departments_detail",
+            "他科受診が有の場合は、診療科を記入してください。",
+        ),
+        (
+            "life_function.infection",
+            2,
+            "life_function.infection_detail",
+            "感染症が有の場合は、感染症名を記入してください。",
+        ),
+        (
+            "mental_physical.psychiatric",
+            1,
+            "mental_physical.psychiatric_detail",
+            "精神・神経症状が有の場合は、症状名を記入してください。",
+        ),
+    ]
     for when, value, path, message in pairs:
         if get(document, when) == value and not get(document, path):
             ctx.add(path, "required_if", message)

@@ -31,9 +31,13 @@ class OpinionRequest(models.Model):
     insurer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     # None: the clinic is not on the platform; only the paper route can answer.
     clinic = models.ForeignKey(
-        Organisation, verbose_name="医療機関", on_delete=models.PROTECT, null=True, blank=True,
+        Organisation,
+        verbose_name="医療機関",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="opinion_requests",
-    )  # fmt: skip
+    )
     clinic_name = models.CharField("医療機関名", max_length=200)
     physician_name = models.CharField("医師名", max_length=100)
     requested_on = models.DateField("依頼日")

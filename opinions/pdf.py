@@ -15,7 +15,12 @@ def available() -> bool:
 
 def opinion_pdf(opinion: Opinion) -> bytes:
     """The caller has authorised the read under the `opinion` category."""
-    return eligibility_pdf.render("opinions/opinion_pdf.html", {
-        "opinion": opinion, "person": opinion.person, "sections": form.labelled(opinion.document),
-        "form_name": form.FORM_VERSIONS.get(opinion.form_version, opinion.form_version),
-    })  # fmt: skip
+    return eligibility_pdf.render(
+        "opinions/opinion_pdf.html",
+        {
+            "opinion": opinion,
+            "person": opinion.person,
+            "sections": form.labelled(opinion.document),
+            "form_name": form.FORM_VERSIONS.get(opinion.form_version, opinion.form_version),
+        },
+    )

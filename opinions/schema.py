@@ -22,12 +22,18 @@ def _property(spec: form.Field) -> dict:
         case "date":
             out |= {"type": "string", "format": "date"}
         case "choice":
-            out |= {"type": "integer", "enum": list(range(1, len(spec.choices) + 1)),
-                    "description": " / ".join(f"{i}: {c}" for i, c in enumerate(spec.choices, 1))}  # fmt: skip
+            out |= {
+                "type": "integer",
+                "enum": list(range(1, len(spec.choices) + 1)),
+                "description": " / ".join(f"{i}: {c}" for i, c in enumerate(spec.choices, 1)),
+            }
         case "multi":
-            out |= {"type": "array", "uniqueItems": True,
-                    "items": {"type": "integer", "enum": list(range(1, len(spec.choices) + 1))},
-                    "description": " / ".join(f"{i}: {c}" for i, c in enumerate(spec.choices, 1))}  # fmt: skip
+            out |= {
+                "type": "array",
+                "uniqueItems": True,
+                "items": {"type": "integer", "enum": list(range(1, len(spec.choices) + 1))},
+                "description": " / ".join(f"{i}: {c}" for i, c in enumerate(spec.choices, 1)),
+            }
         case "bool":
             out |= {"type": "boolean"}
         case "number":
@@ -54,16 +60,22 @@ def _tree(version: str) -> dict:
         if spec.required:
             node["required"].append(leaf)
     diagnosis = {
-        "type": "object", "additionalProperties": False, "required": ["name", "onset"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "onset"],
         "properties": {
             "name": _property(form.DIAGNOSIS_FIELDS[0]),
             "onset": {"title": "発症年月日", "type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
             "specified_disease": _property(form.DIAGNOSIS_FIELDS[2]),
         },
-    }  # fmt: skip
+    }
     root["properties"]["diagnoses"]["properties"]["items"] = {
-        "title": "診断名（3つまで）", "type": "array", "minItems": 1, "maxItems": form.MAX_DIAGNOSES, "items": diagnosis,
-    }  # fmt: skip
+        "title": "診断名（3つまで）",
+        "type": "array",
+        "minItems": 1,
+        "maxItems": form.MAX_DIAGNOSES,
+        "items": diagnosis,
+    }
     root["properties"]["diagnoses"]["required"].insert(0, "items")
     root["properties"]["form_version"] = {"const": version}
     root["required"].insert(0, "form_version")

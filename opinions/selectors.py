@@ -106,8 +106,10 @@ def clinic_written(actor: access.Actor, *, q: str = "", page=1) -> Page:
     """過去の意見書: every submitted version the clinic wrote, newest first."""
     opinions = (
         Opinion.objects.filter(clinic=actor.organisation, status=OpinionStatus.SUBMITTED)
-        .exclude(route=Route.PAPER).select_related("person__insurer", "request").order_by("-submitted_at", "-id")
-    )  # fmt: skip
+        .exclude(route=Route.PAPER)
+        .select_related("person__insurer", "request")
+        .order_by("-submitted_at", "-id")
+    )
     opinions = access.filter_persons(actor, opinions, Category.OPINION, prefix="person__")
     page = _page(_search(opinions, q), page)
     _log_page(actor, page.object_list, Category.OPINION)
@@ -130,9 +132,11 @@ class BasicDetails:
 def request_for_clinic(actor: access.Actor, pk: int) -> tuple[OpinionRequest, BasicDetails]:
     """The clinic's request with the person's basic details: under `eligibility` while the request is
     open, under `opinion` (as the author of a correction) after submission."""
-    request = OpinionRequest.objects.select_related("person__insurer", "insurer", "application").filter(
-        pk=pk, clinic=actor.organisation
-    ).first()  # fmt: skip
+    request = (
+        OpinionRequest.objects.select_related("person__insurer", "insurer", "application")
+        .filter(pk=pk, clinic=actor.organisation)
+        .first()
+    )
     if request is None or actor.organisation is None:
         raise access.NotVisible("no such request for this clinic")
     category = Category.ELIGIBILITY if request.is_open else Category.OPINION
@@ -146,11 +150,14 @@ def basic_details(request: OpinionRequest) -> BasicDetails:
     version = versions[-1] if versions else None
     person = request.person
     return BasicDetails(
-        name=version.name if version else person.name, name_kana=version.name_kana if version else person.name_kana,
-        birth_date=version.birth_date if version else person.birth_date, sex=version.sex if version else "",
-        sex_label=version.get_sex_display() if version else "", address=version.address if version else "",
+        name=version.name if version else person.name,
+        name_kana=version.name_kana if version else person.name_kana,
+        birth_date=version.birth_date if version else person.birth_date,
+        sex=version.sex if version else "",
+        sex_label=version.get_sex_display() if version else "",
+        address=version.address if version else "",
         second_insured=bool(version and version.category == "2"),
-    )  # fmt: skip
+    )
 
 
 # --- one opinion, for anyone the policy lets through ------------------------------------------------
@@ -183,8 +190,9 @@ def person_opinions(actor: access.Actor, *, insurer_number: str, insured_number:
     """A person's submitted opinions (latest version of each request) for a care manager or the insurer."""
     person = (
         InsuredPerson.objects.select_related("insurer")
-        .filter(insurer__insurer_number=insurer_number, insured_number=insured_number).first()
-    )  # fmt: skip
+        .filter(insurer__insurer_number=insurer_number, insured_number=insured_number)
+        .first()
+    )
     if person is None:
         raise access.NotVisible("no such person")
     access.authorize(actor, person, Category.OPINION, purpose_for(actor))
@@ -266,10 +274,16 @@ def pull_page(actor: access.Actor, *, after: int, limit: int) -> tuple[list[Opin
     """Submitted, not yet acknowledged opinions of the insurer, in submission order after `after`.
     Returns the page and the last sequence on it when more may follow."""
     opinions = (
-        Opinion.objects.filter(insurer=actor.organisation, status=OpinionStatus.SUBMITTED, acknowledged_at__isnull=True,
-                               sequence__gt=after)
-        .exclude(route=Route.PAPER).select_related("person__insurer", "request", "clinic").order_by("sequence")
-    )  # fmt: skip
+        Opinion.objects.filter(
+            insurer=actor.organisation,
+            status=OpinionStatus.SUBMITTED,
+            acknowledged_at__isnull=True,
+            sequence__gt=after,
+        )
+        .exclude(route=Route.PAPER)
+        .select_related("person__insurer", "request", "clinic")
+        .order_by("sequence")
+    )
     opinions = access.filter_persons(actor, opinions, Category.OPINION, prefix="person__")
     rows = list(opinions[: limit + 1])
     more = len(rows) > limit

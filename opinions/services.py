@@ -71,9 +71,10 @@ def request_create_for_application(*, application_id: int) -> OpinionRequest:
     (the 依頼日 not counted). Safe to run twice: one request per application."""
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update(of=("self",)).select_related("person", "physician_institution")
+            Application.objects.select_for_update(of=("self",))
+            .select_related("person", "physician_institution")
             .get(pk=application_id)
-        )  # fmt: skip
+        )
         existing = OpinionRequest.objects.filter(application=application).first()
         if existing is not None:
             return existing
@@ -81,11 +82,15 @@ def request_create_for_application(*, application_id: int) -> OpinionRequest:
         requested_on = step.completed_on if step else timezone.localdate()
         clinic = _clinic_for(application)
         request = OpinionRequest.objects.create(
-            application=application, person=application.person, insurer_id=application.person.insurer_id,
-            clinic=clinic, clinic_name=clinic.name if clinic else application.physician_institution_name,
-            physician_name=application.physician_name, requested_on=requested_on,
+            application=application,
+            person=application.person,
+            insurer_id=application.person.insurer_id,
+            clinic=clinic,
+            clinic_name=clinic.name if clinic else application.physician_institution_name,
+            physician_name=application.physician_name,
+            requested_on=requested_on,
             due_on=requested_on + dt.timedelta(days=settings.KAIGO_OPINION_DUE_DAYS),
-        )  # fmt: skip
+        )
     logger.info(
         "opinion request: id=%s application=%s clinic=%s", request.pk, application_id, clinic and clinic.pk
     )
@@ -133,10 +138,18 @@ def draft_save(*, request: OpinionRequest, document: dict, clinic: Organisation,
             if not request.is_open:
                 raise ApplicationError(
                     "この依頼には提出済みの意見書があります。訂正は「訂正版を作成」から行ってください。",
-                    code="opinion.already_submitted", status=409,
-                )  # fmt: skip
-            draft = Opinion(request=request, person_id=request.person_id, insurer_id=request.insurer_id,
-                            clinic=clinic, version=_next_version(request), route=Route.WEB, created_by=by)  # fmt: skip
+                    code="opinion.already_submitted",
+                    status=409,
+                )
+            draft = Opinion(
+                request=request,
+                person_id=request.person_id,
+                insurer_id=request.insurer_id,
+                clinic=clinic,
+                version=_next_version(request),
+                route=Route.WEB,
+                created_by=by,
+            )
         draft.document = document
         draft.form_version = str(document.get("form_version", ""))[:10]
         draft.updated_at = timezone.now()
@@ -153,8 +166,11 @@ def correction_start(*, opinion: Opinion, reason: str, clinic: Organisation, by:
     refuse_my_number(correction_reason=reason)
     _check_requested_clinic(opinion.request, clinic)
     if not reason.strip():
-        raise ApplicationError("訂正の理由を入力してください。", code="opinion.correction_reason_required",
-                               fields={"correction_reason": ["必須です。"]})  # fmt: skip
+        raise ApplicationError(
+            "訂正の理由を入力してください。",
+            code="opinion.correction_reason_required",
+            fields={"correction_reason": ["必須です。"]},
+        )
     with transaction.atomic():
         request = OpinionRequest.objects.select_for_update().get(pk=opinion.request_id)
         draft = _draft_of(request)
@@ -170,10 +186,17 @@ def correction_start(*, opinion: Opinion, reason: str, clinic: Organisation, by:
                 "訂正できる提出済みの意見書がありません。", code="opinion.nothing_to_correct"
             )
         return Opinion.objects.create(
-            request=request, person_id=request.person_id, insurer_id=request.insurer_id, clinic=clinic,
-            version=_next_version(request), route=Route.WEB, document=latest.document,
-            form_version=latest.form_version, correction_reason=reason.strip(), created_by=by,
-        )  # fmt: skip
+            request=request,
+            person_id=request.person_id,
+            insurer_id=request.insurer_id,
+            clinic=clinic,
+            version=_next_version(request),
+            route=Route.WEB,
+            document=latest.document,
+            form_version=latest.form_version,
+            correction_reason=reason.strip(),
+            created_by=by,
+        )
 
 
 def _check_document(request: OpinionRequest, document, clinic: Organisation) -> None:
@@ -208,10 +231,19 @@ def _take_sequence(insurer_id: int) -> int:
 
 
 def opinion_submit(
-    *, request: OpinionRequest, document, clinic: Organisation, route: str, by: User | None = None,
-    by_key: str = "", source: bytes | None = None, pdf: bytes | None = None, signature_der: bytes | None = None,
-    corrects: Opinion | None = None, correction_reason: str = "",
-) -> Opinion:  # fmt: skip
+    *,
+    request: OpinionRequest,
+    document,
+    clinic: Organisation,
+    route: str,
+    by: User | None = None,
+    by_key: str = "",
+    source: bytes | None = None,
+    pdf: bytes | None = None,
+    signature_der: bytes | None = None,
+    corrects: Opinion | None = None,
+    correction_reason: str = "",
+) -> Opinion:
     """Submits an opinion (web: the draft; API: the document as sent). Final: it never changes again."""
     _check_requested_clinic(request, clinic)
     _check_document(request, document, clinic)
@@ -246,12 +278,18 @@ def opinion_submit(
         if has_submitted and not reason:
             raise ApplicationError(
                 "この依頼には提出済みの意見書があります。訂正版として理由を添えて提出してください。",
-                code="opinion.already_submitted", status=409,
-            )  # fmt: skip
+                code="opinion.already_submitted",
+                status=409,
+            )
         if corrects is not None and corrects.request_id != request.pk:
             raise ApplicationError("訂正する意見書が依頼と一致しません。", code="opinion.corrects_mismatch")
-        opinion = draft or Opinion(request=request, person_id=request.person_id, insurer_id=request.insurer_id,
-                                   version=_next_version(request), created_by=by)  # fmt: skip
+        opinion = draft or Opinion(
+            request=request,
+            person_id=request.person_id,
+            insurer_id=request.insurer_id,
+            version=_next_version(request),
+            created_by=by,
+        )
         opinion.clinic = clinic
         opinion.route = route
         opinion.document = document
@@ -327,8 +365,11 @@ def paper_record(*, request: OpinionRequest, scan: bytes, received_on: dt.date, 
     """紙: the municipality records a paper opinion's receipt with its scan; completes 意見書入手."""
     pdfcheck.check_pdf(scan, field="scan")
     if received_on > timezone.localdate() or received_on < request.requested_on:
-        raise ApplicationError("受付日は依頼日から今日までの日付にしてください。", code="opinion.paper_date",
-                               fields={"received_on": ["依頼日から今日までの日付にしてください。"]})  # fmt: skip
+        raise ApplicationError(
+            "受付日は依頼日から今日までの日付にしてください。",
+            code="opinion.paper_date",
+            fields={"received_on": ["依頼日から今日までの日付にしてください。"]},
+        )
     with transaction.atomic():
         request = OpinionRequest.objects.select_for_update().get(pk=request.pk)
         if Opinion.objects.filter(request=request, status=OpinionStatus.SUBMITTED).exists():
@@ -338,10 +379,19 @@ def paper_record(*, request: OpinionRequest, scan: bytes, received_on: dt.date, 
         Opinion.objects.filter(
             request=request, status=OpinionStatus.DRAFT
         ).delete()  # the clinic's unfinished draft
-        opinion = Opinion(request=request, person_id=request.person_id, insurer_id=request.insurer_id,
-                          clinic=request.clinic, version=_next_version(request), route=Route.PAPER,
-                          status=OpinionStatus.SUBMITTED, submitted_at=timezone.now(), submitted_by=by,
-                          created_by=by, sequence=None)  # fmt: skip
+        opinion = Opinion(
+            request=request,
+            person_id=request.person_id,
+            insurer_id=request.insurer_id,
+            clinic=request.clinic,
+            version=_next_version(request),
+            route=Route.PAPER,
+            status=OpinionStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+            submitted_by=by,
+            created_by=by,
+            sequence=None,
+        )
         opinion.attachment.save(f"opinion_{request.pk}_paper.pdf", ContentFile(scan), save=False)
         opinion.save()
         opinion_receive(opinion=opinion, by=by, on=received_on)
@@ -364,22 +414,30 @@ def reminder_send(*, request_id: int, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     with transaction.atomic():
         claimed = (
-            overdue_requests(today).filter(pk=request_id, reminder_sent_at__isnull=True)
+            overdue_requests(today)
+            .filter(pk=request_id, reminder_sent_at__isnull=True)
             .update(reminder_sent_at=timezone.now())
-        )  # fmt: skip
+        )
         if not claimed:
             return False
         request = OpinionRequest.objects.select_related("clinic", "insurer").get(pk=request_id)
-        addresses = sorted(set(
-            Membership.objects.filter(organisation=request.clinic, role__in=CLINIC_ROLES, is_active=True,
-                                      user__is_active=True).values_list("user__email", flat=True)
-        ))  # fmt: skip
+        addresses = sorted(
+            set(
+                Membership.objects.filter(
+                    organisation=request.clinic, role__in=CLINIC_ROLES, is_active=True, user__is_active=True
+                ).values_list("user__email", flat=True)
+            )
+        )
         if addresses:
             body = render_to_string(
                 "opinions/email/reminder.txt", {"request": request, "site": settings.KAIGO_SITE_URL}
             )
-            send_mail(subject="【介護情報基盤】主治医意見書の提出期限を過ぎています", message=body,
-                      from_email=None, recipient_list=addresses)  # fmt: skip
+            send_mail(
+                subject="【介護情報基盤】主治医意見書の提出期限を過ぎています",
+                message=body,
+                from_email=None,
+                recipient_list=addresses,
+            )
     logger.info("opinion reminder: request=%s to=%s", request_id, len(addresses))
     return True
 

@@ -211,8 +211,12 @@ def verify(content: bytes, signature: bytes) -> Result:
     certificates = _certificates(signed)
     cert = _signer_certificate(signer_info, certificates)
     signed_bytes = _check_signed_attributes(signer_info, content)
-    _verify_with(cert, signer_info["signature"].native, signed_bytes,
-                 signer_info["signature_algorithm"]["algorithm"].native)  # fmt: skip
+    _verify_with(
+        cert,
+        signer_info["signature"].native,
+        signed_bytes,
+        signer_info["signature_algorithm"]["algorithm"].native,
+    )
     now = timezone.now()
     _check_validity(cert, now)
     signer = cert.subject.rfc4514_string()[:300]

@@ -52,10 +52,18 @@ def clinic_queue(request):
         return redirect_to
     page = selectors.clinic_queue(actor, tab=tab, today=today, q=q, page=request.GET.get("page"))
     counts = selectors.clinic_counts(actor, today)
-    return render(request, "opinions/clinic_queue.html", {
-        "page": page, "tab": tab, "q": q, "search_form": search_form, "today": today,
-        "tabs": [(key, label, counts[key]) for key, label in selectors.CLINIC_TABS.items()],
-    })  # fmt: skip
+    return render(
+        request,
+        "opinions/clinic_queue.html",
+        {
+            "page": page,
+            "tab": tab,
+            "q": q,
+            "search_form": search_form,
+            "today": today,
+            "tabs": [(key, label, counts[key]) for key, label in selectors.CLINIC_TABS.items()],
+        },
+    )
 
 
 @clinic_required
@@ -86,15 +94,20 @@ def write(request, pk: int):
             request.POST, fixed, document.get("form_version", form.FORM_2026)
         )
         try:
-            draft = services.draft_save(request=opinion_request, document=document, clinic=actor.organisation,
-                                        by=request.user)  # fmt: skip
+            draft = services.draft_save(
+                request=opinion_request, document=document, clinic=actor.organisation, by=request.user
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("opinions:clinic_queue")
         all_issues = form.validate(document, second_insured=services.second_insured(opinion_request))
         if action == "autosave":
-            return JsonResponse({"saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S"),
-                                 "issues": len(all_issues)})  # fmt: skip
+            return JsonResponse(
+                {
+                    "saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S"),
+                    "issues": len(all_issues),
+                }
+            )
         if action.startswith("save:"):
             section = action.split(":", 1)[1]
             issues = [i for i in all_issues if i.path.split(".", 1)[0] == section]
@@ -109,8 +122,13 @@ def write(request, pk: int):
                 )
         elif action == "submit":
             try:
-                opinion = services.opinion_submit(request=opinion_request, document=document, clinic=actor.organisation,
-                                                  route=Route.WEB, by=request.user)  # fmt: skip
+                opinion = services.opinion_submit(
+                    request=opinion_request,
+                    document=document,
+                    clinic=actor.organisation,
+                    route=Route.WEB,
+                    by=request.user,
+                )
             except services.OpinionInvalid as error:
                 issues = error.issues
                 messages.error(
@@ -127,11 +145,18 @@ def write(request, pk: int):
                 return redirect("opinions:detail", pk=opinion.pk)
         else:
             messages.success(request, "下書きを保存しました。")
-    return render(request, "opinions/write.html", {
-        "request_obj": opinion_request, "person": person, "draft": draft,
-        "sections": webform.sections(document, issues, fixed), "issue_count": len(issues),
-        "today": timezone.localdate(),
-    })  # fmt: skip
+    return render(
+        request,
+        "opinions/write.html",
+        {
+            "request_obj": opinion_request,
+            "person": person,
+            "draft": draft,
+            "sections": webform.sections(document, issues, fixed),
+            "issue_count": len(issues),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -140,12 +165,21 @@ def detail(request, pk: int):
     actor = _actor(request)
     opinion = selectors.opinion_for(actor, pk)
     is_author = actor.role in CLINIC_ROLES
-    return render(request, "opinions/detail.html", {
-        "opinion": opinion, "sections": form.labelled(opinion.document) if opinion.document else [],
-        "history": selectors.history(opinion), "is_author": is_author, "is_insurer": actor.is_municipal,
-        "latest": opinion.status == OpinionStatus.SUBMITTED and not opinion.request.opinions.filter(
-            status=OpinionStatus.SUBMITTED, version__gt=opinion.version).exists(),
-    })  # fmt: skip
+    return render(
+        request,
+        "opinions/detail.html",
+        {
+            "opinion": opinion,
+            "sections": form.labelled(opinion.document) if opinion.document else [],
+            "history": selectors.history(opinion),
+            "is_author": is_author,
+            "is_insurer": actor.is_municipal,
+            "latest": opinion.status == OpinionStatus.SUBMITTED
+            and not opinion.request.opinions.filter(
+                status=OpinionStatus.SUBMITTED, version__gt=opinion.version
+            ).exists(),
+        },
+    )
 
 
 @login_required
@@ -178,8 +212,12 @@ def correct(request, pk: int):
     actor = _actor(request)
     opinion = selectors.opinion_for(actor, pk)
     try:
-        draft = services.correction_start(opinion=opinion, reason=request.POST.get("correction_reason", ""),
-                                          clinic=actor.organisation, by=request.user)  # fmt: skip
+        draft = services.correction_start(
+            opinion=opinion,
+            reason=request.POST.get("correction_reason", ""),
+            clinic=actor.organisation,
+            by=request.user,
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("opinions:detail", pk=pk)
@@ -196,10 +234,20 @@ def insurer_queue(request):
     if redirect_to:
         return redirect_to
     page = selectors.insurer_queue(actor, tab=tab, today=today, q=q, page=request.GET.get("page"))
-    return render(request, "opinions/insurer_queue.html", {
-        "page": page, "tab": tab, "tabs": selectors.INSURER_TABS, "q": q, "search_form": search_form, "today": today,
-        "counts": selectors.insurer_counts(actor, today), "requests_tab": tab in ("overdue", "open"),
-    })  # fmt: skip
+    return render(
+        request,
+        "opinions/insurer_queue.html",
+        {
+            "page": page,
+            "tab": tab,
+            "tabs": selectors.INSURER_TABS,
+            "q": q,
+            "search_form": search_form,
+            "today": today,
+            "counts": selectors.insurer_counts(actor, today),
+            "requests_tab": tab in ("overdue", "open"),
+        },
+    )
 
 
 @municipal_required
@@ -233,15 +281,19 @@ def paper(request, pk: int):
                 error_message = "PDFは10MB以内にしてください。"
             else:
                 try:
-                    opinion = services.paper_record(request=opinion_request, scan=upload.read(),
-                                                    received_on=received_on, by=request.user)  # fmt: skip
+                    opinion = services.paper_record(
+                        request=opinion_request, scan=upload.read(), received_on=received_on, by=request.user
+                    )
                 except ApplicationError as error:
                     error_message = error.message
                 else:
                     messages.success(request, "紙の意見書の受付を記録しました（意見書入手を完了しました）。")
                     return redirect("opinions:detail", pk=opinion.pk)
-    return render(request, "opinions/paper.html", {"request_obj": opinion_request, "error": error_message,
-                                                   "today": timezone.localdate()})  # fmt: skip
+    return render(
+        request,
+        "opinions/paper.html",
+        {"request_obj": opinion_request, "error": error_message, "today": timezone.localdate()},
+    )
 
 
 @login_required

@@ -50,11 +50,14 @@ def initial_document(request: OpinionRequest, person, fixed: dict[str, str]) -> 
     document: dict = {"form_version": form.FORM_2026}
     values = {
         **fixed,
-        "basic.applicant.name": person.name, "basic.applicant.name_kana": person.name_kana,
+        "basic.applicant.name": person.name,
+        "basic.applicant.name_kana": person.name_kana,
         "basic.applicant.birth_date": person.birth_date.isoformat() if person.birth_date else "",
-        "basic.applicant.sex": int(person.sex) if person.sex else None, "basic.applicant.address": person.address,
-        "basic.physician.name": request.physician_name, "basic.written_on": timezone.localdate().isoformat(),
-    }  # fmt: skip
+        "basic.applicant.sex": int(person.sex) if person.sex else None,
+        "basic.applicant.address": person.address,
+        "basic.physician.name": request.physician_name,
+        "basic.written_on": timezone.localdate().isoformat(),
+    }
     for path, value in values.items():
         if value not in (None, ""):
             _set(document, path, value)
@@ -105,9 +108,16 @@ def document_from_post(post, fixed: dict[str, str], version: str) -> dict:
 def _widget(
     spec: form.Field, name: str, value, errors: dict[str, list[str]], readonly: bool = False
 ) -> Widget:
-    return Widget(name=name, label=spec.label, kind=spec.kind, value=value,
-                  choices=list(enumerate(spec.choices, start=1)), required=spec.required, readonly=readonly,
-                  errors=errors.get(name, []))  # fmt: skip
+    return Widget(
+        name=name,
+        label=spec.label,
+        kind=spec.kind,
+        value=value,
+        choices=list(enumerate(spec.choices, start=1)),
+        required=spec.required,
+        readonly=readonly,
+        errors=errors.get(name, []),
+    )
 
 
 def sections(document: dict, issues: list[form.Issue], fixed: dict[str, str]) -> list[dict]:
@@ -133,8 +143,18 @@ def sections(document: dict, issues: list[form.Issue], fixed: dict[str, str]) ->
                 widgets.append(
                     _widget(spec, spec.path, form.get(document, spec.path), errors, spec.path in fixed)
                 )
-        section_errors = [i.message for i in issues if i.path.split(".", 1)[0] == key and i.path not in
-                          {w.name for w in widgets}]  # fmt: skip
-        out.append({"key": key, "title": title, "widgets": widgets, "errors": section_errors,
-                    "error_count": sum(1 for i in issues if i.path.split(".", 1)[0] == key)})  # fmt: skip
+        section_errors = [
+            i.message
+            for i in issues
+            if i.path.split(".", 1)[0] == key and i.path not in {w.name for w in widgets}
+        ]
+        out.append(
+            {
+                "key": key,
+                "title": title,
+                "widgets": widgets,
+                "errors": section_errors,
+                "error_count": sum(1 for i in issues if i.path.split(".", 1)[0] == key),
+            }
+        )
     return out

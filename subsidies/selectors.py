@@ -58,6 +58,14 @@ class YearRow:
     can_start: bool
     blocked_by: Application | None  # the granted application of another year (1回限り)
 
+    @property
+    def is_open(self) -> bool:
+        return self.phase == "open"
+
+    @property
+    def is_before(self) -> bool:
+        return self.phase == "before"
+
 
 def years_for_office(office: Organisation, today: dt.date | None = None) -> list[YearRow]:
     today = today or timezone.localdate()

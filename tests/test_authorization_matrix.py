@@ -118,17 +118,25 @@ def opinions_for_clinics(person, requester, author, doctor) -> None:
 
     def request_to(clinic, applied_on):
         application = certification_services.application_create(
-            person=person, kind="new", applied_on=applied_on, physician_institution_name=clinic.name,
-            physician_name="医師", consent_granted=None, by=None, physician_institution=clinic,
-        )  # fmt: skip
+            person=person,
+            kind="new",
+            applied_on=applied_on,
+            physician_institution_name=clinic.name,
+            physician_name="医師",
+            consent_granted=None,
+            by=None,
+            physician_institution=clinic,
+        )
         with TestCase.captureOnCommitCallbacks(execute=True):
-            certification_services.step_complete(application=application, kind=StepKind.OPINION_REQUESTED,
-                                                 completed_on=applied_on, by=None)  # fmt: skip
+            certification_services.step_complete(
+                application=application, kind=StepKind.OPINION_REQUESTED, completed_on=applied_on, by=None
+            )
         return application, OpinionRequest.objects.get(application=application)
 
     earlier, answered = request_to(author, dt.date(2026, 4, 10))
-    opinion_services.opinion_submit(request=answered, document=document(answered), clinic=author, route=Route.WEB,
-                                    by=doctor)  # fmt: skip
+    opinion_services.opinion_submit(
+        request=answered, document=document(answered), clinic=author, route=Route.WEB, by=doctor
+    )
     # The earlier application is decided, so that a new one can be filed (one open application at a time).
     earlier.decided_on = dt.date(2026, 5, 1)
     earlier.save(update_fields=["decided_on"])
@@ -184,8 +192,13 @@ def build_world(state: str, orgs, cast) -> World:
             for office, by in offices:
                 cf.relationship(office, person, by=by)
     elif state.startswith("break_glass"):
-        period = services.disaster_period_declare(insurer=insurer, by=own_admin, starts_on=dt.date(2026, 5, 30),
-                                                  ends_on=dt.date(2026, 6, 10), reason="令和8年 千代田区豪雨")  # fmt: skip
+        period = services.disaster_period_declare(
+            insurer=insurer,
+            by=own_admin,
+            starts_on=dt.date(2026, 5, 30),
+            ends_on=dt.date(2026, 6, 10),
+            reason="令和8年 千代田区豪雨",
+        )
         assert period.pk
         for office, by in offices:
             services.relationship_break_glass(
@@ -207,20 +220,30 @@ def build_world(state: str, orgs, cast) -> World:
         "municipal admin, own insurer": user_actor(own_admin, insurer, Role.MUNICIPAL_ADMIN),
         "municipal staff, other insurer": user_actor(other_staff, other, Role.MUNICIPAL_STAFF),
         "platform operator": user_actor(cast["pat"], orgs["platform"], Role.PLATFORM_OPERATOR),
-        "care manager 居宅介護支援, relationship": user_actor(cast["bob"], orgs["kyotaku"], Role.CARE_MANAGER),
+        "care manager 居宅介護支援, relationship": user_actor(
+            cast["bob"], orgs["kyotaku"], Role.CARE_MANAGER
+        ),
         "care manager 介護予防支援, relationship": user_actor(cyd, more["yobo"], Role.CARE_MANAGER),
-        "care manager 地域包括支援センター, relationship": user_actor(cyril, more["houkatsu"], Role.CARE_MANAGER),
+        "care manager 地域包括支援センター, relationship": user_actor(
+            cyril, more["houkatsu"], Role.CARE_MANAGER
+        ),
         "care manager, no relationship": user_actor(cora, orgs["kyotaku2"], Role.CARE_MANAGER),
-        "office admin of the 居宅, relationship": user_actor(cast["olive"], orgs["kyotaku"], Role.OFFICE_ADMIN),
-        "provider staff 訪問介護, relationship": user_actor(cast["carol"], orgs["homon"], Role.PROVIDER_STAFF),
-        "office API key (居宅), relationship": Actor(None, orgs["kyotaku"], key.acting_role, key, Channel.API, "req-matrix"),
+        "office admin of the 居宅, relationship": user_actor(
+            cast["olive"], orgs["kyotaku"], Role.OFFICE_ADMIN
+        ),
+        "provider staff 訪問介護, relationship": user_actor(
+            cast["carol"], orgs["homon"], Role.PROVIDER_STAFF
+        ),
+        "office API key (居宅), relationship": Actor(
+            None, orgs["kyotaku"], key.acting_role, key, Channel.API, "req-matrix"
+        ),
         "clinic doctor, open opinion request": user_actor(cast["dan"], orgs["clinic"], Role.CLINIC_DOCTOR),
         "clinic doctor, author of an opinion": user_actor(doc_b, more["clinic_b"], Role.CLINIC_DOCTOR),
         "clinic staff, neither": user_actor(staff_c, more["clinic_c"], Role.CLINIC_STAFF),
         "the person": Actor(user=pia, organisation=None, role=None, request_id="req-matrix"),
         "their representative": Actor(user=rep, organisation=None, role=None, request_id="req-matrix"),
         "another person": Actor(user=stranger, organisation=None, role=None, request_id="req-matrix"),
-    }  # fmt: skip
+    }
     opinions_for_clinics(person, orgs["clinic"], more["clinic_b"], doc_b)
     return World(person=person, actors=actors)
 
@@ -266,20 +289,34 @@ def check_cells(state: str, world: World) -> list[str]:
                 got = (403, refused.reason)
             row = AccessLogEntry.objects.order_by("-id").first()
             logged = {
-                "actor_user_id": row.actor_user_id, "role": row.role, "insurer_number": row.insurer_number,
-                "insured_number": row.insured_number, "category": row.category, "purpose": row.purpose,
-                "method": row.method, "outcome": row.outcome, "reason": row.reason, "channel": row.channel,
-            }  # fmt: skip
+                "actor_user_id": row.actor_user_id,
+                "role": row.role,
+                "insurer_number": row.insurer_number,
+                "insured_number": row.insured_number,
+                "category": row.category,
+                "purpose": row.purpose,
+                "method": row.method,
+                "outcome": row.outcome,
+                "reason": row.reason,
+                "channel": row.channel,
+            }
             expected_log = {
-                "actor_user_id": actor.user.pk if actor.user else None, "role": role,
-                "insurer_number": person.insurer.insurer_number, "insured_number": person.insured_number,
-                "category": category, "purpose": "matrix_test", "method": method if status != 404 else "",
-                "outcome": "granted" if status == 200 else "denied", "reason": reason,
+                "actor_user_id": actor.user.pk if actor.user else None,
+                "role": role,
+                "insurer_number": person.insurer.insurer_number,
+                "insured_number": person.insured_number,
+                "category": category,
+                "purpose": "matrix_test",
+                "method": method if status != 404 else "",
+                "outcome": "granted" if status == 200 else "denied",
+                "reason": reason,
                 "channel": "api" if actor.api_key else "page",
-            }  # fmt: skip
+            }
             if got != (status, reason) or logged != expected_log:
-                wrong.append(f"{state} / {name} / {category}: expected {code} {(status, reason)}, got {got}; "
-                             f"log {logged} != {expected_log}")  # fmt: skip
+                wrong.append(
+                    f"{state} / {name} / {category}: expected {code} {(status, reason)}, got {got}; "
+                    f"log {logged} != {expected_log}"
+                )
             # Lists agree with the decisions: the person is listed exactly when the read is granted.
             listed = (
                 access.filter_persons(actor, type(person).objects.all(), category)

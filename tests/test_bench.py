@@ -51,8 +51,14 @@ def test_the_import_bench_prints_its_ratio_memory_and_write_floor(monkeypatch):
 def test_the_api_bench_prints_its_ratio_p99_and_floors_with_no_errors(monkeypatch):
     from bench import eligibility_api
 
-    for name, value in (("PERSONS", "2000"), ("CASELOAD", "100"), ("SECONDS", "1"), ("ROUNDS", "1"),
-                        ("WORKERS", "1"), ("THREADS", "4")):  # fmt: skip
+    for name, value in (
+        ("PERSONS", "2000"),
+        ("CASELOAD", "100"),
+        ("SECONDS", "1"),
+        ("ROUNDS", "1"),
+        ("WORKERS", "1"),
+        ("THREADS", "4"),
+    ):
         monkeypatch.setenv(f"BENCH_API_{name}", value)
     found = lines_of(eligibility_api)
     assert re.fullmatch(rf"{NUMBER} \(p99 {NUMBER} ms, errors 0\)", found["bare_json_rps"])

@@ -57,9 +57,11 @@ class Rig:
         card = self.jpki.card(name, **kwargs)
         if register:
             CardCertificate.objects.get_or_create(
-                person=self.person, issuer=identity.issuer_text(card.certificate),
-                serial=identity.serial_hex(card.certificate), defaults={"effective_date": dt.date(2026, 1, 1)},
-            )  # fmt: skip
+                person=self.person,
+                issuer=identity.issuer_text(card.certificate),
+                serial=identity.serial_hex(card.certificate),
+                defaults={"effective_date": dt.date(2026, 1, 1)},
+            )
         return JpkiCardModel(auth_certificate=card.der, auth_key=card.key, ca_certificate=self.jpki.ca.der)
 
 
@@ -114,9 +116,14 @@ def test_the_console_script_reads_the_pin_from_the_terminal(rig, insert):
     insert(rig.model())
     script = Path(sys.executable).with_name("kaigo-agent")
     result = subprocess.run(
-        [str(script), "verify"], input="1234\n", capture_output=True, text=True, timeout=60,
-        env={**os.environ, "KAIGO_AGENT_CONFIG": str(rig.config)}, check=False,
-    )  # fmt: skip
+        [str(script), "verify"],
+        input="1234\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "KAIGO_AGENT_CONFIG": str(rig.config)},
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "被保険者番号 0000000301" in result.stdout
     assert "1234" not in result.stdout + result.stderr
@@ -203,8 +210,11 @@ def test_opensc_recognises_the_virtual_card_as_jpki(rig, insert, tmp_path):
     assert name.stdout.strip().splitlines()[-1] == "jpki", name.stdout + name.stderr
     read = subprocess.run(
         ["pkcs15-tool", "--reader", READER, "--read-certificate", "01"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert read.returncode == 0, read.stderr
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization

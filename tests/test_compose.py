@@ -31,6 +31,15 @@ def test_compose_takes_secrets_from_the_environment():
 
 def test_the_dockerfile_copies_every_package_of_the_layout():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("kaigo_portal", "eligibility", "certification", "opinions", "careplans", "subsidies", "consent",
-                    "cardreader_agent", "templates"):  # fmt: skip
+    for package in (
+        "kaigo_portal",
+        "eligibility",
+        "certification",
+        "opinions",
+        "careplans",
+        "subsidies",
+        "consent",
+        "cardreader_agent",
+        "templates",
+    ):
         assert f"COPY {package} ./{package}" in dockerfile

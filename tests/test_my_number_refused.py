@@ -47,10 +47,17 @@ def test_the_inquiry_form_refuses_it_and_keeps_nothing(client, settings):
     settings.KAIGO_INQUIRY_MIN_SECONDS = 0
     page = client.get("/portal/inquiry/").content.decode()
     started = page.split('name="started" value="')[1].split('"')[0]
-    response = client.post("/portal/inquiry/", {
-        "category": "other", "asker_type": "person", "name": "問合 花子", "email": "asker@example.jp",
-        "body": f"私のマイナンバーは{VALID}です", "started": started,
-    })  # fmt: skip
+    response = client.post(
+        "/portal/inquiry/",
+        {
+            "category": "other",
+            "asker_type": "person",
+            "name": "問合 花子",
+            "email": "asker@example.jp",
+            "body": f"私のマイナンバーは{VALID}です",
+            "started": started,
+        },
+    )
     assert response.status_code == 400
     assert "マイナンバー（個人番号）と思われる12桁の番号が含まれています" in response.content.decode()
     assert VALID not in response.content.decode().split("<textarea")[0]  # not repeated in the message
@@ -65,8 +72,9 @@ def test_consent_notes_disputes_and_break_glass_reasons_refuse_it(orgs, cast):
         )
     assert (refused.value.code, refused.value.fields) == (MY_NUMBER_CODE, {"note": [MY_NUMBER_MESSAGE]})
     with pytest.raises(ApplicationError, match="個人番号"):
-        consent_services.relationship_break_glass(office=orgs["kyotaku"], person=person, by=cast["bob"],
-                                                  reason=f"本人の番号 {VALID}")  # fmt: skip
+        consent_services.relationship_break_glass(
+            office=orgs["kyotaku"], person=person, by=cast["bob"], reason=f"本人の番号 {VALID}"
+        )
     from consent import services
 
     with pytest.raises(ApplicationError, match="個人番号"):
@@ -90,8 +98,12 @@ def test_an_opinion_draft_and_an_api_submission_refuse_it_field_by_field(orgs, c
     _key, raw = api_key_create(
         organisation=orgs["clinic"], scope=ApiScope.OPINIONS, name="電子カルテ", by=None
     )
-    response = client.post("/api/v1/opinions/", json.dumps(document, ensure_ascii=False),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Api-Key {raw}")  # fmt: skip
+    response = client.post(
+        "/api/v1/opinions/",
+        json.dumps(document, ensure_ascii=False),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Api-Key {raw}",
+    )
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["basic.other_departments_detail"] == [MY_NUMBER_MESSAGE]
     assert not Opinion.objects.exists()
@@ -109,11 +121,18 @@ def test_care_plan_text_from_the_api_refuses_it(orgs, cast, client):
         _key, raw = api_key_create(
             organisation=orgs["kyotaku"], scope=ApiScope.CAREPLANS, name="介護ソフト", by=None
         )
-        body = {"schema_version": "1", "person": {"insurer_number": "131011", "insured_number": person.insured_number},
-                "table1": {"created_on": "2026-11-20", "plan_kind": "1", "intentions": f"マイナンバー {VALID}"},
-                "table2": []}  # fmt: skip
-        response = client.post("/api/v1/careplans/", json.dumps(body), content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Api-Key {raw}")  # fmt: skip
+        body = {
+            "schema_version": "1",
+            "person": {"insurer_number": "131011", "insured_number": person.insured_number},
+            "table1": {"created_on": "2026-11-20", "plan_kind": "1", "intentions": f"マイナンバー {VALID}"},
+            "table2": [],
+        }
+        response = client.post(
+            "/api/v1/careplans/",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Api-Key {raw}",
+        )
     assert response.status_code == 400, response.content
     assert response.json()["error"]["fields"]["intentions"] == [MY_NUMBER_MESSAGE]
     assert not CarePlan.objects.exists()

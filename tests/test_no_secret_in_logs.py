@@ -48,9 +48,12 @@ class Browser:
     def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = {
-            "Host": "127.0.0.1", "X-Forwarded-Proto": "https", "Referer": f"https://127.0.0.1{path}",
-            "Origin": "https://127.0.0.1", **(headers or {}),
-        }  # fmt: skip
+            "Host": "127.0.0.1",
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://127.0.0.1{path}",
+            "Origin": "https://127.0.0.1",
+            **(headers or {}),
+        }
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         connection.request(method, path, body=body, headers=sent)
@@ -72,12 +75,20 @@ class Browser:
         hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
         hidden.pop("website", None)  # the honeypot stays empty
         data = urlencode(hidden | fields).encode()
-        return self.request("POST", path, body=data,
-                            headers={"Content-Type": "application/x-www-form-urlencoded", **kwargs.pop("headers", {})})  # fmt: skip
+        return self.request(
+            "POST",
+            path,
+            body=data,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **kwargs.pop("headers", {})},
+        )
 
     def json(self, path: str, payload, key: str):
-        return self.request("POST", path, body=json.dumps(payload).encode(),
-                            headers={"Content-Type": "application/json", "Authorization": f"Api-Key {key}"})  # fmt: skip
+        return self.request(
+            "POST",
+            path,
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Api-Key {key}"},
+        )
 
 
 def _free_port() -> int:
@@ -92,14 +103,21 @@ def production_env(tmp_path, settings):
 
     db = connection.settings_dict
     env = {
-        "PATH": "/usr/bin:/bin", "DEBUG": "false", "SECRET_KEY": "logs-" + uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1", "KAIGO_BEHIND_TLS_PROXY": "true", "SECURE_SSL_REDIRECT": "true",
+        "PATH": "/usr/bin:/bin",
+        "DEBUG": "false",
+        "SECRET_KEY": "logs-" + uuid.uuid4().hex * 2,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "KAIGO_BEHIND_TLS_PROXY": "true",
+        "SECURE_SSL_REDIRECT": "true",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "KAIGO_EMAIL_FILE_PATH": str(tmp_path / "mail"), "KAIGO_VAR_DIR": str(tmp_path / "var"),
+        "KAIGO_EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "KAIGO_VAR_DIR": str(tmp_path / "var"),
         "KAIGO_MEDIA_ROOT": settings.STORAGES["default"]["OPTIONS"]["location"],
-        "KAIGO_INQUIRY_MIN_SECONDS": "0", "LOG_LEVEL": "DEBUG", "KAIGO_DB_PREPARED_STATEMENTS": "false",
-    }  # fmt: skip
+        "KAIGO_INQUIRY_MIN_SECONDS": "0",
+        "LOG_LEVEL": "DEBUG",
+        "KAIGO_DB_PREPARED_STATEMENTS": "false",
+    }
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
     else:
@@ -115,15 +133,36 @@ def gunicorn(production_env, tmp_path):
     logs = {name: tmp_path / f"gunicorn-{name}.log" for name in ("access", "error", "stderr")}
     binary = str(Path(sys.executable).parent / "gunicorn")
     # As the Dockerfile does: production serves the collected, hashed static files.
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=production_env,
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env=production_env,
+        check=True,
+        capture_output=True,
+    )
     with open(logs["stderr"], "wb") as stderr:
         process = subprocess.Popen(
-            [binary, "-c", "python:kaigo_portal.gunicorn_conf", "kaigo_portal.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", str(logs["access"]),
-             "--error-logfile", str(logs["error"]), "--log-level", "debug"],
-            cwd=ROOT, env=production_env, stdout=stderr, stderr=stderr,
-        )  # fmt: skip
+            [
+                binary,
+                "-c",
+                "python:kaigo_portal.gunicorn_conf",
+                "kaigo_portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--access-logfile",
+                str(logs["access"]),
+                "--error-logfile",
+                str(logs["error"]),
+                "--log-level",
+                "debug",
+            ],
+            cwd=ROOT,
+            env=production_env,
+            stdout=stderr,
+            stderr=stderr,
+        )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -162,8 +201,16 @@ def test_no_my_number_password_or_key_reaches_a_log_or_rest(
     _key, plans_key = api_key_create(
         organisation=office, scope=ApiScope.CAREPLANS, name="介護ソフト", by=None
     )
-    secrets = [MY_NUMBER, MY_NUMBER_GROUPED, MY_NUMBER_FULLWIDTH, PASSWORD, read_key, read_key.split(".", 1)[1],
-               import_key.split(".", 1)[1], plans_key.split(".", 1)[1]]  # fmt: skip
+    secrets = [
+        MY_NUMBER,
+        MY_NUMBER_GROUPED,
+        MY_NUMBER_FULLWIDTH,
+        PASSWORD,
+        read_key,
+        read_key.split(".", 1)[1],
+        import_key.split(".", 1)[1],
+        plans_key.split(".", 1)[1],
+    ]
 
     worker = worker_process()
     worker.env.update(production_env)
@@ -179,8 +226,14 @@ def test_no_my_number_password_or_key_reaches_a_log_or_rest(
     # The API: a good key and a made-up one in the header; a body with a 個人番号 in free text.
     assert browser.get("/api/v1/me/", headers={"Authorization": f"Api-Key {read_key}"})[0] == 200
     browser.get("/api/v1/me/", headers={"Authorization": f"Api-Key kp_deadbeef.{PASSWORD}"})
-    browser.json("/api/v1/careplans/", {"person": {"insurer_number": "131011", "insured_number": "0000000001"},
-                                        "intentions": f"マイナンバーは{MY_NUMBER}です"}, plans_key)  # fmt: skip
+    browser.json(
+        "/api/v1/careplans/",
+        {
+            "person": {"insurer_number": "131011", "insured_number": "0000000001"},
+            "intentions": f"マイナンバーは{MY_NUMBER}です",
+        },
+        plans_key,
+    )
     # Sign-in: a wrong password, and a 個人番号 typed as the address.
     browser.form("/accounts/login/", {"login": "clerk@example.jp", "password": PASSWORD})
     browser.form("/accounts/login/", {"login": f"{MY_NUMBER}@example.jp", "password": PASSWORD})
@@ -208,8 +261,15 @@ def test_no_my_number_password_or_key_reaches_a_log_or_rest(
         + csv_body
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    status, _h, created = browser.request("POST", "/api/v1/imports/", body=multipart, headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": f"Api-Key {import_key}"})  # fmt: skip
+    status, _h, created = browser.request(
+        "POST",
+        "/api/v1/imports/",
+        body=multipart,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Api-Key {import_key}",
+        },
+    )
     assert status == 202, created
     # A password reset: its key travels in a link's path, which the access log must not keep.
     browser.form("/accounts/password/reset/", {"email": clerk.email})
@@ -270,7 +330,9 @@ def _tables_holding(secrets: list[str]) -> list[str]:
             for secret in secrets:
                 if lookup and model._base_manager.filter(**{lookup: secret}).exists():
                     found.append(f"{model._meta.label}.{field.name}")
-                elif lookup is None and any(secret in json.dumps(v, ensure_ascii=False) for v in
-                                            model._base_manager.values_list(field.name, flat=True)):  # fmt: skip
+                elif lookup is None and any(
+                    secret in json.dumps(v, ensure_ascii=False)
+                    for v in model._base_manager.values_list(field.name, flat=True)
+                ):
                     found.append(f"{model._meta.label}.{field.name}")
     return found

@@ -122,8 +122,12 @@ class Ref:
 
 def _verify(ref: Ref) -> dict:
     """The numbers, with a name and a birth date the actor guessed (not the person's: that is 本人確認)."""
-    return {"insurer_number": ref.insurer_number, "insured_number": ref.insured_number, "name_kana": "ダレカ　タロウ",
-            "birth_date": "1950-01-01"}  # fmt: skip
+    return {
+        "insurer_number": ref.insurer_number,
+        "insured_number": ref.insured_number,
+        "name_kana": "ダレカ　タロウ",
+        "birth_date": "1950-01-01",
+    }
 
 
 def _break_glass(ref: Ref) -> dict:
@@ -139,8 +143,16 @@ def _search(ref: Ref) -> dict:
 
 
 def _claims(ref: Ref) -> dict:
-    return {"rows": [{"office_number": "1370100016", "insurer_number": ref.insurer_number,
-                      "insured_number": ref.insured_number, "service_month": "2026-10"}]}  # fmt: skip
+    return {
+        "rows": [
+            {
+                "office_number": "1370100016",
+                "insurer_number": ref.insurer_number,
+                "insured_number": ref.insured_number,
+                "service_month": "2026-10",
+            }
+        ]
+    }
 
 
 def _person_ref(ref: Ref) -> dict:
@@ -228,12 +240,21 @@ def world(orgs, cast):
         koto = make_org(
             OrganisationKind.INSURER, "江東区", insurer_number="132084", go_live_date=dt.date(2026, 4, 1)
         )
-        office = make_org(OrganisationKind.CARE_OFFICE, "ケアプランセンター亀戸", office_number="1370100073",
-                          services=("43",))  # fmt: skip
+        office = make_org(
+            OrganisationKind.CARE_OFFICE,
+            "ケアプランセンター亀戸",
+            office_number="1370100073",
+            services=("43",),
+        )
         clinic = make_org(OrganisationKind.CLINIC, "亀戸内科", medical_institution_code="1310112360")
         manager = make_user("kameido-cm@example.jp", org=office, role=Role.CARE_MANAGER)
-        hidden = ef.person(insurer=koto, insured_number="0000004321", name="隠 太郎", name_kana="カクレ　タロウ",
-                           birth_date=dt.date(1945, 1, 2))  # fmt: skip
+        hidden = ef.person(
+            insurer=koto,
+            insured_number="0000004321",
+            name="隠 太郎",
+            name_kana="カクレ　タロウ",
+            birth_date=dt.date(1945, 1, 2),
+        )
         tsukuba = make_org(
             OrganisationKind.INSURER, "つくば市", insurer_number="082206", go_live_date=dt.date(2027, 10, 1)
         )
@@ -256,19 +277,32 @@ def _hidden_rows(hidden, koto, office, clinic, manager) -> dict[str, int]:
     period = DisasterPeriod.objects.create(
         insurer=koto, starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2026, 10, 7), reason="訓練"
     )
-    break_glass = Relationship.objects.create(office=office, person=hidden, method="disaster", disaster_period=period,
-                                              verified_at=NOW - dt.timedelta(days=40), reason="訓練",
-                                              anchor_on=dt.date(2026, 10, 15),
-                                              ended_at=NOW - dt.timedelta(days=39))  # fmt: skip
+    break_glass = Relationship.objects.create(
+        office=office,
+        person=hidden,
+        method="disaster",
+        disaster_period=period,
+        verified_at=NOW - dt.timedelta(days=40),
+        reason="訓練",
+        anchor_on=dt.date(2026, 10, 15),
+        ended_at=NOW - dt.timedelta(days=39),
+    )
     access.authorize(actor, hidden, "eligibility", access.Purpose.CARE_MANAGEMENT)
     entry = AccessLogEntry.objects.filter(insured_number=hidden.insured_number).latest("id")
     dispute = Dispute.objects.create(person=hidden, entry_id=entry.pk, note="心当たりがない")
     job = ef.import_job(insurer=koto)
     return {
-        "person": hidden.pk, "log_entry": entry.pk, "relationship": relationship.pk, "break_glass": break_glass.pk,
-        "dispute": dispute.pk, "import_job": job.pk, "application": request.application_id,
-        "opinion_request": request.pk, "opinion": opinion.pk, "plan": plan.pk,
-    }  # fmt: skip
+        "person": hidden.pk,
+        "log_entry": entry.pk,
+        "relationship": relationship.pk,
+        "break_glass": break_glass.pk,
+        "dispute": dispute.pk,
+        "import_job": job.pk,
+        "application": request.application_id,
+        "opinion_request": request.pk,
+        "opinion": opinion.pk,
+        "plan": plan.pk,
+    }
 
 
 def made_up_ids(ids: dict[str, int]) -> dict[str, int]:
@@ -290,9 +324,13 @@ def actors(cast, orgs):
     person_user("own@example.jp", ef.person(insurer=orgs["chiyoda"], insured_number="0000004402"))
     users = {name: ("user", user) for name, user in cast.items()} | {"rita": ("user", rep)}
     keys = {
-        ApiScope.IMPORTS: orgs["chiyoda"], ApiScope.CLAIMS: orgs["kokuhoren"], ApiScope.READ: orgs["kyotaku"],
-        ApiScope.DEVICE: orgs["kyotaku"], ApiScope.OPINIONS: orgs["clinic"], ApiScope.CAREPLANS: orgs["kyotaku"],
-    }  # fmt: skip
+        ApiScope.IMPORTS: orgs["chiyoda"],
+        ApiScope.CLAIMS: orgs["kokuhoren"],
+        ApiScope.READ: orgs["kyotaku"],
+        ApiScope.DEVICE: orgs["kyotaku"],
+        ApiScope.OPINIONS: orgs["clinic"],
+        ApiScope.CAREPLANS: orgs["kyotaku"],
+    }
     for scope, org in keys.items():
         _key, raw = api_key_create(organisation=org, scope=scope, name=f"sweep {scope}", by=None)
         users[f"key:{scope}"] = ("key", raw)
@@ -391,8 +429,10 @@ def number_refs(world) -> list[Ref]:
 
 def run_sweep(world, actors, urlconf=None, *, only: set[str] | None = None) -> Sweep:
     refs = number_refs(world)
-    id_refs = [Ref("132084", world["hidden"].insured_number, world["ids"]),
-               Ref("132084", "0000009876", made_up_ids(world["ids"]))]  # fmt: skip
+    id_refs = [
+        Ref("132084", world["hidden"].insured_number, world["ids"]),
+        Ref("132084", "0000009876", made_up_ids(world["ids"])),
+    ]
     sweep = Sweep(refs, actors)
     for route in routes(urlconf):
         if only is not None and route.name not in only:
@@ -521,14 +561,16 @@ def test_the_sweep_catches_a_route_that_answers_differently(world, actors):
             sweep = run_sweep(
                 world, {"alice": actors["alice"]}, "tests.one_answer_leaky_urls", only={"leaky"}
             )
-    assert sweep.failures and all(f.startswith("leaky GET as alice answers differently") or "POST" in f
-                                  for f in sweep.failures)  # fmt: skip
+    assert sweep.failures and all(
+        f.startswith("leaky GET as alice answers differently") or "POST" in f for f in sweep.failures
+    )
 
 
 def test_a_new_person_route_the_sweep_cannot_call_fails_the_check(settings, client, cast):
     settings.ROOT_URLCONF = "tests.one_answer_leaky_urls"
     unknown = [
-        route.name for route in routes()
+        route.name
+        for route in routes()
         if route.args and not takes_numbers(route) and route.name not in PERSON_ROUTES | NOT_A_PERSON
-    ]  # fmt: skip
+    ]
     assert unknown == ["unknown_person_route"]

@@ -72,9 +72,13 @@ class TestCa:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
     def issue(
-        self, *, serial: int | None = None, not_before: dt.datetime | None = None,
-        not_after: dt.datetime | None = None, key: rsa.RSAPrivateKey | None = None,
-    ) -> Issued:  # fmt: skip
+        self,
+        *,
+        serial: int | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+        key: rsa.RSAPrivateKey | None = None,
+    ) -> Issued:
         """A card certificate; like JPKI's 利用者証明用 it carries no name (only the serial identifies it)."""
         key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         now = _now()

@@ -171,8 +171,14 @@ class VirtualCard:
     `remove_after_commands`: take the card out after that many APDUs (a card pulled out mid-read).
     """
 
-    def __init__(self, model: JpkiCardModel, *, host: str = "127.0.0.1", port: int = VPCD_PORT,
-                 remove_after_commands: int | None = None):  # fmt: skip
+    def __init__(
+        self,
+        model: JpkiCardModel,
+        *,
+        host: str = "127.0.0.1",
+        port: int = VPCD_PORT,
+        remove_after_commands: int | None = None,
+    ):
         self.model = model
         self.address = (host, port)
         self.remove_after_commands = remove_after_commands

@@ -51,9 +51,15 @@ def lookup(sw: str):
 def test_the_whole_read_and_sign_runs_on_one_connection():
     challenge = b"nonce-1"
     connection = ScriptedConnection(
-        [SELECT_JPKI, *read_token(), *read_cert(), *lookup("63C3"), *verify("31323334", "9000"),
-         *sign_script(challenge)]
-    )  # fmt: skip
+        [
+            SELECT_JPKI,
+            *read_token(),
+            *read_cert(),
+            *lookup("63C3"),
+            *verify("31323334", "9000"),
+            *sign_script(challenge),
+        ]
+    )
     certificate, signature = apdu.read_and_sign(connection, challenge=challenge, ask_pin=lambda t, w: "1234")
     assert certificate == CERT
     assert signature == SIGNATURE
@@ -63,9 +69,16 @@ def test_the_whole_read_and_sign_runs_on_one_connection():
 def test_a_wrong_pin_is_asked_again_with_the_tries_left():
     challenge = b"n"
     connection = ScriptedConnection(
-        [SELECT_JPKI, *read_token(), *read_cert(), *lookup("63C3"), *verify("30303030", "63C2"),
-         *verify("31323334", "9000"), *sign_script(challenge)]
-    )  # fmt: skip
+        [
+            SELECT_JPKI,
+            *read_token(),
+            *read_cert(),
+            *lookup("63C3"),
+            *verify("30303030", "63C2"),
+            *verify("31323334", "9000"),
+            *sign_script(challenge),
+        ]
+    )
     asked = []
 
     def ask(tries, wrong):
@@ -249,9 +262,15 @@ def test_the_my_number_ap_is_never_selected():
 def test_a_whole_verification_sends_nothing_but_jpki_commands():
     challenge = b"n"
     connection = ScriptedConnection(
-        [SELECT_JPKI, *read_token(), *read_cert(), *lookup("63C3"), *verify("31323334", "9000"),
-         *sign_script(challenge)]
-    )  # fmt: skip
+        [
+            SELECT_JPKI,
+            *read_token(),
+            *read_cert(),
+            *lookup("63C3"),
+            *verify("31323334", "9000"),
+            *sign_script(challenge),
+        ]
+    )
     apdu.read_and_sign(connection, challenge=challenge, ask_pin=lambda t, w: "1234")
     selects_by_name = [c for c in connection.sent if c[:3] == b"\x00\xa4\x04"]
     assert selects_by_name == [bytes.fromhex(SELECT_JPKI[0])]

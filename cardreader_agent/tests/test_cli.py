@@ -41,9 +41,13 @@ def use_card(monkeypatch, script):
 
 def happy_script(nonce: bytes, pin_hex="31323334"):
     return [
-        scripts.SELECT_JPKI, *scripts.read_token(), *scripts.read_cert(), *scripts.lookup("63C3"),
-        *scripts.verify(pin_hex, "9000"), *scripts.sign_script(nonce),
-    ]  # fmt: skip
+        scripts.SELECT_JPKI,
+        *scripts.read_token(),
+        *scripts.read_cert(),
+        *scripts.lookup("63C3"),
+        *scripts.verify(pin_hex, "9000"),
+        *scripts.sign_script(nonce),
+    ]
 
 
 def test_verify_prints_who_was_verified(config, monkeypatch, capsys):
@@ -58,8 +62,12 @@ def test_verify_prints_who_was_verified(config, monkeypatch, capsys):
     card = use_card(monkeypatch, happy_script(b"N"))
     assert cli.main(["verify"], ask_pin=lambda t, w: "1234") == 0
     assert card.done()
-    assert posted == {"key": "kp_device_key", "challenge": "c1", "certificate": scripts.CERT,
-                      "signature": scripts.SIGNATURE}  # fmt: skip
+    assert posted == {
+        "key": "kp_device_key",
+        "challenge": "c1",
+        "certificate": scripts.CERT,
+        "signature": scripts.SIGNATURE,
+    }
     out = capsys.readouterr()
     assert "本人確認ができました：介護 花子（被保険者番号 0000000001）" in out.out
     assert "1234" not in out.out + out.err

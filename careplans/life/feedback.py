@@ -67,8 +67,9 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
             'aria-labelledby="life-chart-title life-chart-desc"><title id="life-chart-title">{t}</title>'
             '<desc id="life-chart-desc">LIFE の評価はまだありません。</desc>'
             '<text x="10" y="35" font-size="14">評価はまだありません</text></svg>',
-            w=WIDTH, t=title,
-        )  # fmt: skip
+            w=WIDTH,
+            t=title,
+        )
     step = (WIDTH - LEFT - 30) / max(len(points) - 1, 1)
     panels = []
     for index, (name, label, low, high, colour) in enumerate(MEASURES):
@@ -81,22 +82,38 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
             y = top + PANEL - 30 - (float(value) - low) * (PANEL - 40) / (high - low)
             coords.append((round(LEFT + i * step, 1), round(max(top, y), 1), point.month, value))
         line = " ".join(f"{x},{y}" for x, y, _m, _v in coords)
-        panels.append(format_html(
-            '<g><text x="{l}" y="{ty}" font-size="12">{label}</text>'
-            '<line x1="{l}" x2="{r}" y1="{base}" y2="{base}" stroke="#999"/>'
-            '<line x1="{l}" x2="{l}" y1="{peak}" y2="{base}" stroke="#999"/>'
-            '<text x="{lx}" y="{base}" font-size="10" text-anchor="end">{low}</text>'
-            '<text x="{lx}" y="{peak_y}" font-size="10" text-anchor="end">{high}</text>'
-            '<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>{dots}</g>',
-            ty=top + 2, label=label, l=LEFT - 10, r=WIDTH - 20, base=top + PANEL - 30, line=line, c=colour,
-            peak=top + 10, peak_y=top + 14, lx=LEFT - 14, low=low, high=high,
-            dots=format_html_join("", '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{} {}</title></circle>',
-                                  ((x, y, colour, f"{m:%Y年%m月}", v) for x, y, m, v in coords)),
-        ))  # fmt: skip
+        panels.append(
+            format_html(
+                '<g><text x="{l}" y="{ty}" font-size="12">{label}</text>'
+                '<line x1="{l}" x2="{r}" y1="{base}" y2="{base}" stroke="#999"/>'
+                '<line x1="{l}" x2="{l}" y1="{peak}" y2="{base}" stroke="#999"/>'
+                '<text x="{lx}" y="{base}" font-size="10" text-anchor="end">{low}</text>'
+                '<text x="{lx}" y="{peak_y}" font-size="10" text-anchor="end">{high}</text>'
+                '<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>{dots}</g>',
+                ty=top + 2,
+                label=label,
+                l=LEFT - 10,
+                r=WIDTH - 20,
+                base=top + PANEL - 30,
+                line=line,
+                c=colour,
+                peak=top + 10,
+                peak_y=top + 14,
+                lx=LEFT - 14,
+                low=low,
+                high=high,
+                dots=format_html_join(
+                    "",
+                    '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{} {}</title></circle>',
+                    ((x, y, colour, f"{m:%Y年%m月}", v) for x, y, m, v in coords),
+                ),
+            )
+        )
     months = format_html_join(
-        "", '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+        "",
+        '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
         ((round(LEFT + i * step, 1), height - 4, f"{p.month:%y/%m}") for i, p in enumerate(points)),
-    )  # fmt: skip
+    )
     desc = "、".join(
         f"{p.month:%Y年%m月}: Barthel {_v(p.barthel_total)}、DBD13 {_v(p.dbd13_total)}、BMI {_v(p.bmi)}"
         for p in points
@@ -105,8 +122,13 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         'aria-labelledby="life-chart-title life-chart-desc"><title id="life-chart-title">{t}</title>'
         '<desc id="life-chart-desc">{d}</desc>{panels}{months}</svg>',
-        w=WIDTH, h=height, t=title, d=desc, panels=format_html_join("", "{}", ((p,) for p in panels)), months=months,
-    )  # fmt: skip
+        w=WIDTH,
+        h=height,
+        t=title,
+        d=desc,
+        panels=format_html_join("", "{}", ((p,) for p in panels)),
+        months=months,
+    )
 
 
 def _v(value) -> str:

@@ -19,8 +19,16 @@ def _fail(message: str, code: str, fields: dict | None = None, *, status: int = 
     raise ApplicationError(message, code=code, fields=fields, status=status)
 
 
-def life_submit(*, actor: Actor, person: InsuredPerson, month: dt.date, barthel=None, dbd13=None,
-                vitality=None, nutrition=None) -> LifeAssessment:  # fmt: skip
+def life_submit(
+    *,
+    actor: Actor,
+    person: InsuredPerson,
+    month: dt.date,
+    barthel=None,
+    dbd13=None,
+    vitality=None,
+    nutrition=None,
+) -> LifeAssessment:
     """Stores an office's assessment of the month (a resubmission replaces the month's). The caller has
     checked the office serves the person (a live relationship: the `eligibility` gate). Invalid scores
     are refused item by item, all at once."""
@@ -32,15 +40,26 @@ def life_submit(*, actor: Actor, person: InsuredPerson, month: dt.date, barthel=
         _fail("評価月に未来の月は指定できません。", "life.month_future", {"month": ["未来の月です。"]})
     checked = rules.validate(barthel=barthel, dbd13=dbd13, vitality=vitality, nutrition=nutrition)
     if not checked.ok:
-        _fail("評価の点数に誤りがあります。", "life.invalid",
-              {key: [message for _code, message in problems] for key, problems in checked.errors.items()})  # fmt: skip
+        _fail(
+            "評価の点数に誤りがあります。",
+            "life.invalid",
+            {key: [message for _code, message in problems] for key, problems in checked.errors.items()},
+        )
     values = {
-        "barthel": checked.barthel, "barthel_total": checked.barthel_total, "dbd13": checked.dbd13,
-        "dbd13_total": checked.dbd13_total, "vitality": checked.vitality, "vitality_total": checked.vitality_total,
-        "height_cm": checked.height_cm, "weight_kg": checked.weight_kg, "bmi": checked.bmi,
-        "nutrition_risk": checked.nutrition_risk, "recorded_by": actor.user, "recorded_by_name": actor.name,
+        "barthel": checked.barthel,
+        "barthel_total": checked.barthel_total,
+        "dbd13": checked.dbd13,
+        "dbd13_total": checked.dbd13_total,
+        "vitality": checked.vitality,
+        "vitality_total": checked.vitality_total,
+        "height_cm": checked.height_cm,
+        "weight_kg": checked.weight_kg,
+        "bmi": checked.bmi,
+        "nutrition_risk": checked.nutrition_risk,
+        "recorded_by": actor.user,
+        "recorded_by_name": actor.name,
         "recorded_at": timezone.now(),
-    }  # fmt: skip
+    }
     with transaction.atomic():
         assessment, _created = LifeAssessment.objects.update_or_create(
             person=person, office=actor.organisation, month=month, defaults=values

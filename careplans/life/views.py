@@ -50,8 +50,13 @@ FIELD_OF = {"nutrition.height_cm": "height_cm", "nutrition.weight_kg": "weight_k
 @office_required
 def life_new(request, insurer_no: str, insured_no: str):
     actor = access.Actor.for_request(request)
-    person = selectors.person_for(actor, insurer_number=insurer_no, insured_number=insured_no,
-                                  category=access.Category.ELIGIBILITY, purpose=PURPOSE)  # fmt: skip
+    person = selectors.person_for(
+        actor,
+        insurer_number=insurer_no,
+        insured_number=insured_no,
+        category=access.Category.ELIGIBILITY,
+        purpose=PURPOSE,
+    )
     form = LifeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         month = _month(form.cleaned_data["month"])
@@ -71,9 +76,13 @@ def life_new(request, insurer_no: str, insured_no: str):
                 messages.success(request, f"{month:%Y年%m月}の評価を登録しました。")
                 return redirect("careplans:life_home")
     context = {
-        "person": person, "form": form, "barthel": form.section("barthel_"), "dbd13": form.section("dbd13_"),
-        "vitality": form.section("vitality_"), "nutrition": [form["height_cm"], form["weight_kg"], form["risk"]],
-    }  # fmt: skip
+        "person": person,
+        "form": form,
+        "barthel": form.section("barthel_"),
+        "dbd13": form.section("dbd13_"),
+        "vitality": form.section("vitality_"),
+        "nutrition": [form["height_cm"], form["weight_kg"], form["risk"]],
+    }
     return render(
         request, "careplans/life_new.html", context, status=400 if request.method == "POST" else 200
     )
@@ -82,13 +91,20 @@ def life_new(request, insurer_no: str, insured_no: str):
 @office_required
 def life_person(request, insurer_no: str, insured_no: str):
     actor = access.Actor.for_request(request)
-    person = selectors.person_for(actor, insurer_number=insurer_no, insured_number=insured_no,
-                                  category=selectors.LIFE, purpose=PURPOSE)  # fmt: skip
+    person = selectors.person_for(
+        actor, insurer_number=insurer_no, insured_number=insured_no, category=selectors.LIFE, purpose=PURPOSE
+    )
     points = feedback.series_of(person)
-    return render(request, "careplans/life_person.html", {
-        "person": person, "points": points, "chart": feedback.chart_svg(points, title=f"{person.name} さんの LIFE 評価の推移"),
-        "distribution": feedback.distribution_for(actor),
-    })  # fmt: skip
+    return render(
+        request,
+        "careplans/life_person.html",
+        {
+            "person": person,
+            "points": points,
+            "chart": feedback.chart_svg(points, title=f"{person.name} さんの LIFE 評価の推移"),
+            "distribution": feedback.distribution_for(actor),
+        },
+    )
 
 
 @person_required
@@ -100,9 +116,15 @@ def my_life(request, pk: int):
     except access.Forbidden:
         return render(request, "careplans/not_yet.html", {"person": person}, status=403)
     points = feedback.series_of(person)
-    return render(request, "careplans/my_life.html", {
-        "person": person, "points": points, "chart": feedback.chart_svg(points, title=f"{person.name} さんの LIFE 評価の推移"),
-    })  # fmt: skip
+    return render(
+        request,
+        "careplans/my_life.html",
+        {
+            "person": person,
+            "points": points,
+            "chart": feedback.chart_svg(points, title=f"{person.name} さんの LIFE 評価の推移"),
+        },
+    )
 
 
 def acting_for(request, pk: int) -> InsuredPerson:

@@ -55,8 +55,10 @@ class FileName:
 
     def __str__(self) -> str:
         month = f"_{self.month}" if self.month is not None else ""
-        return (f"{self.prefix}{month}_{self.sender}_{self.sender_type}_{self.receiver}_{self.receiver_type}"
-                f"_{self.stamp}.CSV")  # fmt: skip
+        return (
+            f"{self.prefix}{month}_{self.sender}_{self.sender_type}_{self.receiver}_{self.receiver_type}"
+            f"_{self.stamp}.CSV"
+        )
 
 
 def parse_name(name: str, layouts: dict[str, Layout]) -> FileName | None:
@@ -71,8 +73,15 @@ def parse_name(name: str, layouts: dict[str, Layout]) -> FileName | None:
         return None
     if (parts["sender_type"] is None) != (parts["receiver_type"] is None):
         return None
-    return FileName(prefix, parts["month"], parts["sender"].upper(), (parts["sender_type"] or "").upper(),
-                    parts["receiver"].upper(), (parts["receiver_type"] or "").upper(), parts["stamp"])  # fmt: skip
+    return FileName(
+        prefix,
+        parts["month"],
+        parts["sender"].upper(),
+        (parts["sender_type"] or "").upper(),
+        parts["receiver"].upper(),
+        (parts["receiver_type"] or "").upper(),
+        parts["stamp"],
+    )
 
 
 def _cell_issue(column: Column, value: str) -> tuple[str, str] | None:
@@ -147,16 +156,31 @@ def read(layout: Layout, data: bytes, *, file_name: str) -> tuple[list[dict[str,
             if start == 1 and not _MONTH.match(cells[0]):
                 continue  # a header row (none is specified; some software writes one)
             if len(cells) != len(layout.columns):
-                issues.append(Issue.make(start, "", "", "careplan_csv.columns", f"{file_name} {start}行目: 項目数が"
-                                         f"{len(cells)}です（{layout.title}は{len(layout.columns)}項目）。"))  # fmt: skip
+                issues.append(
+                    Issue.make(
+                        start,
+                        "",
+                        "",
+                        "careplan_csv.columns",
+                        f"{file_name} {start}行目: 項目数が"
+                        f"{len(cells)}です（{layout.title}は{len(layout.columns)}項目）。",
+                    )
+                )
                 continue
             record = {"_line": str(start)}
             for column, value in zip(layout.columns, cells, strict=True):
                 record[layout.key(column)] = value
                 problem = _cell_issue(column, value)
                 if problem:
-                    issues.append(Issue.make(start, f"{column.no}:{column.name}", value, f"careplan_csv.{problem[0]}",
-                                             f"{file_name} {start}行目 {column.no}列目（{column.name}）: {problem[1]}"))  # fmt: skip
+                    issues.append(
+                        Issue.make(
+                            start,
+                            f"{column.no}:{column.name}",
+                            value,
+                            f"careplan_csv.{problem[0]}",
+                            f"{file_name} {start}行目 {column.no}列目（{column.name}）: {problem[1]}",
+                        )
+                    )
             versions.add(cells[0])
             records.append(record)
     except csv.Error as error:
@@ -170,11 +194,25 @@ def read(layout: Layout, data: bytes, *, file_name: str) -> tuple[list[dict[str,
             )
         )
     if len(versions) > 1:
-        issues.append(Issue.make(1, "1:CSVバージョン", "", "careplan_csv.versions",
-                                 f"{file_name}: 1つのファイルに複数のCSVバージョンがあります（{'、'.join(sorted(versions))}）。"))  # fmt: skip
+        issues.append(
+            Issue.make(
+                1,
+                "1:CSVバージョン",
+                "",
+                "careplan_csv.versions",
+                f"{file_name}: 1つのファイルに複数のCSVバージョンがあります（{'、'.join(sorted(versions))}）。",
+            )
+        )
     elif versions and versions != {CSV_VERSION}:
-        issues.append(Issue.make(1, "1:CSVバージョン", "", "careplan_csv.version",
-                                 f"{file_name}: CSVバージョン{versions.pop()}は読み込めません（4.1は{CSV_VERSION}）。"))  # fmt: skip
+        issues.append(
+            Issue.make(
+                1,
+                "1:CSVバージョン",
+                "",
+                "careplan_csv.version",
+                f"{file_name}: CSVバージョン{versions.pop()}は読み込めません（4.1は{CSV_VERSION}）。",
+            )
+        )
     return records, issues
 
 

@@ -31,8 +31,9 @@ def _november(request):
 
 @pytest.fixture
 def hanako(orgs, cast):
-    person = ef.person(insurer=orgs["chiyoda"], insured_number="0000000501", name="髙﨑 花子",
-                       name_kana="タカサキ　ハナコ")  # fmt: skip
+    person = ef.person(
+        insurer=orgs["chiyoda"], insured_number="0000000501", name="髙﨑 花子", name_kana="タカサキ　ハナコ"
+    )
     ef.certification(
         person=person,
         valid_from=dt.date(2026, 4, 1),

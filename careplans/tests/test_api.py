@@ -66,16 +66,20 @@ def test_the_published_schema_is_valid_and_the_example_meets_it(orgs):
 def test_the_schema_refuses_bad_bodies_field_by_field(hanako, orgs, changes, expected):
     response = api_client(orgs["kyotaku"]).post("/api/v1/careplans/", example(**changes), format="json")
     assert response.status_code == 400
-    assert response.json() == {"error": {
-        "code": "careplans.schema", "message": "ケアプランの形式が正しくありません（JSON Schema に適合しません）。",
-        "fields": expected,
-    }}  # fmt: skip
+    assert response.json() == {
+        "error": {
+            "code": "careplans.schema",
+            "message": "ケアプランの形式が正しくありません（JSON Schema に適合しません）。",
+            "fields": expected,
+        }
+    }
     assert not CarePlan.objects.exists()
 
 
 def test_a_date_that_does_not_exist_is_refused(hanako, orgs):
-    response = api_client(orgs["kyotaku"]).post("/api/v1/careplans/", example(table1__created_on="2026-02-30"),
-                                                format="json")  # fmt: skip
+    response = api_client(orgs["kyotaku"]).post(
+        "/api/v1/careplans/", example(table1__created_on="2026-02-30"), format="json"
+    )
     assert response.json()["error"]["fields"] == {"table1.created_on": ["存在しない日付です"]}
 
 
@@ -83,8 +87,11 @@ def test_domain_rules_after_the_schema(hanako, orgs):
     body = example(table2__0__office_number="1370100099")
     response = api_client(orgs["kyotaku"]).post("/api/v1/careplans/", body, format="json")
     assert response.status_code == 400
-    assert response.json()["error"] == {"code": "careplans.invalid", "message": "入力内容に誤りがあります。",
-                                        "fields": {"rows.0.office_number": ["この事業所番号の事業所は登録されていません。"]}}  # fmt: skip
+    assert response.json()["error"] == {
+        "code": "careplans.invalid",
+        "message": "入力内容に誤りがあります。",
+        "fields": {"rows.0.office_number": ["この事業所番号の事業所は登録されていません。"]},
+    }
 
 
 def test_a_care_management_key_creates_a_draft_and_gets_the_whole_plan(hanako, orgs):
@@ -92,33 +99,76 @@ def test_a_care_management_key_creates_a_draft_and_gets_the_whole_plan(hanako, o
     assert response.status_code == 201, response.json()
     plan = CarePlan.objects.get()
     assert response.json() == {
-        "id": plan.pk, "series_id": plan.pk, "version": 1, "status": "draft", "status_name": "原案",
+        "id": plan.pk,
+        "series_id": plan.pk,
+        "version": 1,
+        "status": "draft",
+        "status_name": "原案",
         "person": {"insurer_number": "131011", "insured_number": "0000000501", "name": "髙﨑 花子"},
         "author_office": {"office_number": "1370100016", "name": "ケアプランセンター神田"},
         "table1": {
-            "created_on": "2026-11-20", "plan_kind": "1", "plan_kind_name": "初回", "certification_status": "1",
-            "certification_status_name": "認定済", "care_level": "22", "care_level_name": "要介護2",
-            "certified_on": "2026-04-01", "valid_from": "2026-04-01", "valid_to": "2027-03-31",
-            "care_manager_name": "ケアプランセンター神田 / 介護ソフト", "intentions": "本人：自宅で暮らし続けたい。",
+            "created_on": "2026-11-20",
+            "plan_kind": "1",
+            "plan_kind_name": "初回",
+            "certification_status": "1",
+            "certification_status_name": "認定済",
+            "care_level": "22",
+            "care_level_name": "要介護2",
+            "certified_on": "2026-04-01",
+            "valid_from": "2026-04-01",
+            "valid_to": "2027-03-31",
+            "care_manager_name": "ケアプランセンター神田 / 介護ソフト",
+            "intentions": "本人：自宅で暮らし続けたい。",
             "panel_opinion": "通所リハビリテーションの利用が望ましい。",
-            "policy": "転倒を防ぎ、入浴を安全に続けられるよう支援します。", "living_support_reason": "",
+            "policy": "転倒を防ぎ、入浴を安全に続けられるよう支援します。",
+            "living_support_reason": "",
         },
         "table2": [
-            {"need_no": 1, "need": "一人で安全に入浴したい", "goal_no": 1, "long_goal": "安全に入浴できる",
-             "long_period": "6か月", "short_goal": "介助で週2回入浴する", "short_period": "3か月", "service_no": 1,
-             "service_content": "入浴介助", "insured": True, "service_kind": "訪問介護", "office_number": "1370100024",
-             "office_name": "訪問介護ステーション九段", "frequency": "週2回", "period": "3か月"},
-            {"need_no": 1, "need": "一人で安全に入浴したい", "goal_no": 1, "long_goal": "安全に入浴できる",
-             "long_period": "6か月", "short_goal": "介助で週2回入浴する", "short_period": "3か月", "service_no": 2,
-             "service_content": "見守り", "insured": False, "service_kind": "", "office_number": "",
-             "office_name": "家族（長女）", "frequency": "毎日", "period": "3か月"},
+            {
+                "need_no": 1,
+                "need": "一人で安全に入浴したい",
+                "goal_no": 1,
+                "long_goal": "安全に入浴できる",
+                "long_period": "6か月",
+                "short_goal": "介助で週2回入浴する",
+                "short_period": "3か月",
+                "service_no": 1,
+                "service_content": "入浴介助",
+                "insured": True,
+                "service_kind": "訪問介護",
+                "office_number": "1370100024",
+                "office_name": "訪問介護ステーション九段",
+                "frequency": "週2回",
+                "period": "3か月",
+            },
+            {
+                "need_no": 1,
+                "need": "一人で安全に入浴したい",
+                "goal_no": 1,
+                "long_goal": "安全に入浴できる",
+                "long_period": "6か月",
+                "short_goal": "介助で週2回入浴する",
+                "short_period": "3か月",
+                "service_no": 2,
+                "service_content": "見守り",
+                "insured": False,
+                "service_kind": "",
+                "office_number": "",
+                "office_name": "家族（長女）",
+                "frequency": "毎日",
+                "period": "3か月",
+            },
         ],
-        "table3": {"weekly": [
-            {"weekday": 1, "starts_at": "10:00", "ends_at": "11:00", "content": "訪問介護（入浴介助）"},
-            {"weekday": 4, "starts_at": "10:00", "ends_at": "11:00", "content": "訪問介護（入浴介助）"},
-        ], "non_weekly_services": "福祉用具貸与（手すり）"},
-        "agreement": None, "delivered_at": None,
-    }  # fmt: skip
+        "table3": {
+            "weekly": [
+                {"weekday": 1, "starts_at": "10:00", "ends_at": "11:00", "content": "訪問介護（入浴介助）"},
+                {"weekday": 4, "starts_at": "10:00", "ends_at": "11:00", "content": "訪問介護（入浴介助）"},
+            ],
+            "non_weekly_services": "福祉用具貸与（手すり）",
+        },
+        "agreement": None,
+        "delivered_at": None,
+    }
 
 
 def test_the_whole_life_of_a_plan_through_the_api(hanako, orgs, bob, carol):

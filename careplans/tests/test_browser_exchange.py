@@ -25,10 +25,20 @@ def download(page, button) -> str:
 
 def test_a_month_goes_to_the_homon_office_and_its_actuals_come_back(browser_page, live_server, orgs):
     base = live_server.url
-    make_user("kimura@example.jp", org=orgs["kyotaku"], role=Role.CARE_MANAGER,
-              totp_secret=SECRETS["kimura@example.jp"], name="木村 さくら")  # fmt: skip
-    make_user("homon@example.jp", org=orgs["homon"], role=Role.PROVIDER_STAFF,
-              totp_secret=SECRETS["homon@example.jp"], name="訪問 一郎")  # fmt: skip
+    make_user(
+        "kimura@example.jp",
+        org=orgs["kyotaku"],
+        role=Role.CARE_MANAGER,
+        totp_secret=SECRETS["kimura@example.jp"],
+        name="木村 さくら",
+    )
+    make_user(
+        "homon@example.jp",
+        org=orgs["homon"],
+        role=Role.PROVIDER_STAFF,
+        totp_secret=SECRETS["homon@example.jp"],
+        name="訪問 一郎",
+    )
     person = ef.person(insurer=orgs["chiyoda"], insured_number="0000000501", name="髙﨑 花子")
     ef.certification(person=person, valid_from=dt.date(2026, 4, 1), valid_to=dt.date(2028, 3, 31))
     relationship(orgs["kyotaku"], person)

@@ -11,8 +11,11 @@ from eligibility.tests import factories as ef
 from kaigo_portal.accounts.models import Role, UserKind
 
 # One secret per user; each user signs in once, in a browser context of their own.
-SECRETS = {"kimura@example.jp": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "homon@example.jp": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
-           "hanako@example.jp": "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK"}  # fmt: skip
+SECRETS = {
+    "kimura@example.jp": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "homon@example.jp": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+    "hanako@example.jp": "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK",
+}
 
 
 def sign_in(page, base: str, email: str) -> None:
@@ -53,8 +56,12 @@ def test_a_plan_is_written_agreed_and_delivered_to_a_homon_office(browser_page, 
         "hanako@example.jp", kind=UserKind.PERSON, totp_secret=SECRETS["hanako@example.jp"], name="髙﨑 花子"
     )
     person = ef.person(insurer=orgs["chiyoda"], insured_number="0000000501", name="髙﨑 花子")
-    ef.certification(person=person, valid_from=dt.date(2026, 4, 1), valid_to=dt.date(2027, 3, 31),
-                     panel_opinion="通所リハビリテーションの利用が望ましい。")  # fmt: skip
+    ef.certification(
+        person=person,
+        valid_from=dt.date(2026, 4, 1),
+        valid_to=dt.date(2027, 3, 31),
+        panel_opinion="通所リハビリテーションの利用が望ましい。",
+    )
     relationship(orgs["kyotaku"], person)
     relationship(orgs["homon"], person)
     consent(person, on=dt.date(2026, 4, 1))
@@ -114,5 +121,7 @@ def test_a_plan_is_written_agreed_and_delivered_to_a_homon_office(browser_page, 
     assert "入浴介助" in homon.locator("#t2").locator("xpath=..").inner_text()
     plan = CarePlan.objects.get()
     assert (plan.status, plan.agreement_method, plan.deliveries.get().office) == (
-        PlanStatus.DELIVERED, "portal", orgs["homon"],
-    )  # fmt: skip
+        PlanStatus.DELIVERED,
+        "portal",
+        orgs["homon"],
+    )

@@ -44,9 +44,17 @@ def test_each_barthel_item_takes_only_its_own_scores(item, allowed):
 
 def test_barthel_has_exactly_the_ten_items_and_totals_0_to_100():
     assert [label for _k, label, _a in life_rules.BARTHEL_ITEMS] == [
-        "食事", "車椅子からベッドへの移乗", "整容", "トイレ動作", "入浴", "歩行", "階段昇降", "着替え",
-        "排便コントロール", "排尿コントロール",
-    ]  # fmt: skip
+        "食事",
+        "車椅子からベッドへの移乗",
+        "整容",
+        "トイレ動作",
+        "入浴",
+        "歩行",
+        "階段昇降",
+        "着替え",
+        "排便コントロール",
+        "排尿コントロール",
+    ]
     assert life_rules.validate(barthel=FULL_BARTHEL).barthel_total == 100
     assert life_rules.validate(barthel=dict.fromkeys(FULL_BARTHEL, 0)).barthel_total == 0
 
@@ -85,8 +93,11 @@ def test_each_dbd13_item_is_0_to_4(item):
 
 
 def test_totals_and_bmi():
-    checked = life_rules.validate(dbd13=dict.fromkeys(ZERO_DBD13, 4), vitality=FULL_VITALITY,
-                                  nutrition={"height_cm": "152.5", "weight_kg": "48.2", "risk": "medium"})  # fmt: skip
+    checked = life_rules.validate(
+        dbd13=dict.fromkeys(ZERO_DBD13, 4),
+        vitality=FULL_VITALITY,
+        nutrition={"height_cm": "152.5", "weight_kg": "48.2", "risk": "medium"},
+    )
     assert (checked.dbd13_total, checked.vitality_total) == (52, 10)
     assert (checked.bmi, checked.nutrition_risk) == (Decimal("20.7"), "medium")
     assert life_rules.bmi(Decimal("160"), Decimal("64")) == Decimal("25.0")
@@ -96,8 +107,9 @@ def test_totals_and_bmi():
 
 
 def test_every_problem_of_a_submission_is_reported_at_once():
-    checked = life_rules.validate(barthel={**FULL_BARTHEL, "feeding": 7, "bathing": 10},
-                                  vitality={**FULL_VITALITY, "eating": 9})  # fmt: skip
+    checked = life_rules.validate(
+        barthel={**FULL_BARTHEL, "feeding": 7, "bathing": 10}, vitality={**FULL_VITALITY, "eating": 9}
+    )
     assert sorted(checked.errors) == ["barthel.bathing", "barthel.feeding", "vitality.eating"]
 
 
@@ -116,8 +128,9 @@ def test_a_provider_submits_and_resubmits_a_month(hanako, carol):
 
 def test_a_bad_submission_stores_nothing_and_says_which_items(hanako, carol):
     with pytest.raises(ApplicationError) as caught:
-        services.life_submit(actor=carol, person=hanako, month=dt.date(2026, 10, 1),
-                             barthel={**FULL_BARTHEL, "grooming": 10})  # fmt: skip
+        services.life_submit(
+            actor=carol, person=hanako, month=dt.date(2026, 10, 1), barthel={**FULL_BARTHEL, "grooming": 10}
+        )
     assert caught.value.code == "life.invalid"
     assert caught.value.fields == {"barthel.grooming": ["整容の点数は 0・5 のいずれかです（10）。"]}
     with pytest.raises(ApplicationError) as caught:
@@ -131,8 +144,12 @@ def life_api(org) -> APIClient:
 
 
 def body(**overrides):
-    return {"person": {"insurer_number": "131011", "insured_number": "0000000501"}, "month": "2026-10",
-            "barthel": FULL_BARTHEL, **overrides}  # fmt: skip
+    return {
+        "person": {"insurer_number": "131011", "insured_number": "0000000501"},
+        "month": "2026-10",
+        "barthel": FULL_BARTHEL,
+        **overrides,
+    }
 
 
 def test_the_api_takes_an_assessment_and_returns_it_whole(hanako, orgs):
@@ -141,22 +158,37 @@ def test_the_api_takes_an_assessment_and_returns_it_whole(hanako, orgs):
     )
     assert response.status_code == 201, response.json()
     assert response.json() == {
-        "month": "2026-10", "office_number": "1370100024", "barthel": FULL_BARTHEL, "barthel_total": 100,
-        "dbd13": None, "dbd13_total": None, "vitality": None, "vitality_total": None,
+        "month": "2026-10",
+        "office_number": "1370100024",
+        "barthel": FULL_BARTHEL,
+        "barthel_total": 100,
+        "dbd13": None,
+        "dbd13_total": None,
+        "vitality": None,
+        "vitality_total": None,
         "nutrition": {"height_cm": "150.0", "weight_kg": "45.0", "bmi": "20.0", "risk": "low"},
-    }  # fmt: skip
+    }
 
 
 def test_the_api_refuses_bad_scores_item_by_item(hanako, orgs):
     response = life_api(orgs["homon"]).post(
-        "/api/v1/life/assessments/", body(barthel={**FULL_BARTHEL, "transfer": 20}, dbd13={**ZERO_DBD13, "2": 9}),
+        "/api/v1/life/assessments/",
+        body(barthel={**FULL_BARTHEL, "transfer": 20}, dbd13={**ZERO_DBD13, "2": 9}),
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 400
-    assert response.json() == {"error": {"code": "life.invalid", "message": "評価の点数に誤りがあります。", "fields": {
-        "barthel.transfer": ["車椅子からベッドへの移乗の点数は 0・5・10・15 のいずれかです（20）。"],
-        "dbd13.2": ["よく物をなくしたり、置場所を間違えたり、隠したりしているの点数は 0・1・2・3・4 のいずれかです（9）。"],
-    }}}  # fmt: skip
+    assert response.json() == {
+        "error": {
+            "code": "life.invalid",
+            "message": "評価の点数に誤りがあります。",
+            "fields": {
+                "barthel.transfer": ["車椅子からベッドへの移乗の点数は 0・5・10・15 のいずれかです（20）。"],
+                "dbd13.2": [
+                    "よく物をなくしたり、置場所を間違えたり、隠したりしているの点数は 0・1・2・3・4 のいずれかです（9）。"
+                ],
+            },
+        }
+    }
 
 
 @pytest.mark.parametrize(
@@ -181,8 +213,19 @@ def test_reading_the_months_back_needs_consent(hanako, orgs, carol):
     services.life_submit(actor=carol, person=hanako, month=dt.date(2026, 10, 1), barthel=FULL_BARTHEL)
     url = "/api/v1/life/persons/131011/0000000501/"
     client = life_api(orgs["homon"])
-    assert client.get(url).json() == {"insurer_number": "131011", "insured_number": "0000000501", "months": [
-        {"month": "2026-10", "barthel_total": 100, "dbd13_total": None, "vitality_total": None, "bmi": None}]}  # fmt: skip
+    assert client.get(url).json() == {
+        "insurer_number": "131011",
+        "insured_number": "0000000501",
+        "months": [
+            {
+                "month": "2026-10",
+                "barthel_total": 100,
+                "dbd13_total": None,
+                "vitality_total": None,
+                "bmi": None,
+            }
+        ],
+    }
     consent(hanako, ConsentStatus.WITHDRAWN)
     response = client.get(url)
     assert response.status_code == 403 and response.json()["error"]["code"] == "no_consent"
@@ -200,9 +243,14 @@ def test_a_key_of_another_scope_is_refused(hanako, orgs):
 
 def test_the_chart_draws_the_months_with_title_and_description(hanako, carol):
     for month, total, weight in ((8, 60, "44"), (9, 65, "45"), (10, 70, "46")):
-        services.life_submit(actor=carol, person=hanako, month=dt.date(2026, month, 1),
-                             barthel={**FULL_BARTHEL, "walking": 0, "stairs": 0, "bathing": 0, "transfer": total - 55},
-                             dbd13=ZERO_DBD13, nutrition={**NUTRITION, "weight_kg": weight})  # fmt: skip
+        services.life_submit(
+            actor=carol,
+            person=hanako,
+            month=dt.date(2026, month, 1),
+            barthel={**FULL_BARTHEL, "walking": 0, "stairs": 0, "bathing": 0, "transfer": total - 55},
+            dbd13=ZERO_DBD13,
+            nutrition={**NUTRITION, "weight_kg": weight},
+        )
     points = life.series_of(hanako)
     assert [p.barthel_total for p in points] == [60, 65, 70]
     svg = str(life.chart_svg(points, title="髙﨑 花子 さんの LIFE 評価の推移"))

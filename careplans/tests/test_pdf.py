@@ -24,23 +24,40 @@ HOMON = "1370100024"
 
 @pytest.fixture(autouse=True)
 def _pango():
-    require_tool("Pango (for WeasyPrint)", hint="apt-get install libpango-1.0-0 libpangoft2-1.0-0",
-                 available=pdf.available())  # fmt: skip
+    require_tool(
+        "Pango (for WeasyPrint)",
+        hint="apt-get install libpango-1.0-0 libpangoft2-1.0-0",
+        available=pdf.available(),
+    )
 
 
 @pytest.fixture
 def month(hanako, bob, orgs):
     """December 2026 of 花子: 訪問介護 on four days at 10:00 and a 通所介護 of another office on one day."""
-    day_care = Organisation.objects.create(kind=OrganisationKind.CARE_OFFICE, name="デイサービス髙﨑",
-                                           office_number="1370100099", prefecture="13")  # fmt: skip
+    day_care = Organisation.objects.create(
+        kind=OrganisationKind.CARE_OFFICE,
+        name="デイサービス髙﨑",
+        office_number="1370100099",
+        prefecture="13",
+    )
     OfficeService.objects.create(organisation=day_care, code="15")
     relationship(day_care, hanako)
     ServiceCode.objects.create(code="111211", name="身体介護２", units=387)
     lines = [
-        months.LineInput(day=dt.date(2026, 12, d), service_code="111211", office_number=HOMON,
-                         starts="1000", ends="1100", units=387)
+        months.LineInput(
+            day=dt.date(2026, 12, d),
+            service_code="111211",
+            office_number=HOMON,
+            starts="1000",
+            ends="1100",
+            units=387,
+        )
         for d in (2, 9, 16, 23)
-    ] + [months.LineInput(day=dt.date(2026, 12, 4), service_code="151111", office_number="1370100099", units=655)]  # fmt: skip
+    ] + [
+        months.LineInput(
+            day=dt.date(2026, 12, 4), service_code="151111", office_number="1370100099", units=655
+        )
+    ]
     return months.plan_lines_add(actor=bob, person=hanako, month=dt.date(2026, 12, 1), lines=lines)
 
 
@@ -48,12 +65,29 @@ def test_the_plan_pdf_prints_the_three_tables_with_wareki_dates(hanako, bob):
     plan = delivered(actor=bob, person=hanako)
     text = pdf_text(pdf.plan_pdf(plan))
     for expected in (
-        "居宅サービス計画書（1）", "居宅サービス計画書（2）", "週間サービス計画表", "第1表", "第2表", "第3表",
-        "髙﨑 花子 殿", "令和8年11月20日（2026年11月20日）", "要介護2", "ケアプランセンター神田",
-        "令和8年4月1日（2026年4月1日） 〜 令和9年3月31日（2027年3月31日）", "通所リハビリテーションの利用が望ましい。",
-        "一人で安全に入浴したい", "介助で週2回入浴する", "2027/02", "家族（長女）", "週1回",
-        "訪問介護（入浴介助）", "福祉用具貸与（手すり）", "説明・同意日 令和8年11月20日", "午前", "深夜",
-    ):  # fmt: skip
+        "居宅サービス計画書（1）",
+        "居宅サービス計画書（2）",
+        "週間サービス計画表",
+        "第1表",
+        "第2表",
+        "第3表",
+        "髙﨑 花子 殿",
+        "令和8年11月20日（2026年11月20日）",
+        "要介護2",
+        "ケアプランセンター神田",
+        "令和8年4月1日（2026年4月1日） 〜 令和9年3月31日（2027年3月31日）",
+        "通所リハビリテーションの利用が望ましい。",
+        "一人で安全に入浴したい",
+        "介助で週2回入浴する",
+        "2027/02",
+        "家族（長女）",
+        "週1回",
+        "訪問介護（入浴介助）",
+        "福祉用具貸与（手すり）",
+        "説明・同意日 令和8年11月20日",
+        "午前",
+        "深夜",
+    ):
         assert expected in text, expected
     assert text.count("訪問介護（入浴介助）") == 2  # 火 and 金 of 第3表, in the 10:00 row
 
@@ -62,7 +96,13 @@ def test_the_weekly_table_puts_a_service_in_the_rows_of_its_hours(hanako, bob):
     plan = delivered(actor=bob, person=hanako)
     rows = {row.label: row for row in pdf.weekly_rows(plan)}
     assert len(rows) == 12 and [r.band for r in pdf.weekly_rows(plan) if r.band_rows] == [
-        "深夜", "早朝", "午前", "午後", "夜間", "深夜"]  # fmt: skip
+        "深夜",
+        "早朝",
+        "午前",
+        "午後",
+        "夜間",
+        "深夜",
+    ]
     assert rows["10:00"].cells[1] == ["訪問介護（入浴介助）"] and rows["10:00"].cells[4] == [
         "訪問介護（入浴介助）"
     ]
@@ -70,13 +110,32 @@ def test_the_weekly_table_puts_a_service_in_the_rows_of_its_hours(hanako, bob):
 
 
 def test_the_month_pdf_prints_the_6th_table_by_day_and_the_7th_table_against_the_limit(month):
-    text = pdf_text(pdf.month_pdf(month, lines=list(month.lines.all()), table7=list(month.table7.all()),
-                                  printed_on=dt.date(2026, 11, 20)))  # fmt: skip
+    text = pdf_text(
+        pdf.month_pdf(
+            month,
+            lines=list(month.lines.all()),
+            table7=list(month.table7.all()),
+            printed_on=dt.date(2026, 11, 20),
+        )
+    )
     for expected in (
-        "サービス利用票", "サービス利用票別表", "令和8年12月（2026年12月）分", "髙﨑 花子 殿", "0000000501",
-        "身体介護２", "111211", "10:00〜11:00", "予定", "実績", "19,705単位／月", "1,548", "655", "2,203",
-        "デイサービス髙﨑", "印刷日 令和8年11月20日（2026年11月20日）",
-    ):  # fmt: skip
+        "サービス利用票",
+        "サービス利用票別表",
+        "令和8年12月（2026年12月）分",
+        "髙﨑 花子 殿",
+        "0000000501",
+        "身体介護２",
+        "111211",
+        "10:00〜11:00",
+        "予定",
+        "実績",
+        "19,705単位／月",
+        "1,548",
+        "655",
+        "2,203",
+        "デイサービス髙﨑",
+        "印刷日 令和8年11月20日（2026年11月20日）",
+    ):
         assert expected in text, expected
 
 
@@ -84,12 +143,25 @@ def test_the_6th_table_counts_each_service_per_day():
     from careplans.models import LineKind, ServiceLine
 
     def line(kind, day, count=1, starts="1000"):
-        return ServiceLine(kind=kind, day=dt.date(2026, 12, day), count=count, starts=starts, ends="1100",
-                           service_code="111211", office_number=HOMON, position=0)  # fmt: skip
+        return ServiceLine(
+            kind=kind,
+            day=dt.date(2026, 12, day),
+            count=count,
+            starts=starts,
+            ends="1100",
+            service_code="111211",
+            office_number=HOMON,
+            position=0,
+        )
 
-    services = pdf.table6_services([
-        line(LineKind.PLAN, 2), line(LineKind.PLAN, 9, 2), line(LineKind.ACTUAL, 2), line(LineKind.PLAN, 3, starts="1400"),
-    ])  # fmt: skip
+    services = pdf.table6_services(
+        [
+            line(LineKind.PLAN, 2),
+            line(LineKind.PLAN, 9, 2),
+            line(LineKind.ACTUAL, 2),
+            line(LineKind.PLAN, 3, starts="1400"),
+        ]
+    )
     assert [(s.starts, s.planned, s.actual) for s in services] == [
         ("1000", {2: 1, 9: 2}, {2: 1}),
         ("1400", {3: 1}, {}),
@@ -102,8 +174,10 @@ def test_the_6th_table_counts_each_service_per_day():
 
 
 def test_both_pdfs_embed_an_ipaex_font(hanako, bob, month, tmp_path):
-    for document in (pdf.plan_pdf(delivered(actor=bob, person=hanako)),
-                     pdf.month_pdf(month, lines=[], table7=[], printed_on=dt.date(2026, 11, 20))):  # fmt: skip
+    for document in (
+        pdf.plan_pdf(delivered(actor=bob, person=hanako)),
+        pdf.month_pdf(month, lines=[], table7=[], printed_on=dt.date(2026, 11, 20)),
+    ):
         assert "IPAex" in pdf_fonts(document, tmp_path)
 
 

@@ -86,8 +86,9 @@ def test_the_person_of_an_insurer_not_live_is_refused(orgs, cast, bob):
     assert list(selectors.plans_for(actor(user))) == []
 
 
-def test_lists_show_what_plan_for_would_and_log_each_person_once(hanako, bob, carol, orgs,
-                                                                  django_assert_max_num_queries):  # fmt: skip
+def test_lists_show_what_plan_for_would_and_log_each_person_once(
+    hanako, bob, carol, orgs, django_assert_max_num_queries
+):
     first = delivered(actor=bob, person=hanako)
     second = services.plan_revise(actor=bob, plan=first)
     other = person(insurer=orgs["chiyoda"])

@@ -119,8 +119,12 @@ def test_the_person_agrees_on_their_own_page(hanako, bob, pia):
 
 def test_a_representative_may_agree_and_nobody_else(hanako, bob, carol, cast):
     plan = awaiting(actor=bob, person=hanako)
-    stranger = actor(person_user("other@example.jp", hanako.__class__.objects.create(
-        insurer=hanako.insurer, insured_number="0000000999")))  # fmt: skip
+    stranger = actor(
+        person_user(
+            "other@example.jp",
+            hanako.__class__.objects.create(insurer=hanako.insurer, insured_number="0000000999"),
+        )
+    )
     for who in (bob, carol, stranger):
         refused("careplans.not_the_person", services.plan_agree, actor=who, plan=plan)
     helper = make_user("son@example.jp", kind="person")
@@ -141,12 +145,19 @@ def test_the_request_can_be_withdrawn_back_to_a_draft(hanako, bob, pia):
 
 @pytest.mark.parametrize(
     ("agreed_on", "code"),
-    [(TODAY + dt.timedelta(days=1), "careplans.agreed_on_future"),
-     (TODAY - dt.timedelta(days=1), "careplans.agreed_on_before_plan")],
-)  # fmt: skip
+    [
+        (TODAY + dt.timedelta(days=1), "careplans.agreed_on_future"),
+        (TODAY - dt.timedelta(days=1), "careplans.agreed_on_before_plan"),
+    ],
+)
 def test_paper_agreement_needs_a_plausible_date(hanako, bob, agreed_on, code):
-    refused(code, services.plan_record_paper_agreement, actor=bob, plan=draft(actor=bob, person=hanako),
-            agreed_on=agreed_on)  # fmt: skip
+    refused(
+        code,
+        services.plan_record_paper_agreement,
+        actor=bob,
+        plan=draft(actor=bob, person=hanako),
+        agreed_on=agreed_on,
+    )
 
 
 def test_paper_agreement_from_the_draft_or_the_request_then_delivery(hanako, bob, carol):
@@ -185,8 +196,9 @@ def test_each_change_of_a_delivered_plan_is_a_new_version(hanako, bob, pia):
     refused("careplans.wrong_state", services.plan_revise, actor=bob, plan=first)  # revise the latest only
 
 
-def test_sending_is_one_office_per_call_and_the_office_is_told(hanako, bob, orgs, cast,
-                                                              django_capture_on_commit_callbacks):  # fmt: skip
+def test_sending_is_one_office_per_call_and_the_office_is_told(
+    hanako, bob, orgs, cast, django_capture_on_commit_callbacks
+):
     plan = delivered(actor=bob, person=hanako)
     with django_capture_on_commit_callbacks(execute=True):
         delivery = services.plan_send(actor=bob, plan=plan, office=orgs["homon"])
@@ -211,8 +223,12 @@ def test_drafts_are_not_sent(hanako, bob, orgs, carol):
 
 def test_a_provider_cannot_make_any_transition(hanako, bob, carol, orgs):
     plan = draft(actor=bob, person=hanako)
-    for call in (services.plan_request_agreement, services.plan_withdraw_request, services.plan_deliver,
-                 services.plan_revise):  # fmt: skip
+    for call in (
+        services.plan_request_agreement,
+        services.plan_withdraw_request,
+        services.plan_deliver,
+        services.plan_revise,
+    ):
         refused("careplans.not_author", call, actor=carol, plan=plan)
     admin = actor(make_user("adm@example.jp", org=orgs["kyotaku"], role=Role.OFFICE_ADMIN))
     refused("careplans.not_author", services.plan_request_agreement, actor=admin, plan=plan)

@@ -71,14 +71,51 @@ def test_the_repeated_times_of_the_3rd_table_keep_apart():
         "0700",
         "0730",
     )
-    assert write(UP3KYO, [record]).decode("cp932") == row.replace("訪問介護（入浴介助）", '"訪問介護（入浴介助）"').replace(
-        "起床", '"起床"').replace("福祉用具貸与", '"福祉用具貸与"')  # fmt: skip
+    assert write(UP3KYO, [record]).decode("cp932") == row.replace(
+        "訪問介護（入浴介助）", '"訪問介護（入浴介助）"'
+    ).replace("起床", '"起床"').replace("福祉用具貸与", '"福祉用具貸与"')
 
 
 def _seventh_row(line: int, units: str = "250") -> str:
-    cells = ["202407", "131011", "0000000201", "20261125", "202612", '"訪問介護ステーション九段"', "1370100024", "",
-             f"11{line:04d}", "", "", "", units, "", "", "8", "", "2000", "", "", "", "", "11.40", "", "90", "", "", "",
-             "", "", "", "", "0", "", "", "1370100016", ""]  # fmt: skip
+    cells = [
+        "202407",
+        "131011",
+        "0000000201",
+        "20261125",
+        "202612",
+        '"訪問介護ステーション九段"',
+        "1370100024",
+        "",
+        f"11{line:04d}",
+        "",
+        "",
+        "",
+        units,
+        "",
+        "",
+        "8",
+        "",
+        "2000",
+        "",
+        "",
+        "",
+        "",
+        "11.40",
+        "",
+        "90",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "0",
+        "",
+        "",
+        "1370100016",
+        "",
+    ]
     assert len(cells) == 37
     return ",".join(cells) + "\r\n"
 
@@ -130,8 +167,18 @@ def test_file_names_of_4_1_and_3_x(name, expected):
 
 def test_every_file_has_the_annexs_number_of_columns_with_the_version_first():
     # 別紙「CSVファイルレイアウト定義書」4.1 (shared/careplan-standard.md §2): the column counts per file.
-    counts = {"UPHOSOKU": 63, "UP1KYO": 28, "DLT1KYO": 4, "UP2KYO": 22, "UP3KYO": 13, "UPPLAN": 25, "DLTPLAN": 4,
-              "UPJSK": 25, "DLTJSK": 6, "UPSIKYU": 37}  # fmt: skip
+    counts = {
+        "UPHOSOKU": 63,
+        "UP1KYO": 28,
+        "DLT1KYO": 4,
+        "UP2KYO": 22,
+        "UP3KYO": 13,
+        "UPPLAN": 25,
+        "DLTPLAN": 4,
+        "UPJSK": 25,
+        "DLTJSK": 6,
+        "UPSIKYU": 37,
+    }
     assert {prefix: len(layout.columns) for prefix, layout in LAYOUTS.items()} == counts
     for layout in LAYOUTS.values():
         first_three = [(c.name, c.required) for c in layout.columns[:3]]

@@ -21,17 +21,30 @@ PERSON = "131011/0000000501"
 
 def editor_post(**overrides) -> dict:
     data = {
-        "created_on": "2026-11-20", "plan_kind": "1", "intentions": "自宅で暮らしたい", "policy": "入浴を支える",
-        "living_support_reason": "", "non_weekly_services": "",
-        "rows-TOTAL_FORMS": "2", "rows-INITIAL_FORMS": "0",
-        "rows-0-need": "一人で入浴したい", "rows-0-long_goal": "安全に入浴", "rows-0-short_goal": "週2回入浴",
-        "rows-0-service_content": "入浴介助", "rows-0-insured": "on", "rows-0-service_kind": "訪問介護",
-        "rows-0-office_number": "1370100024", "rows-0-frequency": "週2回",
+        "created_on": "2026-11-20",
+        "plan_kind": "1",
+        "intentions": "自宅で暮らしたい",
+        "policy": "入浴を支える",
+        "living_support_reason": "",
+        "non_weekly_services": "",
+        "rows-TOTAL_FORMS": "2",
+        "rows-INITIAL_FORMS": "0",
+        "rows-0-need": "一人で入浴したい",
+        "rows-0-long_goal": "安全に入浴",
+        "rows-0-short_goal": "週2回入浴",
+        "rows-0-service_content": "入浴介助",
+        "rows-0-insured": "on",
+        "rows-0-service_kind": "訪問介護",
+        "rows-0-office_number": "1370100024",
+        "rows-0-frequency": "週2回",
         "rows-1-insured": "on",  # a blank row: not saved
-        "weekly-TOTAL_FORMS": "2", "weekly-INITIAL_FORMS": "0",
-        "weekly-0-weekday": "1", "weekly-0-starts_at": "10:00", "weekly-0-ends_at": "11:00",
+        "weekly-TOTAL_FORMS": "2",
+        "weekly-INITIAL_FORMS": "0",
+        "weekly-0-weekday": "1",
+        "weekly-0-starts_at": "10:00",
+        "weekly-0-ends_at": "11:00",
         "weekly-0-content": "入浴介助",
-    }  # fmt: skip
+    }
     data.update(overrides)
     return data
 
@@ -55,8 +68,10 @@ def test_a_care_manager_writes_a_plan_in_the_editor(hanako, cast, login):
 
 
 def test_editor_errors_are_shown_in_japanese_and_nothing_is_saved(hanako, cast, login):
-    response = login(cast["bob"]).post(f"/careplans/persons/{PERSON}/new/",
-                                       editor_post(**{"rows-0-office_number": "", "weekly-0-ends_at": "09:00"}))  # fmt: skip
+    response = login(cast["bob"]).post(
+        f"/careplans/persons/{PERSON}/new/",
+        editor_post(**{"rows-0-office_number": "", "weekly-0-ends_at": "09:00"}),
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "保険給付対象のサービスには事業所を指定してください。" in page
@@ -211,8 +226,13 @@ def test_life_entry_chart_and_distribution(hanako, cast, login):
     client = login(cast["carol"])
     home = client.get("/careplans/life/").content.decode()
     assert "髙﨑 花子" in home and "Barthel Index の分布" in home
-    data = {"month": "2026-10", **{f"barthel_{k}": v for k, v in FULL_BARTHEL.items()}, "height_cm": "150",
-            "weight_kg": "45", "risk": "low"}  # fmt: skip
+    data = {
+        "month": "2026-10",
+        **{f"barthel_{k}": v for k, v in FULL_BARTHEL.items()},
+        "height_cm": "150",
+        "weight_kg": "45",
+        "risk": "low",
+    }
     assert client.post(f"/careplans/life/persons/{PERSON}/new/", data).status_code == 302
     assessment = LifeAssessment.objects.get()
     assert (assessment.barthel_total, str(assessment.bmi)) == (100, "20.0")

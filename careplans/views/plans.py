@@ -65,12 +65,23 @@ def inbox(request):
 @office_required
 def person_plans(request, insurer_no: str, insured_no: str):
     actor = access.Actor.for_request(request)
-    person = selectors.person_for(actor, insurer_number=insurer_no, insured_number=insured_no,
-                                  category=selectors.CAREPLAN, purpose=PURPOSE)  # fmt: skip
+    person = selectors.person_for(
+        actor,
+        insurer_number=insurer_no,
+        insured_number=insured_no,
+        category=selectors.CAREPLAN,
+        purpose=PURPOSE,
+    )
     plans = selectors.plans_for(actor).filter(person=person).order_by("-created_at", "-id")
-    return render(request, "careplans/person_plans.html", {
-        "person": person, "page": _page(request, plans), "may_write": is_care_manager(actor),
-    })  # fmt: skip
+    return render(
+        request,
+        "careplans/person_plans.html",
+        {
+            "person": person,
+            "page": _page(request, plans),
+            "may_write": is_care_manager(actor),
+        },
+    )
 
 
 def _editor_context(request, person, *, plan=None, data=None):
@@ -82,8 +93,12 @@ def _editor_context(request, person, *, plan=None, data=None):
         weekly = [vars(w) for w in source.weekly]
     elif data is None:
         first = not selectors.plans_for(access.Actor.for_request(request)).filter(person=person).exists()
-        table1 = Table1Form(initial={"created_on": timezone.localdate(),
-                                     "plan_kind": PlanKind.FIRST if first else PlanKind.CONTINUING})  # fmt: skip
+        table1 = Table1Form(
+            initial={
+                "created_on": timezone.localdate(),
+                "plan_kind": PlanKind.FIRST if first else PlanKind.CONTINUING,
+            }
+        )
         rows, weekly = [], []
     else:
         table1 = Table1Form(data)
@@ -96,8 +111,15 @@ def _editor_context(request, person, *, plan=None, data=None):
         row_set = RowFormSet(data, prefix="rows", form_kwargs={"offices": offices})
         weekly_set = WeeklyFormSet(data, prefix="weekly")
     facts = selectors.certification_facts(person, timezone.localdate())
-    return {"person": person, "plan": plan, "table1": table1, "rows": row_set, "weekly": weekly_set,
-            "facts": facts, "offices": offices}  # fmt: skip
+    return {
+        "person": person,
+        "plan": plan,
+        "table1": table1,
+        "rows": row_set,
+        "weekly": weekly_set,
+        "facts": facts,
+        "offices": offices,
+    }
 
 
 def _input_from(context) -> services.PlanInput | None:
@@ -109,10 +131,14 @@ def _input_from(context) -> services.PlanInput | None:
     context["kept"] = (kept_rows, kept_weekly)
     return services.PlanInput(
         **table1.cleaned_data,
-        rows=[services.RowInput(**{k: v or ("" if k != "insured" else False) for k, v in f.cleaned_data.items()})
-              for f in kept_rows],
+        rows=[
+            services.RowInput(
+                **{k: v or ("" if k != "insured" else False) for k, v in f.cleaned_data.items()}
+            )
+            for f in kept_rows
+        ],
         weekly=[services.WeeklyInput(**f.cleaned_data) for f in kept_weekly],
-    )  # fmt: skip
+    )
 
 
 def _report(context, error: ApplicationError) -> None:
@@ -136,8 +162,13 @@ def _report(context, error: ApplicationError) -> None:
 @care_manager_required
 def plan_new(request, insurer_no: str, insured_no: str):
     actor = access.Actor.for_request(request)
-    person = selectors.person_for(actor, insurer_number=insurer_no, insured_number=insured_no,
-                                  category=selectors.CAREPLAN, purpose=PURPOSE)  # fmt: skip
+    person = selectors.person_for(
+        actor,
+        insurer_number=insurer_no,
+        insured_number=insured_no,
+        category=selectors.CAREPLAN,
+        purpose=PURPOSE,
+    )
     context = _editor_context(request, person, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and (data := _input_from(context)) is not None:
         try:
@@ -159,8 +190,9 @@ def plan_edit(request, pk: int):
     if plan.status != PlanStatus.DRAFT or plan.author_office_id != actor.organisation.pk:
         messages.error(request, "変更できるのは自事業所の原案だけです（同意依頼中なら取り下げてください）。")
         return redirect("careplans:plan_detail", pk=plan.pk)
-    context = _editor_context(request, plan.person, plan=plan,
-                              data=request.POST if request.method == "POST" else None)  # fmt: skip
+    context = _editor_context(
+        request, plan.person, plan=plan, data=request.POST if request.method == "POST" else None
+    )
     if request.method == "POST" and (data := _input_from(context)) is not None:
         try:
             services.plan_update(actor=actor, plan=plan, data=data)
@@ -183,15 +215,30 @@ def plan_detail(request, pk: int):
         services.delivery_mark_opened(delivery=delivery)
     is_author = is_care_manager(actor) and plan.author_office_id == actor.organisation.pk
     sent_to = set(plan.deliveries.values_list("office_id", flat=True))
-    destinations = [o for o in selectors.serving_offices(plan.person)
-                    if o.pk != plan.author_office_id and o.pk not in sent_to] if is_author else []  # fmt: skip
-    return render(request, "careplans/plan_detail.html", {
-        "plan": plan, "is_author": is_author, "destinations": destinations,
-        "deliveries": plan.deliveries.select_related("office") if is_author else [], "versions": selectors.series_versions(plan),
-        "paper_form": PaperAgreementForm(initial={"agreed_on": timezone.localdate()}),
-        "weekly_grid": weekly_grid(plan), "pdf_available": pdf.available(),
-        "pdf_unavailable_reason": pdf.unavailable_reason(),
-    })  # fmt: skip
+    destinations = (
+        [
+            o
+            for o in selectors.serving_offices(plan.person)
+            if o.pk != plan.author_office_id and o.pk not in sent_to
+        ]
+        if is_author
+        else []
+    )
+    return render(
+        request,
+        "careplans/plan_detail.html",
+        {
+            "plan": plan,
+            "is_author": is_author,
+            "destinations": destinations,
+            "deliveries": plan.deliveries.select_related("office") if is_author else [],
+            "versions": selectors.series_versions(plan),
+            "paper_form": PaperAgreementForm(initial={"agreed_on": timezone.localdate()}),
+            "weekly_grid": weekly_grid(plan),
+            "pdf_available": pdf.available(),
+            "pdf_unavailable_reason": pdf.unavailable_reason(),
+        },
+    )
 
 
 @office_required
@@ -213,9 +260,13 @@ def weekly_grid(plan) -> list[tuple[str, list[list[str]]]]:
     grid = []
     for hour in range(6, 22):
         cells = [
-            [e.content for e in entries if e.weekday == day and e.starts_at.hour <= hour < max(e.ends_at.hour, e.starts_at.hour + 1)]
+            [
+                e.content
+                for e in entries
+                if e.weekday == day and e.starts_at.hour <= hour < max(e.ends_at.hour, e.starts_at.hour + 1)
+            ]
             for day in range(7)
-        ]  # fmt: skip
+        ]
         grid.append((f"{hour}:00", cells))
     return grid
 

@@ -46,21 +46,34 @@ def test_an_office_with_a_relationship_reads_the_progress_and_it_is_logged(orgs,
     assert response.status_code == 200
     done = lambda kind, on="2026-04-20": {"step": kind, "name": StepKind(kind).label, "completed_on": on}  # noqa: E731
     assert response.json() == {
-        "insurer_number": "131011", "insured_number": "0000000301", "as_of": "2026-05-02",
-        "applications": [{
-            "kind": "new", "kind_name": "新規", "applied_on": "2026-04-01", "due_on": "2026-05-01",
-            "days_elapsed": 31, "overdue": True, "extension_notice_on": None,
-            "waiting_for": ["secondary_judgement"],
-            "steps": [
-                done("received", "2026-04-01"), done("survey_requested"), done("survey_received"),
-                done("opinion_requested"), done("opinion_received"), done("primary_judgement"),
-                {**done("panel_assigned"), "panel_date": "2026-04-20"},
-                {"step": "secondary_judgement", "name": "二次判定", "completed_on": None},
-                {"step": "result_notified", "name": "結果通知", "completed_on": None},
-            ],
-            "decision": None,
-        }],
-    }  # fmt: skip
+        "insurer_number": "131011",
+        "insured_number": "0000000301",
+        "as_of": "2026-05-02",
+        "applications": [
+            {
+                "kind": "new",
+                "kind_name": "新規",
+                "applied_on": "2026-04-01",
+                "due_on": "2026-05-01",
+                "days_elapsed": 31,
+                "overdue": True,
+                "extension_notice_on": None,
+                "waiting_for": ["secondary_judgement"],
+                "steps": [
+                    done("received", "2026-04-01"),
+                    done("survey_requested"),
+                    done("survey_received"),
+                    done("opinion_requested"),
+                    done("opinion_received"),
+                    done("primary_judgement"),
+                    {**done("panel_assigned"), "panel_date": "2026-04-20"},
+                    {"step": "secondary_judgement", "name": "二次判定", "completed_on": None},
+                    {"step": "result_notified", "name": "結果通知", "completed_on": None},
+                ],
+                "decision": None,
+            }
+        ],
+    }
     row = AccessLogEntry.objects.get(category="certification_progress")
     assert (row.channel, row.outcome) == ("api", "granted")
 

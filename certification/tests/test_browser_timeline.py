@@ -16,8 +16,13 @@ SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def test_care_manager_walks_from_sign_in_to_an_application_timeline(browser_page, live_server, orgs):
-    kimura = make_user("kimura@example.jp", org=orgs["kyotaku"], role=Role.CARE_MANAGER, totp_secret=SECRET,
-                       name="木村 さくら")  # fmt: skip
+    kimura = make_user(
+        "kimura@example.jp",
+        org=orgs["kyotaku"],
+        role=Role.CARE_MANAGER,
+        totp_secret=SECRET,
+        name="木村 さくら",
+    )
     person = ef.person(insurer=orgs["chiyoda"], name="介護 花子")
     today = timezone.localdate()
     through_panel(

@@ -27,13 +27,25 @@ def csv(number: str, *rows: str) -> bytes:
 def test_imported_steps_count_as_progress_and_let_the_screen_continue(orgs, uncertified):
     app = application(person=uncertified, applied_on=D(2026, 4, 1))
     n = app.reference
-    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
-        f"add|{n},survey_requested,2026-04-02,", f"add|{n},survey_received,2026-04-10,",
-        f"add|{n},opinion_requested,2026-04-02,", f"add|{n},opinion_received,2026-04-12,"))  # fmt: skip
+    job = run_job(
+        orgs["chiyoda"],
+        csv(
+            uncertified.insured_number,
+            f"add|{n},survey_requested,2026-04-02,",
+            f"add|{n},survey_received,2026-04-10,",
+            f"add|{n},opinion_requested,2026-04-02,",
+            f"add|{n},opinion_received,2026-04-12,",
+        ),
+    )
     assert job.status == "succeeded", issues_of(job)
     progress = selectors.progress(app, D(2026, 4, 20))
-    assert list(progress.steps) == ["received", "survey_requested", "survey_received", "opinion_requested",
-                                    "opinion_received"]  # fmt: skip
+    assert list(progress.steps) == [
+        "received",
+        "survey_requested",
+        "survey_received",
+        "opinion_requested",
+        "opinion_received",
+    ]
     assert progress.waiting_for == [StepKind.PRIMARY_JUDGEMENT]
     services.step_complete(
         application=app, kind=StepKind.PRIMARY_JUDGEMENT, completed_on=D(2026, 4, 13), by=None
@@ -47,15 +59,27 @@ def test_imported_steps_count_as_progress_and_let_the_screen_continue(orgs, unce
 def test_one_bad_progress_row_and_nothing_is_imported(orgs, uncertified):
     app = application(person=uncertified, applied_on=D(2026, 4, 1))
     n = app.reference
-    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
-        f"add|{n},survey_requested,2026-04-02,", f"add|{n},panel_assigned,2026-04-15,",
-        f"add|{n},secondary_judgement,2026-04-16,", f"add|{n},result_notified,2026-03-01,",
-        "add|X9,survey_received,2026-04-03,", f"add|{n},opinion_requested,2026-04-02,2026-04-09"))  # fmt: skip
+    job = run_job(
+        orgs["chiyoda"],
+        csv(
+            uncertified.insured_number,
+            f"add|{n},survey_requested,2026-04-02,",
+            f"add|{n},panel_assigned,2026-04-15,",
+            f"add|{n},secondary_judgement,2026-04-16,",
+            f"add|{n},result_notified,2026-03-01,",
+            "add|X9,survey_received,2026-04-03,",
+            f"add|{n},opinion_requested,2026-04-02,2026-04-09",
+        ),
+    )
     assert job.status == "rejected"
     codes = sorted(issue[3] for issue in issues_of(job))
-    assert codes == ["certification.application_unknown", "certification.panel_date_required",
-                     "certification.panel_date_unexpected", "certification.step_before_application",
-                     "certification.step_not_importable"]  # fmt: skip
+    assert codes == [
+        "certification.application_unknown",
+        "certification.panel_date_required",
+        "certification.panel_date_unexpected",
+        "certification.step_before_application",
+        "certification.step_not_importable",
+    ]
     assert not ProgressEvent.objects.exists()
 
 
@@ -63,10 +87,16 @@ def test_one_bad_progress_row_and_nothing_is_imported(orgs, uncertified):
 def test_steps_are_checked_in_order_across_the_rows_of_a_file(orgs, uncertified):
     app = application(person=uncertified, applied_on=D(2026, 4, 1))
     n = app.reference
-    job = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
-        f"add|{n},survey_received,2026-04-10,",  # before its 認定調査依頼
-        f"add|{n},opinion_requested,2026-04-05,", f"add|{n},opinion_received,2026-04-03,",  # dated before the request
-        f"add|{n},primary_judgement,2026-04-15,"))  # fmt: skip
+    job = run_job(
+        orgs["chiyoda"],
+        csv(
+            uncertified.insured_number,
+            f"add|{n},survey_received,2026-04-10,",  # before its 認定調査依頼
+            f"add|{n},opinion_requested,2026-04-05,",
+            f"add|{n},opinion_received,2026-04-03,",  # dated before the request
+            f"add|{n},primary_judgement,2026-04-15,",
+        ),
+    )
     assert job.status == "rejected"
     assert [(issue[0], issue[3]) for issue in issues_of(job)] == [
         ("2", "certification.step_order"),
@@ -74,9 +104,16 @@ def test_steps_are_checked_in_order_across_the_rows_of_a_file(orgs, uncertified)
         ("5", "certification.step_order"),
     ]
     assert not ProgressEvent.objects.exists()
-    in_order = run_job(orgs["chiyoda"], csv(uncertified.insured_number,
-        f"add|{n},survey_requested,2026-04-02,", f"add|{n},survey_received,2026-04-10,",
-        f"add|{n},opinion_requested,2026-04-05,", f"add|{n},opinion_received,2026-04-12,",
-        f"add|{n},primary_judgement,2026-04-15,"))  # fmt: skip
+    in_order = run_job(
+        orgs["chiyoda"],
+        csv(
+            uncertified.insured_number,
+            f"add|{n},survey_requested,2026-04-02,",
+            f"add|{n},survey_received,2026-04-10,",
+            f"add|{n},opinion_requested,2026-04-05,",
+            f"add|{n},opinion_received,2026-04-12,",
+            f"add|{n},primary_judgement,2026-04-15,",
+        ),
+    )
     assert in_order.status == "succeeded", issues_of(in_order)
     assert selectors.progress(app, D(2026, 4, 20)).waiting_for == [StepKind.PANEL_ASSIGNED]

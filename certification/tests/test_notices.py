@@ -62,16 +62,26 @@ def test_the_care_manager_is_told_when_a_step_completes_and_the_decision_is_made
     with time_machine.travel(dt.datetime(2026, 4, 20, 10, tzinfo=JST), tick=False):
         app = application(person=uncertified, applied_on=D(2026, 4, 1))
         with django_capture_on_commit_callbacks(execute=True):
-            step = services.step_complete(application=app, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 2),
-                                          by=None)  # fmt: skip
+            step = services.step_complete(
+                application=app, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 2), by=None
+            )
         assert "「認定調査依頼」が完了しました" in mail.outbox[0].body
         assert tasks.send_step_notice(step.pk) == 0  # a retry sends nothing twice
     with time_machine.travel(dt.datetime(2026, 4, 20, 10, tzinfo=JST), tick=False):
-        for kind in (StepKind.OPINION_REQUESTED, StepKind.SURVEY_RECEIVED, StepKind.OPINION_RECEIVED,
-                     StepKind.PRIMARY_JUDGEMENT):  # fmt: skip
+        for kind in (
+            StepKind.OPINION_REQUESTED,
+            StepKind.SURVEY_RECEIVED,
+            StepKind.OPINION_RECEIVED,
+            StepKind.PRIMARY_JUDGEMENT,
+        ):
             services.step_complete(application=app, kind=kind, completed_on=D(2026, 4, 10), by=None)
-        services.step_complete(application=app, kind=StepKind.PANEL_ASSIGNED, completed_on=D(2026, 4, 10), by=None,
-                               panel_date=D(2026, 4, 17))  # fmt: skip
+        services.step_complete(
+            application=app,
+            kind=StepKind.PANEL_ASSIGNED,
+            completed_on=D(2026, 4, 10),
+            by=None,
+            panel_date=D(2026, 4, 17),
+        )
         with django_capture_on_commit_callbacks(execute=True):
             services.application_decide(
                 application=app, care_level=CareLevel.KAIGO1, decided_on=D(2026, 4, 17), by=None

@@ -54,8 +54,9 @@ def test_effective_dates_new_and_change_from_application_renewal_from_the_day_af
         assert rules.effective_from(kind, applied_on=D(2026, 4, 15), previous_valid_to=D(2027, 3, 31)) == D(
             2026, 4, 15
         )
-    assert rules.effective_from(ApplicationKind.RENEWAL, applied_on=D(2027, 2, 1),
-                                previous_valid_to=D(2027, 3, 31)) == D(2027, 4, 1)  # fmt: skip
+    assert rules.effective_from(
+        ApplicationKind.RENEWAL, applied_on=D(2027, 2, 1), previous_valid_to=D(2027, 3, 31)
+    ) == D(2027, 4, 1)
 
 
 @pytest.mark.parametrize(("applied_on", "code"), [

@@ -45,8 +45,14 @@ def surveyed(uncertified, cast):
         services.step_complete(
             application=app, kind=StepKind.SURVEY_REQUESTED, completed_on=D(2026, 4, 2), by=None
         )
-        services.survey_record(application=app, conducted_on=D(2026, 4, 8), investigator="調査 太郎",
-                               answers=COMPLETE_ANSWERS, notes={"1-1": "麻痺なし"}, by=cast["alice"])  # fmt: skip
+        services.survey_record(
+            application=app,
+            conducted_on=D(2026, 4, 8),
+            investigator="調査 太郎",
+            answers=COMPLETE_ANSWERS,
+            notes={"1-1": "麻痺なし"},
+            by=cast["alice"],
+        )
     return app
 
 
@@ -75,11 +81,13 @@ def test_a_care_manager_with_a_relationship_sees_progress_without_consent(survey
     person = surveyed.person
     bob = _actor(cast, orgs, "bob", "kyotaku", Role.CARE_MANAGER)
     with pytest.raises(access.NotVisible):
-        selectors.person_progress_for(bob, insurer_id=person.insurer_id, insured_number=person.insured_number,
-                                      purpose="care_management")  # fmt: skip
+        selectors.person_progress_for(
+            bob, insurer_id=person.insurer_id, insured_number=person.insured_number, purpose="care_management"
+        )
     relationship(orgs["kyotaku"], person)
-    _, apps = selectors.person_progress_for(bob, insurer_id=person.insurer_id, insured_number=person.insured_number,
-                                            purpose="care_management")  # fmt: skip
+    _, apps = selectors.person_progress_for(
+        bob, insurer_id=person.insurer_id, insured_number=person.insured_number, purpose="care_management"
+    )
     assert [a.pk for a in apps] == [surveyed.pk]
     steps = selectors.progress(apps[0], D(2026, 4, 20)).steps
     assert list(steps) == [StepKind.RECEIVED, StepKind.SURVEY_REQUESTED, StepKind.SURVEY_RECEIVED]

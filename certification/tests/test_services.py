@@ -27,8 +27,12 @@ def codes(call):
 
 @time_machine.travel("2026-04-01 10:00 +0900")
 def test_an_application_records_the_physician_the_proxy_office_and_the_consent(uncertified, orgs, cast):
-    app = application(person=uncertified, by=cast["alice"], proxy_office=orgs["kyotaku"],
-                      physician_institution=orgs["clinic"])  # fmt: skip
+    app = application(
+        person=uncertified,
+        by=cast["alice"],
+        proxy_office=orgs["kyotaku"],
+        physician_institution=orgs["clinic"],
+    )
     assert (app.physician_institution, app.physician_name, app.proxy_office) == (
         orgs["clinic"],
         "千代田 一郎",
@@ -178,8 +182,13 @@ def test_the_decision_updating_the_card_history(uncertified, cast):
     with time_machine.travel("2026-04-15 10:00 +0900"):
         app = through_panel(application(person=uncertified, applied_on=D(2026, 4, 15)), on=D(2026, 4, 15))
     with time_machine.travel("2026-05-10 10:00 +0900"):
-        services.application_decide(application=app, care_level=CareLevel.KAIGO1, decided_on=D(2026, 5, 10),
-                                    by=cast["alice"], panel_opinion="特になし")  # fmt: skip
+        services.application_decide(
+            application=app,
+            care_level=CareLevel.KAIGO1,
+            decided_on=D(2026, 5, 10),
+            by=cast["alice"],
+            panel_opinion="特になし",
+        )
     app.refresh_from_db()
     assert (app.valid_from, app.valid_to) == (D(2026, 4, 15), D(2026, 10, 31))  # 6 months, part month added
     version = CertificationVersion.objects.get(person=uncertified)
@@ -195,20 +204,39 @@ def test_the_decision_updating_the_card_history(uncertified, cast):
 
 def test_a_renewal_decision_starts_the_day_after_expiry_and_keeps_the_old_period(person, cast):
     with time_machine.travel("2027-02-01 10:00 +0900"):
-        app = through_panel(application(person=person, kind=ApplicationKind.RENEWAL, applied_on=D(2027, 2, 1)),
-                            on=D(2027, 2, 1))  # fmt: skip
-        assert codes(lambda: services.application_decide(application=app, care_level=CareLevel.KAIGO2, by=None,
-                     decided_on=D(2027, 2, 1), validity_months=49)) == "certification.validity_out_of_range"  # fmt: skip
-        services.application_decide(application=app, care_level=CareLevel.KAIGO2, decided_on=D(2027, 2, 1),
-                                    by=None, validity_months=48)  # fmt: skip
+        app = through_panel(
+            application(person=person, kind=ApplicationKind.RENEWAL, applied_on=D(2027, 2, 1)),
+            on=D(2027, 2, 1),
+        )
+        assert (
+            codes(
+                lambda: services.application_decide(
+                    application=app,
+                    care_level=CareLevel.KAIGO2,
+                    by=None,
+                    decided_on=D(2027, 2, 1),
+                    validity_months=49,
+                )
+            )
+            == "certification.validity_out_of_range"
+        )
+        services.application_decide(
+            application=app,
+            care_level=CareLevel.KAIGO2,
+            decided_on=D(2027, 2, 1),
+            by=None,
+            validity_months=48,
+        )
     rows = [(v.care_level, v.valid_from, v.valid_to) for v in history(CertificationVersion, person)]
     assert rows == [("22", D(2026, 4, 1), D(2027, 3, 31)), ("22", D(2027, 4, 1), D(2031, 3, 31))]
 
 
 def test_a_renewal_with_a_new_level_allows_36_months_not_48(person):
     with time_machine.travel("2027-02-01 10:00 +0900"):
-        app = through_panel(application(person=person, kind=ApplicationKind.RENEWAL, applied_on=D(2027, 2, 1)),
-                            on=D(2027, 2, 1))  # fmt: skip
+        app = through_panel(
+            application(person=person, kind=ApplicationKind.RENEWAL, applied_on=D(2027, 2, 1)),
+            on=D(2027, 2, 1),
+        )
         decide = lambda months: services.application_decide(  # noqa: E731
             application=app,
             care_level=CareLevel.KAIGO3,
@@ -222,8 +250,10 @@ def test_a_renewal_with_a_new_level_allows_36_months_not_48(person):
 
 def test_a_change_of_level_ends_the_old_certification_the_day_before(person):
     with time_machine.travel("2026-09-10 10:00 +0900"):
-        app = through_panel(application(person=person, kind=ApplicationKind.CHANGE, applied_on=D(2026, 9, 10)),
-                            on=D(2026, 9, 10))  # fmt: skip
+        app = through_panel(
+            application(person=person, kind=ApplicationKind.CHANGE, applied_on=D(2026, 9, 10)),
+            on=D(2026, 9, 10),
+        )
         services.application_decide(
             application=app, care_level=CareLevel.KAIGO4, decided_on=D(2026, 9, 10), by=None
         )

@@ -24,11 +24,18 @@ def _may():
 
 def test_municipal_staff_receive_an_application_and_complete_steps(login, cast, uncertified):
     client = login(cast["alice"])
-    response = client.post("/certification/applications/new/", {
-        "insured_number": uncertified.insured_number, "kind": "new", "applied_on": "2026-04-01",
-        "physician_institution_name": "千代田内科クリニック", "physician_name": "千代田 一郎",
-        "proxy_office_number": "1370100016", "consent_granted": "1",
-    })  # fmt: skip
+    response = client.post(
+        "/certification/applications/new/",
+        {
+            "insured_number": uncertified.insured_number,
+            "kind": "new",
+            "applied_on": "2026-04-01",
+            "physician_institution_name": "千代田内科クリニック",
+            "physician_name": "千代田 一郎",
+            "proxy_office_number": "1370100016",
+            "consent_granted": "1",
+        },
+    )
     app = Application.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/certification/applications/{app.pk}/"
     assert app.proxy_office.name == "ケアプランセンター神田"
@@ -37,8 +44,12 @@ def test_municipal_staff_receive_an_application_and_complete_steps(login, cast, 
         url, {"action": "step", "step-kind": "primary_judgement", "step-completed_on": "2026-04-10"}
     )
     assert "「一次判定」の前に「調査票入手」「意見書入手」を完了してください。" in response.content.decode()
-    assert client.post(url, {"action": "step", "step-kind": "opinion_requested",
-                             "step-completed_on": "2026-04-02"}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            url, {"action": "step", "step-kind": "opinion_requested", "step-completed_on": "2026-04-02"}
+        ).status_code
+        == 302
+    )
     page = client.get(url).content.decode()
     assert "期限超過" in page and "<svg" in page and "主治医意見書依頼" in page
 
@@ -113,8 +124,13 @@ def test_the_survey_pdf_embeds_ipaex_and_shows_the_answers(login, cast, uncertif
     from conftest import pdf_fonts, pdf_text
 
     app = application(person=uncertified, applied_on=D(2026, 4, 1))
-    Survey.objects.create(application=app, conducted_on=D(2026, 4, 4), investigator="調査 太郎",
-                          answers=COMPLETE_ANSWERS, notes={"1-7": "屋内は伝い歩き。"})  # fmt: skip
+    Survey.objects.create(
+        application=app,
+        conducted_on=D(2026, 4, 4),
+        investigator="調査 太郎",
+        answers=COMPLETE_ANSWERS,
+        notes={"1-7": "屋内は伝い歩き。"},
+    )
     response = login(cast["alice"]).get(f"/certification/applications/{app.pk}/survey.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
@@ -222,8 +238,12 @@ def test_the_overview_is_entered_on_the_screen_and_checked(login, cast, uncertif
     )
     client = login(cast["alice"])
     url = f"/certification/applications/{app.pk}/survey/"
-    data = {"conducted_on": "2026-04-10", "investigator": "調査 太郎", "overview_previous": "2",
-            "overview_services": "通所介護 週2回"}  # fmt: skip
+    data = {
+        "conducted_on": "2026-04-10",
+        "investigator": "調査 太郎",
+        "overview_previous": "2",
+        "overview_services": "通所介護 週2回",
+    }
     for code, value in COMPLETE_ANSWERS.items():
         data[f"item_{code}"] = [str(v) for v in value] if isinstance(value, list) else str(value)
     page = client.post(url, data).content.decode()

@@ -33,11 +33,18 @@ class ClaimsFeed(APIView):
         summary="請求実績の登録（国保連合会）",
         description="月ごとの請求実績（事業所番号・保険者番号・被保険者番号・サービス提供年月）。担当事業所の関係を継続させます。",
         request=ClaimsSerializer,
-        responses={200: inline_serializer("ClaimsResult", {"rows": serializers.IntegerField(),
-                                                           "matched": serializers.IntegerField(),
-                                                           "unmatched": serializers.IntegerField()}),
-                   400: ERROR_BODY},
-    )  # fmt: skip
+        responses={
+            200: inline_serializer(
+                "ClaimsResult",
+                {
+                    "rows": serializers.IntegerField(),
+                    "matched": serializers.IntegerField(),
+                    "unmatched": serializers.IntegerField(),
+                },
+            ),
+            400: ERROR_BODY,
+        },
+    )
     def post(self, request):
         data = ClaimsSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -66,8 +66,11 @@ class Challenges(APIView):
     api_scopes = ("device",)
     user_roles = ()
 
-    @extend_schema(summary="本人確認のチャレンジ（120秒・1回限り・この端末専用）", request=None,
-                   responses={201: CHALLENGE})  # fmt: skip
+    @extend_schema(
+        summary="本人確認のチャレンジ（120秒・1回限り・この端末専用）",
+        request=None,
+        responses={201: CHALLENGE},
+    )
     def post(self, request):
         return Response(_challenge_body(identity.challenge_create(device=request.auth)), status=201)
 
@@ -90,9 +93,11 @@ class Verifications(APIView):
         data = VerificationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         relationship = identity.card_verify(
-            device=request.auth, challenge_id=data.validated_data["challenge"],
-            certificate_der=data.validated_data["certificate"], signature=data.validated_data["signature"],
-        )  # fmt: skip
+            device=request.auth,
+            challenge_id=data.validated_data["challenge"],
+            certificate_der=data.validated_data["certificate"],
+            signature=data.validated_data["signature"],
+        )
         person = relationship.person
         return Response(
             {
@@ -131,16 +136,20 @@ class DeviceCodeComplete(APIView):
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "device_code"
 
-    @extend_schema(summary="カードでサインイン（コードの完了）", request=CardAnswerSerializer,
-                   responses={200: OpenApiResponse(description="ブラウザがサインインできる状態"), 400: ERROR_BODY})  # fmt: skip
+    @extend_schema(
+        summary="カードでサインイン（コードの完了）",
+        request=CardAnswerSerializer,
+        responses={200: OpenApiResponse(description="ブラウザがサインインできる状態"), 400: ERROR_BODY},
+    )
     def post(self, request, code: str):
         data = CardAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             identity.device_code_complete(
-                code=code, certificate_der=data.validated_data["certificate"],
+                code=code,
+                certificate_der=data.validated_data["certificate"],
                 signature=data.validated_data["signature"],
-            )  # fmt: skip
+            )
         except ApplicationError as error:
             if error.code == "identity.no_challenge":
                 raise ApplicationError(

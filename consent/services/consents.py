@@ -41,16 +41,29 @@ def _reference(prefix: str) -> str:
 
 # --- consent ----------------------------------------------------------------------------------------
 def consent_record(
-    *, person: InsuredPerson, status: str, source: str, by: User | None = None, office: Organisation | None = None,
-    reference: str = "", note: str = "", on: dt.date | None = None,
-) -> Consent:  # fmt: skip
+    *,
+    person: InsuredPerson,
+    status: str,
+    source: str,
+    by: User | None = None,
+    office: Organisation | None = None,
+    reference: str = "",
+    note: str = "",
+    on: dt.date | None = None,
+) -> Consent:
     """Adds one consent event (history is never overwritten). A withdrawal tells the offices."""
     refuse_my_number(note=note)
     consent = Consent(
-        person=person, status=status, source=source, office=office, recorded_by=by,
-        recorded_by_name=by.name if by else "", reference=reference or _reference(source), note=note,
+        person=person,
+        status=status,
+        source=source,
+        office=office,
+        recorded_by=by,
+        recorded_by_name=by.name if by else "",
+        reference=reference or _reference(source),
+        note=note,
         effective_date=on or timezone.localdate(),
-    )  # fmt: skip
+    )
     with transaction.atomic():
         consent.full_clean()
         consent.save()
@@ -81,9 +94,12 @@ def consent_record_with_application(
     if application_kind not in APPLICATION_SOURCES:
         raise ApplicationError("申請の種類が正しくありません。", code="consent.application_kind")
     return consent_record(
-        person=person, status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
-        source=APPLICATION_SOURCES[application_kind], by=by, reference=reference,
-    )  # fmt: skip
+        person=person,
+        status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
+        source=APPLICATION_SOURCES[application_kind],
+        by=by,
+        reference=reference,
+    )
 
 
 def consent_record_paper(
@@ -110,8 +126,9 @@ def consent_record_by_office(
     if not may_take_consent(office):
         raise ApplicationError(
             "同意の取得は居宅介護支援事業所・施設・居住系の事業所だけが行えます。",
-            code="consent.office_not_allowed", status=403,
-        )  # fmt: skip
+            code="consent.office_not_allowed",
+            status=403,
+        )
     if (
         not Relationship.objects.filter(office=office, person=person)
         .filter(policy.live_relationship_q(timezone.now()))
@@ -119,9 +136,13 @@ def consent_record_by_office(
     ):
         raise ApplicationError("担当事業所ではありません。", code="no_relationship", status=404)
     return consent_record(
-        person=person, status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
-        source=ConsentSource.OFFICE, office=office, by=by, note=note,
-    )  # fmt: skip
+        person=person,
+        status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
+        source=ConsentSource.OFFICE,
+        office=office,
+        by=by,
+        note=note,
+    )
 
 
 def consent_withdraw(*, person: InsuredPerson, by: User, source: str, note: str = "") -> Consent:

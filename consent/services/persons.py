@@ -38,10 +38,14 @@ def invitation_create(
         raise ApplicationError("この方は既にアカウントをお持ちです。", code="invitation.account_exists")
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     invitation = Invitation(
-        kind=InvitationKind.REPRESENTATIVE if representative else InvitationKind.PERSON, person=person,
-        representative=representative, code_hash=_hash(raw), email=email, created_by=by,
+        kind=InvitationKind.REPRESENTATIVE if representative else InvitationKind.PERSON,
+        person=person,
+        representative=representative,
+        code_hash=_hash(raw),
+        email=email,
+        created_by=by,
         expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
-    )  # fmt: skip
+    )
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     with transaction.atomic():
         invitation.full_clean()
@@ -83,8 +87,11 @@ def invitation_accept(*, code: str, email: str, name: str, password: str) -> Use
             user = invitation.representative.user
         else:
             if User.objects.filter(email__iexact=email).exists():
-                raise ApplicationError("このメールアドレスは既に使われています。", code="invitation.email_taken",
-                                       fields={"email": ["既に使われています。"]})  # fmt: skip
+                raise ApplicationError(
+                    "このメールアドレスは既に使われています。",
+                    code="invitation.email_taken",
+                    fields={"email": ["既に使われています。"]},
+                )
             user = User(email=email.lower(), name=name or invitation.person.name, kind=UserKind.PERSON)
         validate_password(password, user)
         user.set_password(password)
@@ -125,8 +132,14 @@ def representative_register(
         new_account = user is None
         if new_account:
             user = User.objects.create_user(email=email, password=None, name=name, kind=UserKind.PERSON)
-        representative = Representative(user=user, person=person, document=document, valid_from=valid_from,
-                                        valid_to=valid_to, registered_by=by)  # fmt: skip
+        representative = Representative(
+            user=user,
+            person=person,
+            document=document,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            registered_by=by,
+        )
         representative.full_clean()
         representative.save()
         code = None

@@ -47,19 +47,35 @@ _END_OPEN = (
 
 
 def _open_new(
-    *, office: Organisation, person: InsuredPerson, method: str, by: User | None,
-    also: Sequence[models.Model] = (), **extra,
-) -> Relationship:  # fmt: skip
+    *,
+    office: Organisation,
+    person: InsuredPerson,
+    method: str,
+    by: User | None,
+    also: Sequence[models.Model] = (),
+    **extra,
+) -> Relationship:
     """Ends the office's open relationship with the person (if any) and opens a new one; `also` are new
     rows that belong to the same step (the card attempt's log row), written in the same statement."""
     now = timezone.now()
-    end_open = [connection.ops.adapt_datetimefield_value(now), EndReason.REPLACED, by.pk if by else None,
-                office.pk, person.pk]  # fmt: skip
+    end_open = [
+        connection.ops.adapt_datetimefield_value(now),
+        EndReason.REPLACED,
+        by.pk if by else None,
+        office.pk,
+        person.pk,
+    ]
     relationship = Relationship(
-        office=office, person=person, method=method, verified_at=now, verified_by=by,
-        verified_by_name=by.name if by else "", anchor_on=timezone.localdate(now),
-        care_manager=by if by and _is_care_manager_of(by, office) else None, **extra,
-    )  # fmt: skip
+        office=office,
+        person=person,
+        method=method,
+        verified_at=now,
+        verified_by=by,
+        verified_by_name=by.name if by else "",
+        anchor_on=timezone.localdate(now),
+        care_manager=by if by and _is_care_manager_of(by, office) else None,
+        **extra,
+    )
     # The office and the person are rows already in hand: no need to look them up again to validate.
     relationship.full_clean(exclude=["office", "person"], validate_constraints=False)
     return fastsql.insert(relationship, before=[(_END_OPEN, end_open), *map(fastsql.insert_sql, also)])
@@ -129,8 +145,9 @@ def verification_locked(*, office: Organisation, user: User, address: str = "") 
 def _locked_error() -> ApplicationError:
     return ApplicationError(
         "番号による照会の失敗が続いたため、しばらく利用できません。時間をおいてお試しください。",
-        code="verification.locked", status=429,
-    )  # fmt: skip
+        code="verification.locked",
+        status=429,
+    )
 
 
 def _office_actor(office: Organisation, by: User, actor: access.Actor | None) -> access.Actor:
@@ -146,9 +163,16 @@ def _normalised_kana(value: str) -> str:
 
 
 def relationship_verify_insurance_card(
-    *, office: Organisation, by: User, insurer_number: str, insured_number: str, name_kana: str,
-    birth_date: dt.date, address: str = "", actor: access.Actor | None = None,
-) -> Relationship:  # fmt: skip
+    *,
+    office: Organisation,
+    by: User,
+    insurer_number: str,
+    insured_number: str,
+    name_kana: str,
+    birth_date: dt.date,
+    address: str = "",
+    actor: access.Actor | None = None,
+) -> Relationship:
     """本人確認 by the 被保険者証 (4情報): all four must match. Browser-only (never in the API).
 
     Every failure is counted (per user, per office and per address) and says only "does not match", so the
@@ -172,17 +196,23 @@ def relationship_verify_insurance_card(
     )
     relationship = None
     with transaction.atomic():
-        VerificationAttempt.objects.create(office=office, user=by, succeeded=matches, address=address,
-                                           form=LookupForm.INSURANCE_CARD)  # fmt: skip
+        VerificationAttempt.objects.create(
+            office=office, user=by, succeeded=matches, address=address, form=LookupForm.INSURANCE_CARD
+        )
         if matches:
             relationship = _open_new(
                 office=office, person=person, method=VerificationMethod.INSURANCE_CARD, by=by
             )
     access.log_lookup(
-        _office_actor(office, by, actor), insurer_number, insured_number, Category.ELIGIBILITY,
-        access.Purpose.CARE_MANAGEMENT, granted=matches, method=VerificationMethod.INSURANCE_CARD,
+        _office_actor(office, by, actor),
+        insurer_number,
+        insured_number,
+        Category.ELIGIBILITY,
+        access.Purpose.CARE_MANAGEMENT,
+        granted=matches,
+        method=VerificationMethod.INSURANCE_CARD,
         reason="verification.ok" if matches else "verification.mismatch",
-    )  # fmt: skip
+    )
     if relationship is not None:
         return relationship
     raise ApplicationError(
@@ -199,8 +229,9 @@ def disaster_period_declare(
     if not by.memberships.filter(organisation=insurer, role=Role.MUNICIPAL_ADMIN, is_active=True).exists():
         raise ApplicationError("市町村管理者だけが宣言できます。", code="disaster.not_admin", status=403)
     if not reason.strip():
-        raise ApplicationError("理由を入力してください。", code="disaster.reason_required",
-                               fields={"reason": ["必須です。"]})  # fmt: skip
+        raise ApplicationError(
+            "理由を入力してください。", code="disaster.reason_required", fields={"reason": ["必須です。"]}
+        )
     if ends_on < starts_on:
         raise ApplicationError("終了日が開始日より前です。", code="disaster.period_reversed")
     period = DisasterPeriod(
@@ -227,8 +258,11 @@ def _check_break_glass_request(*, office: Organisation, by: User, reason: str) -
     refuse_my_number(reason=reason)
     _require_office_member(by, office)
     if not reason.strip():
-        raise ApplicationError("緊急閲覧の理由を入力してください。", code="break_glass.reason_required",
-                               fields={"reason": ["必須です。"]})  # fmt: skip
+        raise ApplicationError(
+            "緊急閲覧の理由を入力してください。",
+            code="break_glass.reason_required",
+            fields={"reason": ["必須です。"]},
+        )
 
 
 def relationship_break_glass(
@@ -266,9 +300,14 @@ def _open_break_glass(
     privacy contact's alert after commit."""
     period_end = timezone.make_aware(dt.datetime.combine(period.ends_on + dt.timedelta(days=1), dt.time()))
     relationship = _open_new(
-        office=office, person=person, method=VerificationMethod.DISASTER, by=by,
-        expires_at=min(now + BREAK_GLASS_MAX, period_end), disaster_period=period, reason=reason.strip(),
-    )  # fmt: skip
+        office=office,
+        person=person,
+        method=VerificationMethod.DISASTER,
+        by=by,
+        expires_at=min(now + BREAK_GLASS_MAX, period_end),
+        disaster_period=period,
+        reason=reason.strip(),
+    )
     transaction.on_commit(lambda: _alert_break_glass(relationship.pk))
     return relationship
 
@@ -310,15 +349,24 @@ def break_glass_by_numbers(
         .first()
     )
     period = (
-        DisasterPeriod.objects.filter(insurer__insurer_number=insurer_number, starts_on__lte=today,
-                                      ends_on__gte=today, closed_at__isnull=True)
-        .order_by("-ends_on").first()
-    )  # fmt: skip
+        DisasterPeriod.objects.filter(
+            insurer__insurer_number=insurer_number,
+            starts_on__lte=today,
+            ends_on__gte=today,
+            closed_at__isnull=True,
+        )
+        .order_by("-ends_on")
+        .first()
+    )
     serving = (
-        Relationship.objects.filter(office=office, person__insurer__insurer_number=insurer_number,
-                                    person__insured_number=insured_number)
-        .filter(policy.live_relationship_q(now)).first()
-    )  # fmt: skip
+        Relationship.objects.filter(
+            office=office,
+            person__insurer__insurer_number=insurer_number,
+            person__insured_number=insured_number,
+        )
+        .filter(policy.live_relationship_q(now))
+        .first()
+    )
     if person is None:
         refusal = "no_such_person"
     elif not person.insurer.is_live(today):
@@ -329,18 +377,24 @@ def break_glass_by_numbers(
         refusal = ""
     relationship, opened = serving, False
     with transaction.atomic():
-        VerificationAttempt.objects.create(office=office, user=by, succeeded=not refusal, address=address,
-                                           form=LookupForm.BREAK_GLASS)  # fmt: skip
+        VerificationAttempt.objects.create(
+            office=office, user=by, succeeded=not refusal, address=address, form=LookupForm.BREAK_GLASS
+        )
         if not refusal and serving is None:
             relationship = _open_break_glass(
                 office=office, person=person, by=by, reason=reason, period=period, now=now
             )
             opened = True
     access.log_lookup(
-        _office_actor(office, by, actor), insurer_number, insured_number, Category.ELIGIBILITY,
-        access.Purpose.DISASTER, granted=not refusal, method=VerificationMethod.DISASTER,
+        _office_actor(office, by, actor),
+        insurer_number,
+        insured_number,
+        Category.ELIGIBILITY,
+        access.Purpose.DISASTER,
+        granted=not refusal,
+        method=VerificationMethod.DISASTER,
         reason=refusal or ("break_glass.opened" if opened else "break_glass.already_serving"),
-    )  # fmt: skip
+    )
     if refusal:
         raise ApplicationError(BREAK_GLASS_REFUSED, code="break_glass.refused")
     return relationship, opened
@@ -359,8 +413,9 @@ def break_glass_review_close(*, relationship: Relationship, by: User, note: str)
         raise ApplicationError("緊急閲覧ではありません。", code="break_glass.not_break_glass")
     require_municipal_of(by, relationship.person)
     if not note.strip():
-        raise ApplicationError("確認結果を入力してください。", code="break_glass.note_required",
-                               fields={"note": ["必須です。"]})  # fmt: skip
+        raise ApplicationError(
+            "確認結果を入力してください。", code="break_glass.note_required", fields={"note": ["必須です。"]}
+        )
     with transaction.atomic():
         relationship.reviewed_at, relationship.reviewed_by, relationship.review_note = (
             timezone.now(),
@@ -430,10 +485,11 @@ def claims_ingest(*, federation: Organisation, rows: list[dict]) -> dict:
         for row in rows:
             anchor = month_end(row["service_month"])
             relationships = Relationship.objects.filter(
-                ended_at__isnull=True, office__office_number=row["office_number"],
+                ended_at__isnull=True,
+                office__office_number=row["office_number"],
                 person__insurer__insurer_number=row["insurer_number"],
                 person__insured_number=row["insured_number"],
-            ).exclude(method=VerificationMethod.DISASTER)  # fmt: skip
+            ).exclude(method=VerificationMethod.DISASTER)
             month = row["service_month"]
             updated = relationships.update(
                 anchor_on=Greatest("anchor_on", Value(anchor)),

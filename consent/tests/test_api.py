@@ -48,13 +48,27 @@ def test_an_office_with_a_relationship_reads_the_card_and_it_is_logged(orgs, cas
     response = client_for(orgs["kyotaku"]).get(URL)
     assert response.status_code == 200
     assert response.json() == {
-        "insurer_number": "131011", "insured_number": "0000000301", "as_of": "2026-06-01",
-        "person": {"name": "介護 花子", "name_kana": "カイゴ　ハナコ", "birth_date": "1940-05-03", "sex": "2",
-                   "address": "東京都千代田区神田神保町一丁目1番地", "qualified_on": "2005-05-03", "disqualified_on": None},
-        "certification": {"care_level": "22", "care_level_name": "要介護2", "valid_from": "2026-04-01",
-                          "valid_to": "2027-03-31", "benefit_limit_units": 19705},
+        "insurer_number": "131011",
+        "insured_number": "0000000301",
+        "as_of": "2026-06-01",
+        "person": {
+            "name": "介護 花子",
+            "name_kana": "カイゴ　ハナコ",
+            "birth_date": "1940-05-03",
+            "sex": "2",
+            "address": "東京都千代田区神田神保町一丁目1番地",
+            "qualified_on": "2005-05-03",
+            "disqualified_on": None,
+        },
+        "certification": {
+            "care_level": "22",
+            "care_level_name": "要介護2",
+            "valid_from": "2026-04-01",
+            "valid_to": "2027-03-31",
+            "benefit_limit_units": 19705,
+        },
         "burden_ratio": None,
-    }  # fmt: skip
+    }
     row = AccessLogEntry.objects.get()
     assert (row.channel, row.outcome, row.method, row.role, row.category) == (
         "api",
@@ -80,11 +94,15 @@ def test_no_relationship_and_no_person_are_the_same_404(orgs, hanako):
     # Each of them is logged under the numbers asked for, the made-up ones too.
     from kaigo_portal.audit.models import AccessLogEntry
 
-    assert list(AccessLogEntry.objects.order_by("id").values_list("insurer_number", "insured_number", "outcome", "reason")) == [
+    assert list(
+        AccessLogEntry.objects.order_by("id").values_list(
+            "insurer_number", "insured_number", "outcome", "reason"
+        )
+    ) == [
         ("131011", hanako.insured_number, "denied", "no_relationship"),
         ("131011", "0000009999", "denied", "no_such_person"),
         ("999999", "0000000301", "denied", "no_such_person"),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_relationship_with_an_insurer_not_live_is_a_403_with_its_code(orgs, cast):
@@ -102,11 +120,24 @@ def test_home_modification_body(orgs, cast, hanako):
     ef.ledger_line(person=hanako, line_id="H1", service_date=dt.date(2026, 5, 10), amount=50_000)
     response = client_for(orgs["homon"]).get("/api/v1/persons/131011/0000000301/home-modification/")
     assert response.json() == {
-        "insurer_number": "131011", "insured_number": "0000000301", "as_of": "2026-06-01",
-        "housing": {"cap": 200000, "used": 50000, "remaining": 150000, "period_start": "2026-05-10",
-                    "lines": [{"line_id": "H1", "service_date": "2026-05-10", "amount": 50000}]},
-        "equipment": {"cap": 100000, "used": 0, "remaining": 100000, "period_start": "2026-04-01", "lines": []},
-    }  # fmt: skip
+        "insurer_number": "131011",
+        "insured_number": "0000000301",
+        "as_of": "2026-06-01",
+        "housing": {
+            "cap": 200000,
+            "used": 50000,
+            "remaining": 150000,
+            "period_start": "2026-05-10",
+            "lines": [{"line_id": "H1", "service_date": "2026-05-10", "amount": 50000}],
+        },
+        "equipment": {
+            "cap": 100000,
+            "used": 0,
+            "remaining": 100000,
+            "period_start": "2026-04-01",
+            "lines": [],
+        },
+    }
 
 
 def test_other_scopes_and_signed_in_users_are_refused(orgs, cast, hanako, login):
@@ -151,8 +182,11 @@ def test_on_postgresql_a_granted_read_is_two_statements_with_the_card_read_besid
     certification = response.json()["certification"]
     certification.pop("benefit_limit_units")  # master data: a data migration's rows, gone after a flush
     assert certification == {
-        "care_level": "22", "care_level_name": "要介護2", "valid_from": "2026-04-01", "valid_to": "2027-03-31",
-    }  # fmt: skip
+        "care_level": "22",
+        "care_level_name": "要介護2",
+        "valid_from": "2026-04-01",
+        "valid_to": "2027-03-31",
+    }
     statements = [query["sql"] for query in queries.captured_queries]
     assert len(statements) == 2 and statements[1].startswith("WITH head AS")
     assert AccessLogEntry.objects.filter(insured_number="0000000301", outcome="granted").count() == 2
@@ -174,10 +208,22 @@ def test_every_refusal_code_is_in_the_openapi_schema(client):
 def test_the_claims_feed_keeps_a_relationship_alive(orgs, cast, hanako):
     with time_machine.travel(dt.datetime(2026, 3, 10, 10, tzinfo=JST), tick=False):
         relationship = cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
-    body = {"rows": [
-        {"office_number": "1370100016", "insurer_number": "131011", "insured_number": "0000000301", "service_month": "2026-05"},
-        {"office_number": "1370100024", "insurer_number": "131011", "insured_number": "0000000301", "service_month": "2026-05"},
-    ]}  # fmt: skip
+    body = {
+        "rows": [
+            {
+                "office_number": "1370100016",
+                "insurer_number": "131011",
+                "insured_number": "0000000301",
+                "service_month": "2026-05",
+            },
+            {
+                "office_number": "1370100024",
+                "insurer_number": "131011",
+                "insured_number": "0000000301",
+                "service_month": "2026-05",
+            },
+        ]
+    }
     response = client_for(orgs["kokuhoren"], ApiScope.CLAIMS).post("/api/v1/claims/", body, format="json")
     assert (response.status_code, response.json()) == (200, {"rows": 2, "matched": 1, "unmatched": 1})
     relationship.refresh_from_db()

@@ -66,9 +66,11 @@ def hanako(orgs):
 def hanako_card(jpki, hanako):
     card = jpki.card("hanako")
     CardCertificate.objects.create(
-        person=hanako, issuer=identity.issuer_text(card.certificate), serial=identity.serial_hex(card.certificate),
+        person=hanako,
+        issuer=identity.issuer_text(card.certificate),
+        serial=identity.serial_hex(card.certificate),
         effective_date=dt.date(2026, 1, 1),
-    )  # fmt: skip
+    )
     return card
 
 
@@ -96,8 +98,10 @@ def test_a_card_verification_opens_the_relationship(orgs, hanako, hanako_card):
         "person": {"name": "介護 花子", "insurer_number": "131011", "insured_number": "0000000301"},
     }
     assert (relationship.office, relationship.person, relationship.method) == (
-        orgs["kyotaku"], hanako, VerificationMethod.MYNUMBER_CARD,
-    )  # fmt: skip
+        orgs["kyotaku"],
+        hanako,
+        VerificationMethod.MYNUMBER_CARD,
+    )
     attempt = CardAttempt.objects.get()
     assert (attempt.outcome, attempt.person, attempt.serial) == (
         "ok",
@@ -130,8 +134,13 @@ def test_a_replayed_challenge_is_refused(orgs, hanako, hanako_card):
     )
     again = client.post("/api/v1/identity/verifications/", answer(challenge, hanako_card), format="json")
     assert again.status_code == 400
-    assert again.json() == {"error": {"code": "identity.replayed", "message": identity.REFUSALS["identity.replayed"],
-                                      "fields": {}}}  # fmt: skip
+    assert again.json() == {
+        "error": {
+            "code": "identity.replayed",
+            "message": identity.REFUSALS["identity.replayed"],
+            "fields": {},
+        }
+    }
     assert Relationship.objects.count() == 1
     assert list(CardAttempt.objects.order_by("id").values_list("outcome", flat=True)) == [
         "ok",
@@ -181,14 +190,18 @@ def test_a_challenge_is_bound_to_its_device(orgs, hanako, hanako_card):
 def test_each_refusal_has_its_code_and_is_logged(orgs, hanako, jpki, card_name, kwargs, code):
     now = dt.datetime.now(dt.UTC)
     resolved = {
-        "other": jpki.other_ca, "past": now - dt.timedelta(days=1), "future": now + dt.timedelta(days=1),
-    }  # fmt: skip
+        "other": jpki.other_ca,
+        "past": now - dt.timedelta(days=1),
+        "future": now + dt.timedelta(days=1),
+    }
     card = jpki.card(card_name, **{k: resolved[v] for k, v in kwargs.items()})
     if card_name != "unregistered":  # registered, so only the check under test can refuse it
         CardCertificate.objects.create(
-            person=hanako, issuer=identity.issuer_text(card.certificate),
-            serial=identity.serial_hex(card.certificate), effective_date=dt.date(2026, 1, 1),
-        )  # fmt: skip
+            person=hanako,
+            issuer=identity.issuer_text(card.certificate),
+            serial=identity.serial_hex(card.certificate),
+            effective_date=dt.date(2026, 1, 1),
+        )
     response = verify(device_client(orgs["kyotaku"]), card)
     assert response.status_code == 400
     assert response.json() == {"error": {"code": code, "message": identity.REFUSALS[code], "fields": {}}}
@@ -228,8 +241,11 @@ def test_a_crl_from_an_unknown_ca_is_not_loaded(jpki, tmp_path):
 def test_garbage_is_a_bad_certificate(orgs, hanako):
     client = device_client(orgs["kyotaku"])
     challenge = client.post("/api/v1/identity/challenges/").json()
-    body = {"challenge": challenge["id"], "certificate": base64.b64encode(b"0\x82nope").decode(),
-            "signature": base64.b64encode(bytes(256)).decode()}  # fmt: skip
+    body = {
+        "challenge": challenge["id"],
+        "certificate": base64.b64encode(b"0\x82nope").decode(),
+        "signature": base64.b64encode(bytes(256)).decode(),
+    }
     assert (
         client.post("/api/v1/identity/verifications/", body, format="json").json()["error"]["code"]
         == "identity.bad_certificate"
@@ -270,9 +286,12 @@ def test_the_registry_is_an_import_record_type():
 
 def test_a_deleted_registration_no_longer_resolves(orgs, hanako, hanako_card):
     CardCertificate.objects.create(
-        person=hanako, issuer=identity.issuer_text(hanako_card.certificate),
-        serial=identity.serial_hex(hanako_card.certificate), effective_date=dt.date(2026, 2, 1), deleted=True,
-    )  # fmt: skip
+        person=hanako,
+        issuer=identity.issuer_text(hanako_card.certificate),
+        serial=identity.serial_hex(hanako_card.certificate),
+        effective_date=dt.date(2026, 2, 1),
+        deleted=True,
+    )
     assert (
         verify(device_client(orgs["kyotaku"]), hanako_card).json()["error"]["code"] == "identity.unknown_card"
     )
@@ -298,8 +317,10 @@ def test_others_cannot_reach_the_registry_screen(orgs, cast, login, hanako):
     hank = login(cast["hank"])  # another municipality: 千代田区's person is not found
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = hank.post("/municipal/card-certificates/", {"insured_number": "0000000301",
-                                                          "certificate": SimpleUploadedFile("c.pem", b"x")})  # fmt: skip
+    response = hank.post(
+        "/municipal/card-certificates/",
+        {"insured_number": "0000000301", "certificate": SimpleUploadedFile("c.pem", b"x")},
+    )
     assert response.status_code == 200
     assert not CardCertificate.objects.exists()
 

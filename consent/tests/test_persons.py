@@ -35,15 +35,24 @@ def hanako(orgs):
 def test_an_invitation_is_used_once_sets_a_password_and_sends_to_totp(client, cast, hanako):
     with at(2026, 6, 1, 10):
         _invitation, code = services.invitation_create(person=hanako, by=cast["alice"])
-        response = client.post(reverse("consent:accept_invitation"), {
-            "code": code.lower(), "email": "Hanako@Example.jp", "name": "", "password": "a-long-enough-passphrase"})  # fmt: skip
+        response = client.post(
+            reverse("consent:accept_invitation"),
+            {
+                "code": code.lower(),
+                "email": "Hanako@Example.jp",
+                "name": "",
+                "password": "a-long-enough-passphrase",
+            },
+        )
         assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
         user = User.objects.get(email="hanako@example.jp")
         assert (user.is_person, user.name, user.person_account.person) == (True, "介護 花子", hanako)
         assert client.get(reverse("consent:my_home")).status_code == 302  # TOTP first: persons need MFA
         client.logout()
-        again = client.post(reverse("consent:accept_invitation"), {
-            "code": code, "email": "other@example.jp", "password": "a-long-enough-passphrase"})  # fmt: skip
+        again = client.post(
+            reverse("consent:accept_invitation"),
+            {"code": code, "email": "other@example.jp", "password": "a-long-enough-passphrase"},
+        )
         assert again.status_code == 400 and "使用済み" in again.content.decode()
 
 
@@ -71,11 +80,23 @@ def test_one_representative_acts_for_two_parents_and_is_logged_as_the_representa
     taro = ef.person(insurer=orgs["chiyoda"], insured_number="0000000502", name="介護 太郎")
     with at(2026, 6, 1, 10):
         rep, code = services.representative_register(
-            person=hanako, by=cast["alice"], name="介護 一郎", email="ichiro@example.jp", document="family",
-            valid_from=dt.date(2026, 6, 1), valid_to=dt.date(2027, 5, 31))  # fmt: skip
+            person=hanako,
+            by=cast["alice"],
+            name="介護 一郎",
+            email="ichiro@example.jp",
+            document="family",
+            valid_from=dt.date(2026, 6, 1),
+            valid_to=dt.date(2027, 5, 31),
+        )
         rep2, code2 = services.representative_register(
-            person=taro, by=cast["alice"], name="介護 一郎", email="ichiro@example.jp", document="guardian",
-            valid_from=dt.date(2026, 6, 1), valid_to=dt.date(2027, 5, 31))  # fmt: skip
+            person=taro,
+            by=cast["alice"],
+            name="介護 一郎",
+            email="ichiro@example.jp",
+            document="guardian",
+            valid_from=dt.date(2026, 6, 1),
+            valid_to=dt.date(2027, 5, 31),
+        )
         assert code and code2 is None and rep.user == rep2.user
         services.invitation_accept(code=code, email="", name="", password="a-long-enough-passphrase")
         rep.user.refresh_from_db()
@@ -85,8 +106,12 @@ def test_one_representative_acts_for_two_parents_and_is_logged_as_the_representa
         assert "介護 花子 さん（代理人として）" in home and "介護 太郎 さん（代理人として）" in home
         assert client.get(reverse("consent:my_data", args=[taro.pk])).status_code == 200
         row = AccessLogEntry.objects.get()
-        assert (row.actor_name, row.role, row.method, row.insured_number) == ("介護 一郎", "person", "representative",
-                                                                             "0000000502")  # fmt: skip
+        assert (row.actor_name, row.role, row.method, row.insured_number) == (
+            "介護 一郎",
+            "person",
+            "representative",
+            "0000000502",
+        )
         client.post(reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "grant"})
         assert Consent.objects.get(person=hanako).recorded_by == rep.user
         stranger = ef.person(insurer=orgs["chiyoda"], insured_number="0000000503")
@@ -124,8 +149,12 @@ def test_who_looked_shows_page_list_and_api_reads_for_12_months_then_everything(
 
     user = cf.person_user("hanako@example.jp", hanako)
     with at(2025, 4, 1, 10):
-        access.authorize(Actor(user=cast["alice"], organisation=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF),
-                         hanako, Category.ELIGIBILITY, "insurer_administration")  # fmt: skip
+        access.authorize(
+            Actor(user=cast["alice"], organisation=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF),
+            hanako,
+            Category.ELIGIBILITY,
+            "insurer_administration",
+        )
     with at(2026, 6, 1, 10):
         cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
         login(cast["bob"]).get(reverse("consent:caseload"))  # a list view
@@ -149,8 +178,12 @@ def test_i_dont_recognise_this_opens_a_case_for_the_municipality(login, cast, or
         assert client.post(reverse("consent:my_dispute", args=[hanako.pk, entry.pk])).status_code == 302
         client.post(reverse("consent:my_dispute", args=[hanako.pk, entry.pk]))  # twice: one open case
         other = ef.person(insurer=orgs["chiyoda"], insured_number="0000000509")
-        other_entry = access.authorize(Actor(user=cast["alice"], organisation=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF),
-                                       other, Category.ELIGIBILITY, "x")  # fmt: skip
+        other_entry = access.authorize(
+            Actor(user=cast["alice"], organisation=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF),
+            other,
+            Category.ELIGIBILITY,
+            "x",
+        )
         assert other_entry.granted
         foreign = AccessLogEntry.objects.get(insured_number="0000000509")
         assert client.post(reverse("consent:my_dispute", args=[hanako.pk, foreign.pk])).status_code == 404
@@ -167,8 +200,10 @@ def test_i_dont_recognise_this_opens_a_case_for_the_municipality(login, cast, or
             "0000000501"
             not in login(cast["hank"]).get(reverse("consent:municipal_disputes")).content.decode()
         )
-        login(cast["alice"]).post(reverse("consent:municipal_dispute_close", args=[dispute.pk]),
-                                  {"resolution": "ケアプランセンター神田に確認。契約時の本人確認でした。"})  # fmt: skip
+        login(cast["alice"]).post(
+            reverse("consent:municipal_dispute_close", args=[dispute.pk]),
+            {"resolution": "ケアプランセンター神田に確認。契約時の本人確認でした。"},
+        )
         dispute.refresh_from_db()
         assert dispute.status == "closed"
 

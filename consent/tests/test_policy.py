@@ -122,16 +122,26 @@ def test_one_person_and_list_paths_agree(orgs, cast, history, relationship):
     today = timezone.localdate()
     person = ef.person(insurer=orgs["chiyoda"])
     for offset, status, deleted in history:
-        Consent.objects.create(person=person, status=status, source="application_new", reference="T",
-                               effective_date=today + dt.timedelta(days=offset), deleted=deleted)  # fmt: skip
+        Consent.objects.create(
+            person=person,
+            status=status,
+            source="application_new",
+            reference="T",
+            effective_date=today + dt.timedelta(days=offset),
+            deleted=deleted,
+        )
     if relationship is not None:
         method, anchor, expires, ended = relationship
         Relationship.objects.create(
-            office=orgs["kyotaku"], person=person, method=method, verified_at=now, verified_by_name="t",
+            office=orgs["kyotaku"],
+            person=person,
+            method=method,
+            verified_at=now,
+            verified_by_name="t",
             anchor_on=today + dt.timedelta(days=anchor),
             expires_at=now + dt.timedelta(hours=expires) if expires is not None else None,
             ended_at=now if ended else None,
-        )  # fmt: skip
+        )
     bob = Actor(user=cast["bob"], organisation=orgs["kyotaku"], role=Role.CARE_MANAGER)
     rules = policy.ConsentRules()
     person = InsuredPerson.objects.select_related("insurer").get(pk=person.pk)

@@ -75,9 +75,17 @@ def test_a_relationship_lapses_after_three_months_without_claims_and_claims_keep
         cf.relationship(orgs["homon"], hanako, by=cast["carol"])
     with at(2026, 6, 10, 10):
         access.authorize(bob_actor(orgs, cast), hanako, Category.ELIGIBILITY, "x")  # 3 months to the day
-        services.claims_ingest(federation=orgs["kokuhoren"], rows=[
-            {"office_number": "1370100016", "insurer_number": "131011", "insured_number": "0000000401",
-             "service_month": dt.date(2026, 5, 1)}])  # fmt: skip
+        services.claims_ingest(
+            federation=orgs["kokuhoren"],
+            rows=[
+                {
+                    "office_number": "1370100016",
+                    "insurer_number": "131011",
+                    "insured_number": "0000000401",
+                    "service_month": dt.date(2026, 5, 1),
+                }
+            ],
+        )
     carol = Actor(user=cast["carol"], organisation=orgs["homon"], role=Role.PROVIDER_STAFF)
     with at(2026, 6, 11, 10):
         with pytest.raises(access.NotVisible, match="no_relationship"):
@@ -122,13 +130,28 @@ def test_break_glass_needs_a_declared_period_and_a_reason(orgs, cast, hanako):
                 office=orgs["kyotaku"], person=hanako, by=cast["bob"], reason="避難所"
             )
         with pytest.raises(ApplicationError, match="市町村管理者"):
-            services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["alice"], starts_on=dt.date(2026, 6, 1),
-                                             ends_on=dt.date(2026, 6, 30), reason="豪雨")  # fmt: skip
+            services.disaster_period_declare(
+                insurer=orgs["chiyoda"],
+                by=cast["alice"],
+                starts_on=dt.date(2026, 6, 1),
+                ends_on=dt.date(2026, 6, 30),
+                reason="豪雨",
+            )
         with pytest.raises(ApplicationError, match="理由"):
-            services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                             ends_on=dt.date(2026, 6, 30), reason=" ")  # fmt: skip
-        services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                         ends_on=dt.date(2026, 6, 30), reason="豪雨")  # fmt: skip
+            services.disaster_period_declare(
+                insurer=orgs["chiyoda"],
+                by=cast["amy"],
+                starts_on=dt.date(2026, 6, 1),
+                ends_on=dt.date(2026, 6, 30),
+                reason=" ",
+            )
+        services.disaster_period_declare(
+            insurer=orgs["chiyoda"],
+            by=cast["amy"],
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 6, 30),
+            reason="豪雨",
+        )
         with pytest.raises(ApplicationError, match="理由"):
             services.relationship_break_glass(
                 office=orgs["kyotaku"], person=hanako, by=cast["bob"], reason=""
@@ -145,8 +168,13 @@ def test_break_glass_alerts_at_once_lasts_seven_days_and_waits_for_review(
 ):
     PrivacyContact.objects.create(insurer=orgs["chiyoda"], email="privacy@city.chiyoda.example.jp")
     with at(2026, 6, 1, 10):
-        services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                         ends_on=dt.date(2026, 6, 30), reason="豪雨")  # fmt: skip
+        services.disaster_period_declare(
+            insurer=orgs["chiyoda"],
+            by=cast["amy"],
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 6, 30),
+            reason="豪雨",
+        )
         with django_capture_on_commit_callbacks(execute=True):
             relationship = services.relationship_break_glass(
                 office=orgs["kyotaku"], person=hanako, by=cast["bob"], reason="避難所で服薬状況の確認が必要"
@@ -177,8 +205,13 @@ def test_break_glass_alerts_at_once_lasts_seven_days_and_waits_for_review(
 
 def test_break_glass_ends_with_the_disaster_period(orgs, cast, hanako):
     with at(2026, 6, 28, 10):
-        services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                         ends_on=dt.date(2026, 6, 30), reason="豪雨")  # fmt: skip
+        services.disaster_period_declare(
+            insurer=orgs["chiyoda"],
+            by=cast["amy"],
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 6, 30),
+            reason="豪雨",
+        )
         relationship = services.relationship_break_glass(
             office=orgs["kyotaku"], person=hanako, by=cast["bob"], reason="x"
         )
@@ -238,9 +271,11 @@ CONSENT_HEADER = (
 
 def test_consent_records_come_in_bulk_through_the_import(orgs, cast):
     ef.person(insurer=orgs["chiyoda"], insured_number="0000000001")
-    content = (CONSENT_HEADER
-               + "consent,add,2026-04-20,131011,0000000001,R8-0001,granted,application_new,\r\n"
-               + "consent,add,2026-05-20,131011,0000000001,R8-0002,withdrawn,paper,窓口で撤回\r\n").encode()  # fmt: skip
+    content = (
+        CONSENT_HEADER
+        + "consent,add,2026-04-20,131011,0000000001,R8-0001,granted,application_new,\r\n"
+        + "consent,add,2026-05-20,131011,0000000001,R8-0002,withdrawn,paper,窓口で撤回\r\n"
+    ).encode()
     job = run_job(orgs["chiyoda"], content)
     assert job.status == "succeeded", issues_of(job)
     person = ef.InsuredPerson.objects.get(insured_number="0000000001")
@@ -269,8 +304,13 @@ def test_relationships_are_never_deleted_a_new_verification_replaces_the_open_on
 
 def test_break_glass_is_refused_where_a_live_relationship_already_exists(orgs, cast, hanako):
     with at(2026, 6, 1, 10):
-        services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                         ends_on=dt.date(2026, 6, 30), reason="豪雨")  # fmt: skip
+        services.disaster_period_declare(
+            insurer=orgs["chiyoda"],
+            by=cast["amy"],
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 6, 30),
+            reason="豪雨",
+        )
         cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
         with pytest.raises(ApplicationError) as refused:
             services.relationship_break_glass(

@@ -28,8 +28,12 @@ def _june():
 
 @pytest.fixture
 def hanako(orgs):
-    return ef.person(insurer=orgs["chiyoda"], insured_number="0000000201", name_kana="カイゴ　ハナコ",
-                     birth_date=dt.date(1940, 5, 3))  # fmt: skip
+    return ef.person(
+        insurer=orgs["chiyoda"],
+        insured_number="0000000201",
+        name_kana="カイゴ　ハナコ",
+        birth_date=dt.date(1940, 5, 3),
+    )
 
 
 CARD = {"insurer_number": "131011", "insured_number": "0000000201", "name_kana": "かいご はなこ",
@@ -212,16 +216,31 @@ def disaster(cast, orgs):
     from consent import services
     from consent.models import DisasterPeriod
 
-    services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                     ends_on=dt.date(2026, 6, 30), reason="令和8年 豪雨災害")  # fmt: skip
-    return DisasterPeriod.objects.create(insurer=orgs["hitachi"], starts_on=dt.date(2026, 6, 1),
-                                         ends_on=dt.date(2026, 6, 30), reason="地震", declared_by=cast["hank"])  # fmt: skip
+    services.disaster_period_declare(
+        insurer=orgs["chiyoda"],
+        by=cast["amy"],
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        reason="令和8年 豪雨災害",
+    )
+    return DisasterPeriod.objects.create(
+        insurer=orgs["hitachi"],
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 30),
+        reason="地震",
+        declared_by=cast["hank"],
+    )
 
 
 def break_glass(client, insurer_number: str, insured_number: str):
-    return client.post(reverse("consent:break_glass"), {
-        "insurer_number": insurer_number, "insured_number": insured_number, "reason": "避難所で服薬の確認",
-    })  # fmt: skip
+    return client.post(
+        reverse("consent:break_glass"),
+        {
+            "insurer_number": insurer_number,
+            "insured_number": insured_number,
+            "reason": "避難所で服薬の確認",
+        },
+    )
 
 
 def test_break_glass_gives_one_answer_for_every_refusal_and_logs_each_try(

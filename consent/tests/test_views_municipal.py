@@ -75,8 +75,13 @@ def test_an_admin_declares_a_disaster_period_and_staff_cannot(login, cast):
 
 
 def test_the_break_glass_queue_is_closed_with_a_note(login, cast, orgs, hanako):
-    services.disaster_period_declare(insurer=orgs["chiyoda"], by=cast["amy"], starts_on=dt.date(2026, 6, 1),
-                                     ends_on=dt.date(2026, 6, 14), reason="豪雨")  # fmt: skip
+    services.disaster_period_declare(
+        insurer=orgs["chiyoda"],
+        by=cast["amy"],
+        starts_on=dt.date(2026, 6, 1),
+        ends_on=dt.date(2026, 6, 14),
+        reason="豪雨",
+    )
     relationship = services.relationship_break_glass(
         office=orgs["kyotaku"], person=hanako, by=cast["bob"], reason="避難所"
     )
@@ -97,9 +102,17 @@ def test_invitation_and_representative_screens_show_the_code_once(login, cast, h
         reverse("consent:municipal_invitations"), {"insured_number": "0000000601"}
     ).content.decode()
     assert "招待コード：" in page and Invitation.objects.count() == 1
-    page = client.post(reverse("consent:municipal_representatives"), {
-        "insured_number": "0000000601", "name": "介護 一郎", "email": "ichiro@example.jp", "document": "guardian",
-        "valid_from": "2026-06-01", "valid_to": "2027-05-31"}).content.decode()  # fmt: skip
+    page = client.post(
+        reverse("consent:municipal_representatives"),
+        {
+            "insured_number": "0000000601",
+            "name": "介護 一郎",
+            "email": "ichiro@example.jp",
+            "document": "guardian",
+            "valid_from": "2026-06-01",
+            "valid_to": "2027-05-31",
+        },
+    ).content.decode()
     assert "代理人の招待コード" in page
     assert Representative.objects.get().get_document_display() == "成年後見人（登記事項証明書）"
 
@@ -117,9 +130,17 @@ def test_municipal_screens_that_show_persons_log_each_person_shown(login, cast, 
     assert [(r.outcome, r.category, r.purpose, r.actor_user_id) for r in rows()] == [
         ("granted", "eligibility", "insurer_administration", cast["alice"].pk)
     ]
-    client.post(reverse("consent:municipal_representatives"), {
-        "insured_number": "0000000601", "name": "介護 一郎", "email": "ichiro@example.jp", "document": "guardian",
-        "valid_from": "2026-06-01", "valid_to": "2027-05-31"})  # fmt: skip
+    client.post(
+        reverse("consent:municipal_representatives"),
+        {
+            "insured_number": "0000000601",
+            "name": "介護 一郎",
+            "email": "ichiro@example.jp",
+            "document": "guardian",
+            "valid_from": "2026-06-01",
+            "valid_to": "2027-05-31",
+        },
+    )
     before = rows().count()
     client.get(reverse("consent:municipal_representatives"))  # the register lists hanako's representative
     assert rows().count() == before + 1

@@ -50,6 +50,10 @@ def card_sign_in_wait(request):
     return render(
         request,
         "consent/me/card_sign_in.html",
-        {"code": None if expired else request.session.get(SESSION_CODE), "expired": expired,
-         "poll_seconds": POLL_SECONDS, "expires_at": challenge.expires_at if challenge else None},
-    )  # fmt: skip
+        {
+            "code": None if expired else request.session.get(SESSION_CODE),
+            "expired": expired,
+            "poll_seconds": POLL_SECONDS,
+            "expires_at": challenge.expires_at if challenge else None,
+        },
+    )

@@ -45,9 +45,15 @@ def _own_person(request, insured_number: str) -> InsuredPerson | None:
         .first()
     )
     if person is None:
-        access.log_lookup(access.Actor.for_request(request), insurer.insurer_number, insured_number.strip(),
-                          Category.ELIGIBILITY, access.Purpose.INSURER_ADMINISTRATION, granted=False,
-                          reason="not_this_insurers")  # fmt: skip
+        access.log_lookup(
+            access.Actor.for_request(request),
+            insurer.insurer_number,
+            insured_number.strip(),
+            Category.ELIGIBILITY,
+            access.Purpose.INSURER_ADMINISTRATION,
+            granted=False,
+            reason="not_this_insurers",
+        )
     return person
 
 
@@ -74,15 +80,20 @@ def consents(request):
     person = _own_person(request, search.terms["insured_number"]) if search.terms else None
     form = PaperConsentForm(request.POST if recording else None)
     if person is not None and recording and form.is_valid():
-        services.consent_record_paper(person=person, status=form.cleaned_data["status"], by=request.user,
-                                      note=form.cleaned_data["note"])  # fmt: skip
+        services.consent_record_paper(
+            person=person, status=form.cleaned_data["status"], by=request.user, note=form.cleaned_data["note"]
+        )
         messages.success(request, "記録しました。")
         return redirect(request.path)
     if person is not None:
         _log_shown(request, [person])
-    context = {"pick": pick, "person": person, "form": form,
-               "history": person.consents.order_by("-effective_date", "-id") if person else [],
-               "searched": pick.is_bound}  # fmt: skip
+    context = {
+        "pick": pick,
+        "person": person,
+        "form": form,
+        "history": person.consents.order_by("-effective_date", "-id") if person else [],
+        "searched": pick.is_bound,
+    }
     return render(request, "consent/municipal/consents.html", context)
 
 

@@ -95,8 +95,11 @@ def verify(request):
             status = 429 if locked else 400
         else:
             messages.success(request, "本人確認を記録しました。担当事業所として閲覧できます。")
-            return redirect("consent:office_person", relationship.person.insurer.insurer_number,
-                            relationship.person.insured_number)  # fmt: skip
+            return redirect(
+                "consent:office_person",
+                relationship.person.insurer.insurer_number,
+                relationship.person.insured_number,
+            )
     if locked:
         status = 429 if request.method == "POST" else 200
     return render(request, "consent/verify.html", {"form": form, "locked": locked}, status=status)
@@ -132,26 +135,50 @@ def person_detail(request, insurer_number: str, insured_number: str):
         reason = getattr(refused, "reason", Reason.NO_RELATIONSHIP)
         # No relationship and no such person look the same: 404, "担当事業所ではありません".
         status = 403 if isinstance(refused, access.Forbidden) else 404
-        return render(request, "consent/person_refused.html", {"why": WHY_NOT.get(reason, "表示できません")},
-                      status=status)  # fmt: skip
+        return render(
+            request,
+            "consent/person_refused.html",
+            {"why": WHY_NOT.get(reason, "表示できません")},
+            status=status,
+        )
     on = timezone.localdate()
     sections = [{"category": Category.ELIGIBILITY, "label": SECTIONS[0][1], "shown": True}]
     for category, label in SECTIONS[1:]:
         try:
             access.authorize(actor, person, category, PURPOSE)
-            sections.append({"category": category, "label": label, "shown": True,
-                             "links": links.office_person_links(category, insurer_number, insured_number)})  # fmt: skip
+            sections.append(
+                {
+                    "category": category,
+                    "label": label,
+                    "shown": True,
+                    "links": links.office_person_links(category, insurer_number, insured_number),
+                }
+            )
         except (access.NotVisible, access.Forbidden) as refused:
-            sections.append({"category": category, "label": label, "shown": False,
-                             "why": WHY_NOT.get(getattr(refused, "reason", ""), "表示できません")})  # fmt: skip
+            sections.append(
+                {
+                    "category": category,
+                    "label": label,
+                    "shown": False,
+                    "why": WHY_NOT.get(getattr(refused, "reason", ""), "表示できません"),
+                }
+            )
     shown = {s["category"] for s in sections if s["shown"]}
     context = {
-        "person": person, "card": eligibility_selectors.card_as_of(person, on), "sections": sections,
-        "housing": eligibility_selectors.housing_remainder(person, on) if Category.HOME_MODIFICATION in shown else None,
-        "equipment": eligibility_selectors.equipment_remainder(person, on) if Category.HOME_MODIFICATION in shown else None,
-        "relationship": selectors.open_relationships(request.membership.organisation).filter(person=person).first(),
+        "person": person,
+        "card": eligibility_selectors.card_as_of(person, on),
+        "sections": sections,
+        "housing": eligibility_selectors.housing_remainder(person, on)
+        if Category.HOME_MODIFICATION in shown
+        else None,
+        "equipment": eligibility_selectors.equipment_remainder(person, on)
+        if Category.HOME_MODIFICATION in shown
+        else None,
+        "relationship": selectors.open_relationships(request.membership.organisation)
+        .filter(person=person)
+        .first(),
         "may_take_consent": services.may_take_consent(request.membership.organisation),
-    }  # fmt: skip
+    }
     return render(request, "consent/person_detail.html", context)
 
 
@@ -179,8 +206,12 @@ def consent_on_behalf(request, insurer_number: str, insured_number: str):
         raise PermissionDenied("同意の取得は居宅介護支援事業所・施設・居住系の事業所だけが行えます。")
     person = _person_or_404(insurer_number, insured_number)
     try:
-        services.consent_record_by_office(office=request.membership.organisation, person=person,
-                                          granted=request.POST.get("granted") == "1", by=request.user)  # fmt: skip
+        services.consent_record_by_office(
+            office=request.membership.organisation,
+            person=person,
+            granted=request.POST.get("granted") == "1",
+            by=request.user,
+        )
     except ApplicationError as error:
         if error.status == 404:
             raise Http404(error.message) from None

@@ -30,7 +30,7 @@ from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
 
 from .. import selectors, services
-from ..models import ConsentSource, ConsentStatus, PersonAccount, Representative
+from ..models import ActingAs, ConsentSource, ConsentStatus, PersonAccount, Representative
 
 HISTORY_DEFAULT_MONTHS = 12
 
@@ -56,7 +56,7 @@ def persons_acting_for(user) -> list[tuple[InsuredPerson, str]]:
     ).values("person_id")
     persons = InsuredPerson.objects.select_related("insurer").filter(Q(pk__in=own) | Q(pk__in=represented))
     own_ids = set(PersonAccount.objects.filter(user=user).values_list("person_id", flat=True))
-    return [(p, "own" if p.pk in own_ids else "representative") for p in persons.order_by("pk")]
+    return [(p, ActingAs.OWN if p.pk in own_ids else ActingAs.REPRESENTATIVE) for p in persons.order_by("pk")]
 
 
 def _acting_for(request, pk: int) -> InsuredPerson:

@@ -65,13 +65,20 @@ class ImportUploadSerializer(serializers.Serializer):
 JOB_SCHEMA = inline_serializer(
     "ImportJob",
     {
-        "id": serializers.IntegerField(), "status": serializers.CharField(), "mode": serializers.CharField(),
-        "format": serializers.CharField(), "file_name": serializers.CharField(), "message": serializers.CharField(),
-        "rows": serializers.DictField(child=serializers.IntegerField()), "phase": serializers.CharField(allow_null=True),
-        "created_at": serializers.DateTimeField(), "finished_at": serializers.DateTimeField(allow_null=True),
-        "status_url": serializers.URLField(), "errors_url": serializers.URLField(allow_null=True),
+        "id": serializers.IntegerField(),
+        "status": serializers.CharField(),
+        "mode": serializers.CharField(),
+        "format": serializers.CharField(),
+        "file_name": serializers.CharField(),
+        "message": serializers.CharField(),
+        "rows": serializers.DictField(child=serializers.IntegerField()),
+        "phase": serializers.CharField(allow_null=True),
+        "created_at": serializers.DateTimeField(),
+        "finished_at": serializers.DateTimeField(allow_null=True),
+        "status_url": serializers.URLField(),
+        "errors_url": serializers.URLField(allow_null=True),
     },
-)  # fmt: skip
+)
 
 
 class ImportListCreate(APIView):
@@ -90,9 +97,12 @@ class ImportListCreate(APIView):
         data.is_valid(raise_exception=True)
         actor = request.auth.name if isinstance(request.auth, ApiKey) else request.user.email
         job = services.import_job_create(
-            insurer=insurer_of(request), upload=data.validated_data["file"], file_format=data.validated_data["format"],
-            mode=data.validated_data["mode"], uploaded_by=actor,
-        )  # fmt: skip
+            insurer=insurer_of(request),
+            upload=data.validated_data["file"],
+            file_format=data.validated_data["format"],
+            mode=data.validated_data["mode"],
+            uploaded_by=actor,
+        )
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -122,7 +132,11 @@ class ImportErrors(APIView):
 def errors_download(job: ImportJob) -> FileResponse:
     if not job.errors_file:
         raise Http404("no error file")
-    response = FileResponse(job.errors_file.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.csv",
-                            content_type="text/csv; charset=utf-8")  # fmt: skip
+    response = FileResponse(
+        job.errors_file.open("rb"),
+        as_attachment=True,
+        filename=f"import-{job.pk}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
     response["Cache-Control"] = "private, no-store"  # values of the insurer's own file, which name persons
     return response

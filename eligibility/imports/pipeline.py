@@ -68,8 +68,16 @@ class IssueSpool:
             self.warnings += 1
         # A cell refused for holding a 個人番号 is not repeated here: the error file is kept and downloaded.
         value = "（表示しません）" if issue.code == MY_NUMBER_CODE else escape_formula(issue.value)
-        self.writer.writerow([issue.line, issue.field, value, issue.code, issue.message,
-                              "エラー" if issue.severity == "error" else "警告"])  # fmt: skip
+        self.writer.writerow(
+            [
+                issue.line,
+                issue.field,
+                value,
+                issue.code,
+                issue.message,
+                "エラー" if issue.severity == "error" else "警告",
+            ]
+        )
 
     def text(self) -> str:
         self.file.seek(0)
@@ -254,8 +262,14 @@ def _validate_in_two_processes(job, folder, spools, issues, result, progress) ->
         part, part_issues, part_spool = Result(), IssueSpool(header=False), staging.Spool(child_folder)
         _validate_records(job, halves.second(), part_spool, part_issues, part, lambda values: None)
         part_spool.close()
-        return (part.rows_total, part.failed_lines, part_issues.errors, part_issues.warnings,
-                part_issues.text(), part_spool.rows)  # fmt: skip
+        return (
+            part.rows_total,
+            part.failed_lines,
+            part_issues.errors,
+            part_issues.warnings,
+            part_issues.text(),
+            part_spool.rows,
+        )
 
     def first_half():
         _validate_records(job, halves.first(), spools[0], issues, result, progress)

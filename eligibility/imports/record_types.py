@@ -61,14 +61,28 @@ class PersonRecord(RecordType):
             elif v.get("category"):
                 age = _age_on(v["birth_date"], v["qualified_on"])
                 if v["category"] == InsuredCategory.FIRST and age < 65:
-                    row.error("category", v["category"], "person.category_age",
-                              f"第1号被保険者は65歳以上です（資格取得時 {age}歳）。", "warning")  # fmt: skip
+                    row.error(
+                        "category",
+                        v["category"],
+                        "person.category_age",
+                        f"第1号被保険者は65歳以上です（資格取得時 {age}歳）。",
+                        "warning",
+                    )
                 if v["category"] == InsuredCategory.SECOND and not 40 <= age < 65:
-                    row.error("category", v["category"], "person.category_age",
-                              f"第2号被保険者は40歳以上65歳未満です（資格取得時 {age}歳）。", "warning")  # fmt: skip
+                    row.error(
+                        "category",
+                        v["category"],
+                        "person.category_age",
+                        f"第2号被保険者は40歳以上65歳未満です（資格取得時 {age}歳）。",
+                        "warning",
+                    )
         if v.get("disqualified_on") and v.get("qualified_on") and v["disqualified_on"] < v["qualified_on"]:
-            row.error("disqualified_on", v["disqualified_on"], "person.disqualified_before_qualified",
-                      "資格喪失日が資格取得日より前です。")  # fmt: skip
+            row.error(
+                "disqualified_on",
+                v["disqualified_on"],
+                "person.disqualified_before_qualified",
+                "資格喪失日が資格取得日より前です。",
+            )
 
 
 @register
@@ -99,8 +113,13 @@ class CertificationRecord(RecordType):
                 # Recorded decisions may follow older rules or the 2020–23 special extensions: a warning here;
                 # the certification app enforces the ranges for new decisions (domain.md §2.4).
                 if not 3 <= months <= 48:
-                    row.error("valid_to", end, "certification.period_range",
-                              f"認定有効期間が {months} か月です（現行の上限は48か月、下限は3か月）。", "warning")  # fmt: skip
+                    row.error(
+                        "valid_to",
+                        end,
+                        "certification.period_range",
+                        f"認定有効期間が {months} か月です（現行の上限は48か月、下限は3か月）。",
+                        "warning",
+                    )
         if v.get("care_plan_office_number") and not v.get("care_plan_office_name"):
             row.error(
                 "care_plan_office_name", "", "field.required", "事業所番号があるときは事業者名も必要です。"

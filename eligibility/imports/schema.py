@@ -21,16 +21,18 @@ def json_schema() -> dict:
             properties[column.name] = {"type": ["string", "integer"], "description": column.label}
         required = ["record_type", *COMMON, *(c.name for c in record_type.columns if c.required)]
         key_only = ["record_type", *COMMON, *record_type.key_fields]
-        variants.append({
-            "title": f"{record_type.name} — {record_type.label}",
-            "type": "object",
-            "properties": properties,
-            "additionalProperties": False,
-            # a deletion needs only the common columns and the record's key
-            "if": {"properties": {"action": {"const": "delete"}}},
-            "then": {"required": key_only},
-            "else": {"required": required},
-        })  # fmt: skip
+        variants.append(
+            {
+                "title": f"{record_type.name} — {record_type.label}",
+                "type": "object",
+                "properties": properties,
+                "additionalProperties": False,
+                # a deletion needs only the common columns and the record's key
+                "if": {"properties": {"action": {"const": "delete"}}},
+                "then": {"required": key_only},
+                "else": {"required": required},
+            }
+        )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://kaigo-portal.invalid/schemas/import/v1.json",

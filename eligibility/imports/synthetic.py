@@ -48,8 +48,9 @@ def _birthday(birth: dt.date, age: int) -> dt.date:
         return dt.date(birth.year + age, 3, 1)
 
 
-def rows(insurer_number: str, count: int, *, seed: int = 2026, first_number: int = 1,
-         city: str = "東京都千代田区") -> Iterator[dict[str, str]]:  # fmt: skip
+def rows(
+    insurer_number: str, count: int, *, seed: int = 2026, first_number: int = 1, city: str = "東京都千代田区"
+) -> Iterator[dict[str, str]]:
     """`count` persons, each followed by a certification (four in five) and a burden ratio."""
     rng = random.Random(seed)  # noqa: S311  (synthetic data, not security)
     for n in range(first_number, first_number + count):
@@ -62,24 +63,39 @@ def rows(insurer_number: str, count: int, *, seed: int = 2026, first_number: int
         number = f"{n:010d}"
         base = {"insurer_number": insurer_number, "insured_number": number}
         yield base | {
-            "record_type": "person", "action": "add", "effective_date": qualified.isoformat(),
-            "name": f"{family}\u3000{given}", "name_kana": f"{family_kana}\u3000{given_kana}",
-            "birth_date": birth.isoformat(), "sex": sex, "postal_code": f"101-{rng.randrange(10000):04d}",
+            "record_type": "person",
+            "action": "add",
+            "effective_date": qualified.isoformat(),
+            "name": f"{family}\u3000{given}",
+            "name_kana": f"{family_kana}\u3000{given_kana}",
+            "birth_date": birth.isoformat(),
+            "sex": sex,
+            "postal_code": f"101-{rng.randrange(10000):04d}",
             "address": f"{city}{TOWNS[rng.randrange(len(TOWNS))]}{rng.randrange(1, 30)}番{rng.randrange(1, 20)}号",
-            "qualified_on": qualified.isoformat(), "category": "1", "issued_on": qualified.isoformat(),
-        }  # fmt: skip
+            "qualified_on": qualified.isoformat(),
+            "category": "1",
+            "issued_on": qualified.isoformat(),
+        }
         if rng.random() < 0.8:
             start = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(600))
             end = _month_end(start.replace(day=1) + dt.timedelta(days=31 * rng.choice([6, 12, 24, 36]) - 1))
             yield base | {
-                "record_type": "certification", "action": "add", "effective_date": start.isoformat(),
-                "care_level": rng.choice(LEVELS), "certified_on": (start + dt.timedelta(days=20)).isoformat(),
-                "valid_from": start.isoformat(), "valid_to": end.isoformat(),
-            }  # fmt: skip
+                "record_type": "certification",
+                "action": "add",
+                "effective_date": start.isoformat(),
+                "care_level": rng.choice(LEVELS),
+                "certified_on": (start + dt.timedelta(days=20)).isoformat(),
+                "valid_from": start.isoformat(),
+                "valid_to": end.isoformat(),
+            }
         yield base | {
-            "record_type": "burden_ratio", "action": "add", "effective_date": "2026-08-01",
-            "ratio": rng.choice(["1", "1", "1", "2", "3"]), "valid_from": "2026-08-01", "valid_to": "2027-07-31",
-        }  # fmt: skip
+            "record_type": "burden_ratio",
+            "action": "add",
+            "effective_date": "2026-08-01",
+            "ratio": rng.choice(["1", "1", "1", "2", "3"]),
+            "valid_from": "2026-08-01",
+            "valid_to": "2027-07-31",
+        }
 
 
 def csv_bytes(insurer_number: str, count: int, **options) -> bytes:

@@ -43,8 +43,13 @@ def upload(content: bytes, name: str = "import.csv") -> SimpleUploadedFile:
 
 def run_job(insurer, content: bytes, *, mode: str = "commit", file_format: str = "csv") -> ImportJob:
     """Creates the job and runs it in this process, as the worker's task does."""
-    job = services.import_job_create(insurer=insurer, upload=upload(content, f"x.{file_format}"), file_format=file_format,
-                                     mode=mode, uploaded_by="test")  # fmt: skip
+    job = services.import_job_create(
+        insurer=insurer,
+        upload=upload(content, f"x.{file_format}"),
+        file_format=file_format,
+        mode=mode,
+        uploaded_by="test",
+    )
     services.import_job_run(job_id=job.pk)
     job.refresh_from_db()
     return job

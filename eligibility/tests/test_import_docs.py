@@ -33,8 +33,15 @@ def test_the_jsonl_example_follows_the_schema_and_bad_lines_do_not():
     for line in (DOCS / "import-examples" / "all.jsonl").read_text().splitlines():
         validator.validate(json.loads(line))
     with pytest.raises(jsonschema.ValidationError):
-        validator.validate({"record_type": "burden_ratio", "action": "add", "effective_date": "2026-08-01",
-                            "insurer_number": "131011", "insured_number": "0000000001"})  # fmt: skip
+        validator.validate(
+            {
+                "record_type": "burden_ratio",
+                "action": "add",
+                "effective_date": "2026-08-01",
+                "insurer_number": "131011",
+                "insured_number": "0000000001",
+            }
+        )
 
 
 def test_the_import_format_document_names_every_column():

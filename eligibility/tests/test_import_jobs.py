@@ -71,8 +71,9 @@ def test_uploading_the_same_file_again_changes_nothing_and_says_so(orgs):
     content = synthetic.csv_bytes("131011", 10)
     first = run_job(orgs["chiyoda"], content)
     before = counts()
-    again = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(content), file_format="csv",
-                                       mode="commit", uploaded_by="test")  # fmt: skip
+    again = services.import_job_create(
+        insurer=orgs["chiyoda"], upload=upload(content), file_format="csv", mode="commit", uploaded_by="test"
+    )
     assert again.status == "duplicate"
     assert f"取込 #{first.pk}" in again.message and "何も変更していません" in again.message
     services.import_job_run(job_id=again.pk)
@@ -94,8 +95,13 @@ def test_change_and_delete_keep_history_and_answer_as_of(orgs):
         "address": "東京都千代田区九段南一丁目2番",
     }
     raised = RATIO | {"action": "change", "effective_date": "2026-12-01", "ratio": "2"}
-    ended = CERTIFICATION | {"action": "delete", "effective_date": "2027-01-15", "care_level": "", "certified_on": "",
-                             "valid_to": ""}  # fmt: skip
+    ended = CERTIFICATION | {
+        "action": "delete",
+        "effective_date": "2027-01-15",
+        "care_level": "",
+        "certified_on": "",
+        "valid_to": "",
+    }
     job = run_job(orgs["chiyoda"], csv_file([moved, raised, ended]))
     assert job.status == "succeeded", issues_of(job)
     person = InsuredPerson.objects.get()
@@ -111,8 +117,20 @@ def test_change_and_delete_keep_history_and_answer_as_of(orgs):
 
 def test_search_fields_follow_the_latest_person_version(orgs):
     run_job(orgs["chiyoda"], csv_file([PERSON]))
-    run_job(orgs["chiyoda"], csv_file([PERSON | {"action": "change", "effective_date": "2026-06-01",
-                                                 "name": "介護　花", "name_kana": "カイゴ　ハナ"}]))  # fmt: skip
+    run_job(
+        orgs["chiyoda"],
+        csv_file(
+            [
+                PERSON
+                | {
+                    "action": "change",
+                    "effective_date": "2026-06-01",
+                    "name": "介護　花",
+                    "name_kana": "カイゴ　ハナ",
+                }
+            ]
+        ),
+    )
     assert InsuredPerson.objects.values_list("name", "name_kana").get() == ("介護　花", "カイゴ　ハナ")
 
 
@@ -133,8 +151,11 @@ def key_for(org, scope=ApiScope.IMPORTS) -> str:
 
 
 def post(client, raw_key, content, **data):
-    return client.post("/api/v1/imports/", {"file": upload(content), "format": "csv", "mode": "commit", **data},
-                       HTTP_AUTHORIZATION=f"Api-Key {raw_key}")  # fmt: skip
+    return client.post(
+        "/api/v1/imports/",
+        {"file": upload(content), "format": "csv", "mode": "commit", **data},
+        HTTP_AUTHORIZATION=f"Api-Key {raw_key}",
+    )
 
 
 def test_api_upload_returns_202_and_a_status_url(client, orgs, django_capture_on_commit_callbacks):
@@ -148,12 +169,19 @@ def test_api_upload_returns_202_and_a_status_url(client, orgs, django_capture_on
     assert body["status_url"] == f"http://testserver/api/v1/imports/{job.pk}/"
     status = client.get(body["status_url"], HTTP_AUTHORIZATION=f"Api-Key {raw}").json()
     assert status == {
-        "id": job.pk, "status": "rejected", "mode": "commit", "format": "csv", "file_name": "import.csv",
+        "id": job.pk,
+        "status": "rejected",
+        "mode": "commit",
+        "format": "csv",
+        "file_name": "import.csv",
         "message": "1 行にエラーがあります。ファイルは取り込んでいません（全件取込または取込なし）。",
-        "rows": {"total": 2, "done": 2, "ok": 1, "failed": 1, "warnings": 0}, "phase": "done",
-        "created_at": job.created_at.isoformat(), "finished_at": status["finished_at"],
-        "status_url": body["status_url"], "errors_url": f"http://testserver/api/v1/imports/{job.pk}/errors.csv",
-    }  # fmt: skip
+        "rows": {"total": 2, "done": 2, "ok": 1, "failed": 1, "warnings": 0},
+        "phase": "done",
+        "created_at": job.created_at.isoformat(),
+        "finished_at": status["finished_at"],
+        "status_url": body["status_url"],
+        "errors_url": f"http://testserver/api/v1/imports/{job.pk}/errors.csv",
+    }
     errors = client.get(status["errors_url"], HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert errors.status_code == 200 and errors["Content-Type"] == "text/csv; charset=utf-8"
     text = b"".join(errors.streaming_content).decode("utf-8-sig")
@@ -215,8 +243,10 @@ def test_municipal_staff_upload_watch_and_read_the_errors(
     client = login(cast["alice"])
     assert "データ取込（千代田区）" in client.get("/imports/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/imports/", {"file": upload(csv_file([PERSON, RATIO | {"ratio": "9"}])),
-                                             "format": "csv", "mode": "dry_run"})  # fmt: skip
+        response = client.post(
+            "/imports/",
+            {"file": upload(csv_file([PERSON, RATIO | {"ratio": "9"}])), "format": "csv", "mode": "dry_run"},
+        )
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
     page = client.get(f"/imports/{job.pk}/").content.decode()
@@ -233,8 +263,13 @@ def test_municipal_staff_upload_watch_and_read_the_errors(
 def test_progress_comes_from_the_cache_while_a_job_runs(login, cast, orgs):
     from django.core.cache import cache
 
-    job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(csv_file([PERSON])), file_format="csv",
-                                     mode="commit", uploaded_by="test")  # fmt: skip
+    job = services.import_job_create(
+        insurer=orgs["chiyoda"],
+        upload=upload(csv_file([PERSON])),
+        file_format="csv",
+        mode="commit",
+        uploaded_by="test",
+    )
     ImportJob.objects.filter(pk=job.pk).update(status="running")
     cache.set(services.progress_key(job.pk), {"phase": "validate", "done": 4000, "failed": 3})
     progress = login(cast["alice"]).get(f"/imports/{job.pk}/progress.json").json()
@@ -264,8 +299,13 @@ def test_a_failed_job_can_be_queued_again_and_a_finished_one_cannot(
     client = login(cast["alice"])
     refused = client.post(f"/imports/{finished.pk}/retry/", follow=True)
     assert "再実行できません" in refused.content.decode()
-    job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(csv_file([PERSON])), file_format="csv",
-                                     mode="commit", uploaded_by="test")  # fmt: skip
+    job = services.import_job_create(
+        insurer=orgs["chiyoda"],
+        upload=upload(csv_file([PERSON])),
+        file_format="csv",
+        mode="commit",
+        uploaded_by="test",
+    )
     ImportJob.objects.filter(pk=job.pk).update(status="failed")  # as if its worker had crashed
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/imports/{job.pk}/retry/")
@@ -282,8 +322,13 @@ def test_a_running_job_is_neither_run_twice_nor_queued_twice(
 
     from kaigo_portal.errors import ApplicationError
 
-    job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(csv_file([PERSON])), file_format="csv",
-                                     mode="commit", uploaded_by="test")  # fmt: skip
+    job = services.import_job_create(
+        insurer=orgs["chiyoda"],
+        upload=upload(csv_file([PERSON])),
+        file_format="csv",
+        mode="commit",
+        uploaded_by="test",
+    )
     ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
     services.import_job_run(job_id=job.pk)  # a redelivered message for a running job
     assert counts() == (0, 0, 0, 0)
@@ -299,8 +344,13 @@ def test_a_running_job_is_neither_run_twice_nor_queued_twice(
 
 def test_the_person_page_shows_an_imported_deletion(login, cast, orgs):
     run_job(orgs["chiyoda"], csv_file([PERSON, CERTIFICATION]))
-    ended = CERTIFICATION | {"action": "delete", "effective_date": "2027-01-15", "care_level": "", "certified_on": "",
-                             "valid_to": ""}  # fmt: skip
+    ended = CERTIFICATION | {
+        "action": "delete",
+        "effective_date": "2027-01-15",
+        "care_level": "",
+        "certified_on": "",
+        "valid_to": "",
+    }
     assert run_job(orgs["chiyoda"], csv_file([ended])).status == "succeeded"
     response = login(cast["alice"]).get("/persons/131011/0000000001/")
     assert response.status_code == 200

@@ -40,8 +40,11 @@ def test_two_processes_report_exactly_what_one_process_does(settings):
     other_insurer = make_org(OrganisationKind.INSURER, "比較", insurer_number="011007")
     other = run_job(other_insurer, csv_file(rows_with_errors("011007")))
     assert (other.rows_total, other.rows_ok, other.rows_failed, other.warnings) == (
-        reference.rows_total, reference.rows_ok, reference.rows_failed, reference.warnings,
-    )  # fmt: skip
+        reference.rows_total,
+        reference.rows_ok,
+        reference.rows_failed,
+        reference.warnings,
+    )
     assert [issue[3] for issue in issues_of(reference)].count(
         "date.invalid"
     ) == 4  # (and rows of those persons)

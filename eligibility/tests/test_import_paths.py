@@ -19,9 +19,18 @@ from kaigo_portal.accounts.models import OrganisationKind
 
 MODELS = [PersonVersion, CertificationVersion, BurdenRatioVersion, LedgerLineVersion]
 LEDGER = [
-    {"record_type": "ledger", "action": "add", "effective_date": "2026-07-01", "line_id": f"H-{n}", "kind": "housing",
-     "service_date": "2026-06-20", "amount": "150000", "dwelling": "東京都千代田区"} for n in range(3)
-]  # fmt: skip
+    {
+        "record_type": "ledger",
+        "action": "add",
+        "effective_date": "2026-07-01",
+        "line_id": f"H-{n}",
+        "kind": "housing",
+        "service_date": "2026-06-20",
+        "amount": "150000",
+        "dwelling": "東京都千代田区",
+    }
+    for n in range(3)
+]
 
 
 def content_for(insurer_number: str) -> bytes:
@@ -74,8 +83,9 @@ def test_both_paths_give_identical_data(use_copy, settings):
     other = make_org(OrganisationKind.INSURER, "比較", insurer_number="011007")
     results = {}
     for insurer, copy in ((reference, False), (other, use_copy)):
-        job = ImportJob.objects.create(insurer=insurer, uploaded_by="t", file_name="x.csv", sha256="0" * 64,
-                                       format="csv", mode="commit")  # fmt: skip
+        job = ImportJob.objects.create(
+            insurer=insurer, uploaded_by="t", file_name="x.csv", sha256="0" * 64, format="csv", mode="commit"
+        )
         job.file.save("x.csv", upload(content_for(insurer.insurer_number)))
         result = pipeline.run(job, progress=lambda values: None, use_copy=copy)
         assert result.applied and result.rows_failed == 0

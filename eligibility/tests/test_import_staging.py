@@ -46,8 +46,14 @@ def test_cells_with_tabs_backslashes_and_line_breaks_are_stored_exactly(orgs, us
         PERSON | {"insured_number": f"000000000{n}", "address": address}
         for n, address in enumerate(addresses, start=1)
     ]
-    job = ImportJob.objects.create(insurer=orgs["chiyoda"], uploaded_by="t", file_name="x.csv", sha256="0" * 64,
-                                   format="csv", mode="commit")  # fmt: skip
+    job = ImportJob.objects.create(
+        insurer=orgs["chiyoda"],
+        uploaded_by="t",
+        file_name="x.csv",
+        sha256="0" * 64,
+        format="csv",
+        mode="commit",
+    )
     job.file.save("x.csv", upload(csv_file(rows)))
     result = pipeline.run(job, progress=lambda values: None, use_copy=use_copy)
     assert result.applied, result.errors_csv.decode()
@@ -96,12 +102,14 @@ def test_a_person_changed_twice_in_one_file_gets_the_latest_search_fields(orgs):
 
 def _peak_bytes(insurer, persons: int) -> int:
     content = synthetic.csv_bytes(insurer.insurer_number, persons, first_number=persons * 10)
-    job = ImportJob.objects.create(insurer=insurer, uploaded_by="t", file_name="x.csv", sha256="0" * 64,
-                                   format="csv", mode="commit")  # fmt: skip
+    job = ImportJob.objects.create(
+        insurer=insurer, uploaded_by="t", file_name="x.csv", sha256="0" * 64, format="csv", mode="commit"
+    )
     job.file.save("x.csv", upload(content))
     pipeline.run(job, progress=lambda values: None)  # warm the caches of dates and plans
-    job = ImportJob.objects.create(insurer=insurer, uploaded_by="t", file_name="y.csv", sha256="1" * 64,
-                                   format="csv", mode="dry_run")  # fmt: skip
+    job = ImportJob.objects.create(
+        insurer=insurer, uploaded_by="t", file_name="y.csv", sha256="1" * 64, format="csv", mode="dry_run"
+    )
     job.file.save("y.csv", upload(content))
     tracemalloc.start()
     try:

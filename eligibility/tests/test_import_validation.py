@@ -82,9 +82,12 @@ def test_a_bad_row_is_reported_and_nothing_is_applied(orgs, label, row, field, c
 WARNINGS = [
     ("period beyond 48 months", CERTIFICATION | {"valid_to": "2031-03-31"}, "certification.period_range"),
     ("period under 3 months", CERTIFICATION | {"valid_to": "2026-05-31"}, "certification.period_range"),
-    ("第1号 younger than 65", PERSON | {"insured_number": "0000000002", "birth_date": "1970-01-01", "qualified_on": "2026-04-01"},
-     "person.category_age"),
-]  # fmt: skip
+    (
+        "第1号 younger than 65",
+        PERSON | {"insured_number": "0000000002", "birth_date": "1970-01-01", "qualified_on": "2026-04-01"},
+        "person.category_age",
+    ),
+]
 
 
 @pytest.mark.parametrize(("label", "row", "code"), WARNINGS, ids=[case[0] for case in WARNINGS])
@@ -187,8 +190,14 @@ def test_a_formula_cell_is_stored_as_text_and_escaped_in_the_error_file(orgs):
 
 
 def test_json_lines_are_validated_by_the_same_rules(orgs):
-    lines = [json.dumps(PERSON, ensure_ascii=False), "", json.dumps(RATIO | {"ratio": "5"}), "{not json", "[1, 2]",
-             json.dumps(RATIO | {"ratio": 1, "valid_from": "2026-09-01"})]  # fmt: skip
+    lines = [
+        json.dumps(PERSON, ensure_ascii=False),
+        "",
+        json.dumps(RATIO | {"ratio": "5"}),
+        "{not json",
+        "[1, 2]",
+        json.dumps(RATIO | {"ratio": 1, "valid_from": "2026-09-01"}),
+    ]
     job = run_job(orgs["chiyoda"], "\n".join(lines).encode(), file_format="jsonl")
     assert [(issue[0], issue[3]) for issue in issues_of(job)] == [
         ("3", "code.unknown"),

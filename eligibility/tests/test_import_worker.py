@@ -32,8 +32,9 @@ PERSONS = 6000
 def test_a_killed_worker_leaves_nothing_applied_and_the_job_runs_again(worker_process, orgs, settings):
     require_tool("redis", hint="set REDIS_URL=redis://127.0.0.1:6379/<n>", available=bool(settings.REDIS_URL))
     content = synthetic.csv_bytes("131011", PERSONS)
-    job = services.import_job_create(insurer=orgs["chiyoda"], upload=upload(content), file_format="csv",
-                                     mode="commit", uploaded_by="test")  # fmt: skip
+    job = services.import_job_create(
+        insurer=orgs["chiyoda"], upload=upload(content), file_format="csv", mode="commit", uploaded_by="test"
+    )
     locking = connection.vendor == "postgresql"
 
     def applying() -> bool:

@@ -20,10 +20,20 @@ D = dt.date
 
 @pytest.fixture
 def person(orgs):
-    person = f.person(insurer=orgs["chiyoda"], insured_number="1310000001", name="介護 花子",
-                      name_kana="カイゴ　ハナコ", birth_date=D(1940, 5, 3))  # fmt: skip
-    f.certification(person=person, care_level=CareLevel.KAIGO3, valid_from=D(2026, 4, 1), valid_to=D(2027, 3, 31),
-                    panel_opinion="通所リハビリテーションの利用が望ましい。")  # fmt: skip
+    person = f.person(
+        insurer=orgs["chiyoda"],
+        insured_number="1310000001",
+        name="介護 花子",
+        name_kana="カイゴ　ハナコ",
+        birth_date=D(1940, 5, 3),
+    )
+    f.certification(
+        person=person,
+        care_level=CareLevel.KAIGO3,
+        valid_from=D(2026, 4, 1),
+        valid_to=D(2027, 3, 31),
+        panel_opinion="通所リハビリテーションの利用が望ましい。",
+    )
     return person
 
 
@@ -36,9 +46,22 @@ def embedded_fonts(document: bytes, tmp_path) -> list[str]:
 @pytest.mark.django_db
 def test_the_card_pdf_gives_back_the_name_number_and_wareki_dates(person):
     text = pdf_text(pdf.card_pdf(selectors.card_as_of(person, D(2026, 6, 1))))
-    for expected in ("介護保険被保険者証", "介護 花子", "1310000001", "カイゴ", "昭和15年5月3日", "要介護3",
-                     "1月当たり 27,048 単位", "令和8年4月1日", "令和9年3月31日", "131011", "千代田区",
-                     "ケアプランセンター神田", "通所リハビリテーションの利用が望ましい。", "令和8年6月1日現在"):  # fmt: skip
+    for expected in (
+        "介護保険被保険者証",
+        "介護 花子",
+        "1310000001",
+        "カイゴ",
+        "昭和15年5月3日",
+        "要介護3",
+        "1月当たり 27,048 単位",
+        "令和8年4月1日",
+        "令和9年3月31日",
+        "131011",
+        "千代田区",
+        "ケアプランセンター神田",
+        "通所リハビリテーションの利用が望ましい。",
+        "令和8年6月1日現在",
+    ):
         assert expected in text, expected
 
 
@@ -50,8 +73,12 @@ def test_the_card_pdf_embeds_an_ipaex_font(person, tmp_path):
 
 @pytest.mark.django_db
 def test_more_restrictions_than_the_form_has_rows_are_all_printed(person):
-    for kind, start in ((RestrictionKind.REIMBURSEMENT, 4), (RestrictionKind.SUSPENSION, 5),
-                        (RestrictionKind.REDUCTION, 6), (RestrictionKind.REIMBURSEMENT, 7)):  # fmt: skip
+    for kind, start in (
+        (RestrictionKind.REIMBURSEMENT, 4),
+        (RestrictionKind.SUSPENSION, 5),
+        (RestrictionKind.REDUCTION, 6),
+        (RestrictionKind.REIMBURSEMENT, 7),
+    ):
         f.restriction(person=person, kind=kind, valid_from=D(2026, start, 1))
     text = pdf_text(pdf.card_pdf(selectors.card_as_of(person, D(2026, 8, 1))))
     assert text.count("令和9年5月31日") == 4

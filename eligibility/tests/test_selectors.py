@@ -119,8 +119,13 @@ def test_records_with_different_keys_live_side_by_side(person):
     reimbursement = f.restriction(person=person, kind=RestrictionKind.REIMBURSEMENT, valid_from=D(2026, 6, 1))
     reduction = f.restriction(person=person, kind=RestrictionKind.REDUCTION, valid_from=D(2026, 7, 1))
     assert selectors.current_versions(RestrictionVersion, person, D(2026, 7, 1)) == [reimbursement, reduction]
-    f.restriction(person=person, kind=RestrictionKind.REIMBURSEMENT, valid_from=D(2026, 6, 1),
-                  effective_date=D(2026, 8, 1), deleted=True)  # fmt: skip
+    f.restriction(
+        person=person,
+        kind=RestrictionKind.REIMBURSEMENT,
+        valid_from=D(2026, 6, 1),
+        effective_date=D(2026, 8, 1),
+        deleted=True,
+    )
     assert selectors.current_versions(RestrictionVersion, person, D(2026, 8, 1)) == [reduction]
 
 
@@ -132,8 +137,13 @@ def test_an_open_ended_restriction_runs_until_changed(person):
 def test_versions_as_of_gives_the_same_answer_on_loaded_versions(person):
     f.certification(person=person, valid_from=D(2025, 4, 1), valid_to=D(2026, 3, 31))
     f.certification(person=person, valid_from=D(2026, 4, 1), valid_to=D(2027, 3, 31))
-    f.certification(person=person, valid_from=D(2026, 4, 1), valid_to=D(2027, 3, 31),
-                    effective_date=D(2026, 9, 1), deleted=True)  # fmt: skip
+    f.certification(
+        person=person,
+        valid_from=D(2026, 4, 1),
+        valid_to=D(2027, 3, 31),
+        effective_date=D(2026, 9, 1),
+        deleted=True,
+    )
     loaded = list(CertificationVersion.objects.filter(person=person).order_by("-id"))  # any order
     for on in (D(2025, 3, 31), D(2025, 4, 1), D(2026, 4, 1), D(2026, 9, 1), D(2027, 4, 1)):
         assert selectors.versions_as_of(CertificationVersion, loaded, on) == selectors.current_versions(
@@ -219,8 +229,13 @@ def test_the_card_in_one_statement_matches_the_per_table_reads(person, django_as
     f.certification(
         person=person, care_level=CareLevel.KAIGO2, valid_from=D(2025, 4, 1), valid_to=D(2026, 3, 31)
     )
-    f.certification(person=person, care_level=CareLevel.KAIGO3, valid_from=D(2026, 4, 1), valid_to=D(2027, 3, 31),
-                    panel_opinion="通所リハビリテーションが必要")  # fmt: skip
+    f.certification(
+        person=person,
+        care_level=CareLevel.KAIGO3,
+        valid_from=D(2026, 4, 1),
+        valid_to=D(2027, 3, 31),
+        panel_opinion="通所リハビリテーションが必要",
+    )
     f.burden_ratio(person=person, ratio=2, valid_from=D(2025, 8, 1), valid_to=D(2026, 7, 31))
     f.burden_ratio(person=person, ratio=3, valid_from=D(2026, 8, 1), valid_to=D(2027, 7, 31))
     f.cost_limit(person=person)
@@ -261,8 +276,15 @@ def certified(person, level, year):
 
 
 def housing(person, line_id, on, amount, dwelling=HOME, **fields):
-    return f.ledger_line(person=person, line_id=line_id, kind=LedgerKind.HOUSING, service_date=on,
-                         amount=amount, dwelling=dwelling, **fields)  # fmt: skip
+    return f.ledger_line(
+        person=person,
+        line_id=line_id,
+        kind=LedgerKind.HOUSING,
+        service_date=on,
+        amount=amount,
+        dwelling=dwelling,
+        **fields,
+    )
 
 
 def test_housing_remainder_counts_every_line_at_one_dwelling(person):
@@ -308,14 +330,21 @@ def test_a_rise_of_three_stages_resets_the_allowance(person):
     after = housing(person, "H2", D(2026, 6, 1), 50_000)
     remainder = selectors.housing_remainder(person, D(2026, 7, 1))
     assert (remainder.used, remainder.remaining, remainder.period_start, remainder.lines) == (
-        50_000, 150_000, D(2026, 6, 1), (after,),
-    )  # fmt: skip
+        50_000,
+        150_000,
+        D(2026, 6, 1),
+        (after,),
+    )
 
 
 @pytest.mark.parametrize(
     ("before", "after"),
-    [(CareLevel.SHIEN1, CareLevel.KAIGO2), (CareLevel.SHIEN2, CareLevel.KAIGO3), (CareLevel.KAIGO1, CareLevel.KAIGO3)],
-)  # fmt: skip
+    [
+        (CareLevel.SHIEN1, CareLevel.KAIGO2),
+        (CareLevel.SHIEN2, CareLevel.KAIGO3),
+        (CareLevel.KAIGO1, CareLevel.KAIGO3),
+    ],
+)
 def test_a_rise_of_fewer_than_three_stages_does_not_reset(person, before, after):
     # 要支援2 and 要介護1 are the same stage (2), so 要支援2 → 要介護3 is two stages, not four.
     certified(person, before, 2025)
@@ -380,8 +409,9 @@ def test_housing_remainder_reads_the_certifications_once(person, django_assert_n
 
 
 def equipment(person, line_id, on, amount, **fields):
-    return f.ledger_line(person=person, line_id=line_id, kind=LedgerKind.EQUIPMENT, service_date=on,
-                         amount=amount, **fields)  # fmt: skip
+    return f.ledger_line(
+        person=person, line_id=line_id, kind=LedgerKind.EQUIPMENT, service_date=on, amount=amount, **fields
+    )
 
 
 def test_equipment_remainder_is_per_fiscal_year_from_april_first(person):
@@ -485,20 +515,34 @@ def test_persons_for_shows_offices_nobody_under_the_fallback_rules(cast, orgs, p
 
 def test_person_for_fetches_authorises_and_logs(cast, orgs, people):
     alice = actor_of(cast["alice"], orgs["chiyoda"], "municipal_staff")
-    found = selectors.person_for(alice, insurer_id=orgs["chiyoda"].pk, insured_number="1310000001",
-                                 category=Category.ELIGIBILITY, purpose=access.Purpose.INSURER_ADMINISTRATION)  # fmt: skip
+    found = selectors.person_for(
+        alice,
+        insurer_id=orgs["chiyoda"].pk,
+        insured_number="1310000001",
+        category=Category.ELIGIBILITY,
+        purpose=access.Purpose.INSURER_ADMINISTRATION,
+    )
     assert found == people["hanako"]
     row = AccessLogEntry.objects.get()
     assert (row.insurer_number, row.insured_number, row.category, row.channel, row.outcome) == (
-        "131011", "1310000001", Category.ELIGIBILITY, Channel.PAGE, Outcome.GRANTED,
-    )  # fmt: skip
+        "131011",
+        "1310000001",
+        Category.ELIGIBILITY,
+        Channel.PAGE,
+        Outcome.GRANTED,
+    )
 
 
 def test_person_for_another_insurer_is_a_logged_404(cast, orgs, people):
     hank = actor_of(cast["hank"], orgs["hitachi"], "municipal_staff")
     with pytest.raises(access.NotVisible):
-        selectors.person_for(hank, insurer_id=orgs["chiyoda"].pk, insured_number="1310000001",
-                             category=Category.ELIGIBILITY, purpose=access.Purpose.INSURER_ADMINISTRATION)  # fmt: skip
+        selectors.person_for(
+            hank,
+            insurer_id=orgs["chiyoda"].pk,
+            insured_number="1310000001",
+            category=Category.ELIGIBILITY,
+            purpose=access.Purpose.INSURER_ADMINISTRATION,
+        )
     row = AccessLogEntry.objects.get()
     assert (row.actor_user_id, row.insurer_number, row.outcome) == (cast["hank"].pk, "131011", Outcome.DENIED)
 
@@ -506,16 +550,24 @@ def test_person_for_another_insurer_is_a_logged_404(cast, orgs, people):
 def test_person_for_an_unknown_number_is_a_404(cast, orgs, people):
     alice = actor_of(cast["alice"], orgs["chiyoda"], "municipal_staff")
     with pytest.raises(access.NotVisible):
-        selectors.person_for(alice, insurer_id=orgs["chiyoda"].pk, insured_number="9999999999",
-                             category=Category.ELIGIBILITY, purpose=access.Purpose.INSURER_ADMINISTRATION)  # fmt: skip
+        selectors.person_for(
+            alice,
+            insurer_id=orgs["chiyoda"].pk,
+            insured_number="9999999999",
+            category=Category.ELIGIBILITY,
+            purpose=access.Purpose.INSURER_ADMINISTRATION,
+        )
 
 
 def test_ledger_lines_keep_their_own_key(person):
     housing(person, "H1", D(2026, 5, 10), 50_000)
     housing(person, "H2", D(2026, 5, 10), 20_000)
-    assert [line.line_id for line in selectors.current_versions(LedgerLineVersion, person, D(2026, 6, 1))] == [
-        "H1", "H2",
-    ]  # fmt: skip
+    assert [
+        line.line_id for line in selectors.current_versions(LedgerLineVersion, person, D(2026, 6, 1))
+    ] == [
+        "H1",
+        "H2",
+    ]
 
 
 def test_a_person_is_found_by_the_two_numbers_in_one_statement(

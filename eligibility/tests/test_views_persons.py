@@ -46,26 +46,52 @@ def hanako(orgs):
     """A 千代田区 person with a full card, a ledger and some history."""
     chiyoda = orgs["chiyoda"]
     job = f.import_job(insurer=chiyoda, file_name="jukyusha_202604.csv")
-    person = f.person(insurer=chiyoda, insured_number="1310000001", name="介護 花子", name_kana="カイゴ　ハナコ",
-                      birth_date=D(1940, 5, 3), effective_date=D(2005, 5, 3), job=job, line=2)  # fmt: skip
-    f.person_version(person=person, effective_date=D(2026, 5, 1), address="東京都千代田区麹町二丁目2番地",
-                     job=job, line=3)  # fmt: skip
+    person = f.person(
+        insurer=chiyoda,
+        insured_number="1310000001",
+        name="介護 花子",
+        name_kana="カイゴ　ハナコ",
+        birth_date=D(1940, 5, 3),
+        effective_date=D(2005, 5, 3),
+        job=job,
+        line=2,
+    )
+    f.person_version(
+        person=person, effective_date=D(2026, 5, 1), address="東京都千代田区麹町二丁目2番地", job=job, line=3
+    )
     f.certification(
         person=person, care_level=CareLevel.KAIGO1, valid_from=D(2025, 4, 1), valid_to=D(2026, 3, 31)
     )
-    f.certification(person=person, care_level=CareLevel.KAIGO2, valid_from=D(2026, 4, 1), valid_to=D(2027, 3, 31),
-                    panel_opinion="通所リハビリテーションの利用が望ましい。", job=job, line=4)  # fmt: skip
+    f.certification(
+        person=person,
+        care_level=CareLevel.KAIGO2,
+        valid_from=D(2026, 4, 1),
+        valid_to=D(2027, 3, 31),
+        panel_opinion="通所リハビリテーションの利用が望ましい。",
+        job=job,
+        line=4,
+    )
     f.burden_ratio(person=person, ratio=2, valid_from=D(2025, 8, 1), valid_to=D(2026, 7, 31))
     f.cost_limit(person=person, residence_cap=1_310, food_cap=650)
     f.restriction(person=person, kind=RestrictionKind.REDUCTION, valid_from=D(2026, 6, 1), detail="給付率7割")
-    f.ledger_line(person=person, line_id="H-001", kind=LedgerKind.HOUSING, service_date=D(2026, 4, 20),
-                  amount=120_000)  # fmt: skip
-    f.ledger_line(person=person, line_id="E-001", kind=LedgerKind.EQUIPMENT, service_date=D(2026, 5, 10),
-                  amount=35_000)  # fmt: skip
-    f.ledger_line(person=person, line_id="E-002", kind=LedgerKind.EQUIPMENT, service_date=D(2026, 5, 12),
-                  amount=9_000)  # fmt: skip
-    f.ledger_line(person=person, line_id="E-002", kind=LedgerKind.EQUIPMENT, service_date=D(2026, 5, 12),
-                  amount=0, effective_date=D(2026, 5, 20), deleted=True)  # fmt: skip
+    f.ledger_line(
+        person=person, line_id="H-001", kind=LedgerKind.HOUSING, service_date=D(2026, 4, 20), amount=120_000
+    )
+    f.ledger_line(
+        person=person, line_id="E-001", kind=LedgerKind.EQUIPMENT, service_date=D(2026, 5, 10), amount=35_000
+    )
+    f.ledger_line(
+        person=person, line_id="E-002", kind=LedgerKind.EQUIPMENT, service_date=D(2026, 5, 12), amount=9_000
+    )
+    f.ledger_line(
+        person=person,
+        line_id="E-002",
+        kind=LedgerKind.EQUIPMENT,
+        service_date=D(2026, 5, 12),
+        amount=0,
+        effective_date=D(2026, 5, 20),
+        deleted=True,
+    )
     return person
 
 
@@ -161,8 +187,13 @@ def test_a_search_without_matches_says_so(login, cast, hanako):
 
 
 def test_hank_of_another_insurer_never_sees_chiyodas_persons(login, cast, orgs, hanako):
-    own = f.person(insurer=orgs["hitachi"], insured_number="0820000001", name="日立 一郎", name_kana="ヒタチ　イチロウ",
-                   birth_date=D(1950, 1, 1))  # fmt: skip
+    own = f.person(
+        insurer=orgs["hitachi"],
+        insured_number="0820000001",
+        name="日立 一郎",
+        name_kana="ヒタチ　イチロウ",
+        birth_date=D(1950, 1, 1),
+    )
     client = login(cast["hank"])
     for criteria in ({"insured_number": "1"}, {"name_kana": "カイゴ"}, {"birth_date": "1940-05-03"}):
         body = search(client, criteria).content.decode()
@@ -225,8 +256,13 @@ def test_alice_sees_the_three_panels_the_ledger_and_the_history(login, cast, han
     ):
         assert text in body, text
     # 二面: the level, its limit from the master, the opinion and the 居宅介護支援事業所
-    for text in ("要介護2", "1月当たり 19,705 単位", "令和8年4月1日 〜 令和9年3月31日", "通所リハビリテーションの利用が望ましい。",
-                 "ケアプランセンター神田（事業所番号 1370100016）"):  # fmt: skip
+    for text in (
+        "要介護2",
+        "1月当たり 19,705 単位",
+        "令和8年4月1日 〜 令和9年3月31日",
+        "通所リハビリテーションの利用が望ましい。",
+        "ケアプランセンター神田（事業所番号 1370100016）",
+    ):
         assert text in body, text
     # 三面, 負担割合, 負担限度額
     assert "給付額減額" in body and "給付率7割" in body

@@ -34,8 +34,13 @@ def municipal_required(view):
 class UploadForm(forms.Form):
     file = forms.FileField(label="ファイル")
     format = forms.ChoiceField(label="形式", choices=ImportFormat.choices, initial=ImportFormat.CSV)
-    mode = forms.ChoiceField(label="モード", choices=ImportMode.choices, initial=ImportMode.DRY_RUN,
-                             widget=forms.RadioSelect, help_text="まず「検証のみ」で確かめ、エラーがなければ「取込」を選んでください。")  # fmt: skip
+    mode = forms.ChoiceField(
+        label="モード",
+        choices=ImportMode.choices,
+        initial=ImportMode.DRY_RUN,
+        widget=forms.RadioSelect,
+        help_text="まず「検証のみ」で確かめ、エラーがなければ「取込」を選んでください。",
+    )
 
 
 @municipal_required
@@ -44,9 +49,12 @@ def import_list(request, insurer):
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_job_create(
-                insurer=insurer, upload=form.cleaned_data["file"], file_format=form.cleaned_data["format"],
-                mode=form.cleaned_data["mode"], uploaded_by=request.user.email,
-            )  # fmt: skip
+                insurer=insurer,
+                upload=form.cleaned_data["file"],
+                file_format=form.cleaned_data["format"],
+                mode=form.cleaned_data["mode"],
+                uploaded_by=request.user.email,
+            )
         except ApplicationError as error:
             form.add_error("file" if "file" in error.fields or not error.fields else None, error.message)
         else:
@@ -58,10 +66,16 @@ def import_list(request, insurer):
 @municipal_required
 def import_detail(request, insurer, job_id: int):
     job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer)
-    return render(request, "eligibility/import_detail.html", {
-        "job": job, "progress": services.import_progress(job), "errors": read_errors(job),
-        "retryable": job.status == ImportStatus.FAILED or services.import_job_is_stalled(job),
-    })  # fmt: skip
+    return render(
+        request,
+        "eligibility/import_detail.html",
+        {
+            "job": job,
+            "progress": services.import_progress(job),
+            "errors": read_errors(job),
+            "retryable": job.status == ImportStatus.FAILED or services.import_job_is_stalled(job),
+        },
+    )
 
 
 @municipal_required

@@ -73,10 +73,16 @@ def person_detail(request, insurer_number: str, insured_number: str):
     card = selectors.card_as_of(person, on)
     ledger = _ledger(actor, person, on)
     context = {
-        "person": person, "card": card, "on": on, "today": timezone.localdate(), "as_of_form": as_of_form,
-        "ledger": ledger, "histories": history_tables(person, with_ledger=ledger is not None),
-        "pdf_available": pdf.available(), "pdf_unavailable_reason": pdf.unavailable_reason(),
-    }  # fmt: skip
+        "person": person,
+        "card": card,
+        "on": on,
+        "today": timezone.localdate(),
+        "as_of_form": as_of_form,
+        "ledger": ledger,
+        "histories": history_tables(person, with_ledger=ledger is not None),
+        "pdf_available": pdf.available(),
+        "pdf_unavailable_reason": pdf.unavailable_reason(),
+    }
     return render(request, "eligibility/person_detail.html", context)
 
 

@@ -258,9 +258,11 @@ def _key_by_prefix(prefix: str) -> ApiKey | None:
     if cached is not None and cached[1] == generation and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
         return cached[2]
     key = (
-        ApiKey.objects.select_related("organisation").prefetch_related("organisation__services")
-        .filter(prefix=prefix).first()
-    )  # fmt: skip
+        ApiKey.objects.select_related("organisation")
+        .prefetch_related("organisation__services")
+        .filter(prefix=prefix)
+        .first()
+    )
     if key is not None:
         _key_cache[prefix] = (time.monotonic(), generation, key)
     return key

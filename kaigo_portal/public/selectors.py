@@ -150,8 +150,9 @@ QUEUE_FILTERS = {
 }
 
 
-def inquiry_queue(*, status: str = "open", assignee: User | None = None, unassigned: bool = False,
-                  search: str = "") -> QuerySet[Inquiry]:  # fmt: skip
+def inquiry_queue(
+    *, status: str = "open", assignee: User | None = None, unassigned: bool = False, search: str = ""
+) -> QuerySet[Inquiry]:
     """The operators' queue, oldest waiting first; `status` is a key of QUEUE_FILTERS."""
     inquiries = Inquiry.objects.filter(QUEUE_FILTERS.get(status, QUEUE_FILTERS["open"])).select_related(
         "assignee"

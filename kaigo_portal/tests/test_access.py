@@ -53,21 +53,45 @@ def fresh_rules():
 
 
 def test_municipal_staff_of_the_persons_insurer_get_in_and_it_is_logged(cast, orgs, person):
-    decision = authorize(actor_for(cast["alice"], orgs["chiyoda"], Role.MUNICIPAL_STAFF), person,
-                         Category.SURVEY, Purpose.INSURER_ADMINISTRATION)  # fmt: skip
+    decision = authorize(
+        actor_for(cast["alice"], orgs["chiyoda"], Role.MUNICIPAL_STAFF),
+        person,
+        Category.SURVEY,
+        Purpose.INSURER_ADMINISTRATION,
+    )
     assert decision == Decision(True, "own_insurer", 200, "insurer")
     row = AccessLogEntry.objects.get()
     assert {
-        "actor_user_id": row.actor_user_id, "actor_name": row.actor_name, "organisation_number": row.organisation_number,
-        "organisation_name": row.organisation_name, "role": row.role, "insurer_number": row.insurer_number,
-        "insured_number": row.insured_number, "category": row.category, "purpose": row.purpose, "method": row.method,
-        "channel": row.channel, "outcome": row.outcome, "reason": row.reason, "request_id": row.request_id,
+        "actor_user_id": row.actor_user_id,
+        "actor_name": row.actor_name,
+        "organisation_number": row.organisation_number,
+        "organisation_name": row.organisation_name,
+        "role": row.role,
+        "insurer_number": row.insurer_number,
+        "insured_number": row.insured_number,
+        "category": row.category,
+        "purpose": row.purpose,
+        "method": row.method,
+        "channel": row.channel,
+        "outcome": row.outcome,
+        "reason": row.reason,
+        "request_id": row.request_id,
     } == {
-        "actor_user_id": cast["alice"].pk, "actor_name": "alice", "organisation_number": "131011",
-        "organisation_name": "千代田区", "role": "municipal_staff", "insurer_number": "131011",
-        "insured_number": "0000000042", "category": "survey", "purpose": "insurer_administration", "method": "insurer",
-        "channel": "page", "outcome": "granted", "reason": "own_insurer", "request_id": "req-12345678",
-    }  # fmt: skip
+        "actor_user_id": cast["alice"].pk,
+        "actor_name": "alice",
+        "organisation_number": "131011",
+        "organisation_name": "千代田区",
+        "role": "municipal_staff",
+        "insurer_number": "131011",
+        "insured_number": "0000000042",
+        "category": "survey",
+        "purpose": "insurer_administration",
+        "method": "insurer",
+        "channel": "page",
+        "outcome": "granted",
+        "reason": "own_insurer",
+        "request_id": "req-12345678",
+    }
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,13 @@ from kaigo_portal.accounts.services import membership_add
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_invitation_is_sent_by_a_real_worker(worker_process, orgs):
     worker = worker_process().start()
-    membership_add(organisation=orgs["kyotaku"], email="worker@example.jp", name="非同期 太郎",
-                   role=Role.PROVIDER_STAFF, by=None)  # fmt: skip
+    membership_add(
+        organisation=orgs["kyotaku"],
+        email="worker@example.jp",
+        name="非同期 太郎",
+        role=Role.PROVIDER_STAFF,
+        by=None,
+    )
 
     def mail_sent() -> bool:
         return worker.mail_dir.exists() and any(worker.mail_dir.iterdir())

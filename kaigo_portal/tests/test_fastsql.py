@@ -55,8 +55,13 @@ def test_insert_after_an_update_in_the_same_statement_respects_a_partial_unique_
     now = timezone.now()
 
     def new():
-        return Relationship(office=orgs["kyotaku"], person=person, method="mynumber_card", verified_at=now,
-                            anchor_on=now.date())  # fmt: skip
+        return Relationship(
+            office=orgs["kyotaku"],
+            person=person,
+            method="mynumber_card",
+            verified_at=now,
+            anchor_on=now.date(),
+        )
 
     end_open = (
         "UPDATE consent_relationship SET ended_at = %s, end_reason = 'replaced' "

@@ -39,9 +39,12 @@ SETUP = "import django; django.setup()"
 
 @pytest.mark.parametrize(
     ("missing", "message"),
-    [("SECRET_KEY", "SECRET_KEY must be set"), ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set"),
-     ("DATABASE_URL", "DATABASE_URL must be set")],
-)  # fmt: skip
+    [
+        ("SECRET_KEY", "SECRET_KEY must be set"),
+        ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set"),
+        ("DATABASE_URL", "DATABASE_URL must be set"),
+    ],
+)
 def test_production_refuses_to_start_without_its_secrets(missing, message):
     variables = {name: value for name, value in PRODUCTION.items() if name != missing}
     result = run_django(SETUP, **variables)
@@ -88,8 +91,11 @@ def test_production_web_server_starts_with_the_consent_rules_registered():
 
 
 def test_development_defaults_start_with_nothing_set(tmp_path):
-    result = run_django(SETUP + "; from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.TIME_ZONE, settings.LANGUAGE_CODE)",
-                        KAIGO_VAR_DIR=str(tmp_path))  # fmt: skip
+    result = run_django(
+        SETUP
+        + "; from django.conf import settings; print(settings.DATABASES['default']['ENGINE'], settings.TIME_ZONE, settings.LANGUAGE_CODE)",
+        KAIGO_VAR_DIR=str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "Asia/Tokyo", "ja"]
 

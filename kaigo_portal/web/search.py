@@ -35,9 +35,13 @@ class HeldSearch:
 
 
 def held_search(
-    request: HttpRequest, key: str, form_class: type[forms.Form], *, keep: tuple[str, ...] = (),
+    request: HttpRequest,
+    key: str,
+    form_class: type[forms.Form],
+    *,
+    keep: tuple[str, ...] = (),
     posted: bool | None = None,
-) -> HeldSearch:  # fmt: skip
+) -> HeldSearch:
     """Reads a search form posted to, or held for, the view `key`.
 
     `keep` names GET parameters (a tab, say) that the redirect after the POST carries on; they must hold

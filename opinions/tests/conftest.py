@@ -20,8 +20,13 @@ def person(orgs):
 @pytest.fixture
 def second_person(orgs):
     """A 第2号被保険者 (aged 40–64)."""
-    return factories.person(insurer=orgs["chiyoda"], name="二号 太郎", name_kana="ニゴウ　タロウ",
-                     birth_date=dt.date(1970, 4, 1), category=InsuredCategory.SECOND)  # fmt: skip
+    return factories.person(
+        insurer=orgs["chiyoda"],
+        name="二号 太郎",
+        name_kana="ニゴウ　タロウ",
+        birth_date=dt.date(1970, 4, 1),
+        category=InsuredCategory.SECOND,
+    )
 
 
 @pytest.fixture

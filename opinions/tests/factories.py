@@ -52,5 +52,6 @@ def document(request: OpinionRequest, **sections) -> dict:
 
 
 def submitted(request: OpinionRequest, *, by=None, **kwargs):
-    return services.opinion_submit(request=request, document=document(request), clinic=request.clinic,
-                                   route=Route.WEB, by=by, **kwargs)  # fmt: skip
+    return services.opinion_submit(
+        request=request, document=document(request), clinic=request.clinic, route=Route.WEB, by=by, **kwargs
+    )

@@ -37,12 +37,14 @@ def issue(
 ) -> Issued:
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(cn)).issuer_name(issuer.cert.subject if issuer else _name(cn))
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .subject_name(_name(cn))
+        .issuer_name(issuer.cert.subject if issuer else _name(cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(not_before or NOW - dt.timedelta(days=1))
         .not_valid_after(not_after or NOW + dt.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )  # fmt: skip
+    )
     return Issued(builder.sign((issuer.key if issuer else key), hashes.SHA256()), key)
 
 
@@ -73,8 +75,13 @@ class TestPki:
 
     @cached_property
     def expired(self) -> Issued:
-        return issue("期限切れ 医師", ec.generate_private_key(ec.SECP256R1()), issuer=self.intermediate,
-                     not_before=NOW - dt.timedelta(days=400), not_after=NOW - dt.timedelta(days=35))  # fmt: skip
+        return issue(
+            "期限切れ 医師",
+            ec.generate_private_key(ec.SECP256R1()),
+            issuer=self.intermediate,
+            not_before=NOW - dt.timedelta(days=400),
+            not_after=NOW - dt.timedelta(days=35),
+        )
 
     @cached_property
     def unknown_ca(self) -> Issued:

@@ -40,13 +40,24 @@ def test_an_ehr_submits_the_json_document_and_it_is_logged(request_, orgs):
     assert response.status_code == 201, response.json()
     opinion = Opinion.objects.get()
     assert response.json() == {
-        "id": opinion.pk, "request_id": request_.pk, "version": 1, "insurer_number": "131011",
-        "insured_number": request_.person.insured_number, "route": "api", "route_name": "電子カルテ等",
-        "status": "submitted", "form_version": "2026-04", "correction_reason": "",
-        "signature": {"status": "none", "label": "電子署名: 電子署名なし", "signer": ""}, "has_pdf": False,
-        "submitted_at": opinion.submitted_at.isoformat(), "received_at": None, "acknowledged_at": None,
-        "sequence": 1, "document": document(request_),
-    }  # fmt: skip
+        "id": opinion.pk,
+        "request_id": request_.pk,
+        "version": 1,
+        "insurer_number": "131011",
+        "insured_number": request_.person.insured_number,
+        "route": "api",
+        "route_name": "電子カルテ等",
+        "status": "submitted",
+        "form_version": "2026-04",
+        "correction_reason": "",
+        "signature": {"status": "none", "label": "電子署名: 電子署名なし", "signer": ""},
+        "has_pdf": False,
+        "submitted_at": opinion.submitted_at.isoformat(),
+        "received_at": None,
+        "acknowledged_at": None,
+        "sequence": 1,
+        "document": document(request_),
+    }
     assert bytes(opinion.source) == body
     row = AccessLogEntry.objects.order_by("-id").first()
     assert (row.category, row.purpose, row.channel, row.outcome, row.reason) == (
@@ -64,16 +75,30 @@ def test_invalid_documents_are_refused_with_paths_codes_and_japanese_messages(re
     doc["diagnoses"]["items"][0]["onset"] = "2024-02-30"
     response = client_for(orgs["clinic"]).post(URL, as_bytes(doc), content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"error": {
-        "code": "opinion.invalid", "message": "意見書の内容に誤りがあります（2件）。",
-        "fields": {"mental_physical.eating": ["食事行為を入力してください。"],
-                   "diagnoses.items.0.onset": ["発症年月日はYYYY-MM-DD、YYYY-MM またはYYYYの形式で入力してください。"]},
-        "issues": [
-            {"path": "mental_physical.eating", "code": "required", "message": "食事行為を入力してください。"},
-            {"path": "diagnoses.items.0.onset", "code": "date",
-             "message": "発症年月日はYYYY-MM-DD、YYYY-MM またはYYYYの形式で入力してください。"},
-        ],
-    }}  # fmt: skip
+    assert response.json() == {
+        "error": {
+            "code": "opinion.invalid",
+            "message": "意見書の内容に誤りがあります（2件）。",
+            "fields": {
+                "mental_physical.eating": ["食事行為を入力してください。"],
+                "diagnoses.items.0.onset": [
+                    "発症年月日はYYYY-MM-DD、YYYY-MM またはYYYYの形式で入力してください。"
+                ],
+            },
+            "issues": [
+                {
+                    "path": "mental_physical.eating",
+                    "code": "required",
+                    "message": "食事行為を入力してください。",
+                },
+                {
+                    "path": "diagnoses.items.0.onset",
+                    "code": "date",
+                    "message": "発症年月日はYYYY-MM-DD、YYYY-MM またはYYYYの形式で入力してください。",
+                },
+            ],
+        }
+    }
     bad_json = client_for(orgs["clinic"]).post(URL, b"{not json", content_type="application/json")
     assert (bad_json.status_code, bad_json.json()["error"]["code"]) == (400, "opinion.json")
 
@@ -84,8 +109,9 @@ def test_another_clinic_cannot_submit_for_a_request_it_did_not_get(request_):
     doc["basic"]["physician"]["medical_institution_code"] = other.medical_institution_code
     for extra in ({}, {"request_id": request_.pk}):
         if extra:
-            response = client_for(other).post(URL, {"document": SimpleUploadedFile("o.json", as_bytes(doc)), **extra},
-                                              format="multipart")  # fmt: skip
+            response = client_for(other).post(
+                URL, {"document": SimpleUploadedFile("o.json", as_bytes(doc)), **extra}, format="multipart"
+            )
         else:
             response = client_for(other).post(URL, as_bytes(doc), content_type="application/json")
         assert response.status_code == 403
@@ -95,11 +121,17 @@ def test_another_clinic_cannot_submit_for_a_request_it_did_not_get(request_):
 
 def test_a_multipart_submission_with_a_pdf_and_a_good_signature_is_verified(request_, orgs, pki):
     body = as_bytes(document(request_))
-    response = client_for(orgs["clinic"]).post(URL, {
-        "document": SimpleUploadedFile("opinion.json", body, "application/json"),
-        "pdf": SimpleUploadedFile("opinion.pdf", blank_pdf(), "application/pdf"),
-        "signature": SimpleUploadedFile("opinion.p7s", pki.sign(body, pki.doctor_rsa), "application/pkcs7-signature"),
-    }, format="multipart")  # fmt: skip
+    response = client_for(orgs["clinic"]).post(
+        URL,
+        {
+            "document": SimpleUploadedFile("opinion.json", body, "application/json"),
+            "pdf": SimpleUploadedFile("opinion.pdf", blank_pdf(), "application/pdf"),
+            "signature": SimpleUploadedFile(
+                "opinion.p7s", pki.sign(body, pki.doctor_rsa), "application/pkcs7-signature"
+            ),
+        },
+        format="multipart",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["signature"]["label"] == "電子署名: 検証済み"
     assert response.json()["has_pdf"] is True
@@ -109,10 +141,14 @@ def test_a_multipart_submission_with_a_pdf_and_a_good_signature_is_verified(requ
 
 def test_a_signature_from_an_unknown_ca_is_accepted_as_cannot_be_verified(request_, orgs, pki):
     body = as_bytes(document(request_))
-    response = client_for(orgs["clinic"]).post(URL, {
-        "document": SimpleUploadedFile("opinion.json", body),
-        "signature": SimpleUploadedFile("o.p7s", pki.sign(body, pki.stranger, chain=(pki.unknown_ca,))),
-    }, format="multipart")  # fmt: skip
+    response = client_for(orgs["clinic"]).post(
+        URL,
+        {
+            "document": SimpleUploadedFile("opinion.json", body),
+            "signature": SimpleUploadedFile("o.p7s", pki.sign(body, pki.stranger, chain=(pki.unknown_ca,))),
+        },
+        format="multipart",
+    )
     assert response.status_code == 201
     assert response.json()["signature"]["label"] == "電子署名: 検証できません"
 
@@ -120,24 +156,34 @@ def test_a_signature_from_an_unknown_ca_is_accepted_as_cannot_be_verified(reques
 def test_a_bad_signature_is_refused_and_nothing_is_stored(request_, orgs, pki):
     body = as_bytes(document(request_))
     signed_other = pki.sign(body.replace(b"\n", b"\r\n"), pki.doctor_rsa)
-    response = client_for(orgs["clinic"]).post(URL, {
-        "document": SimpleUploadedFile("opinion.json", body), "signature": SimpleUploadedFile("o.p7s", signed_other),
-    }, format="multipart")  # fmt: skip
+    response = client_for(orgs["clinic"]).post(
+        URL,
+        {
+            "document": SimpleUploadedFile("opinion.json", body),
+            "signature": SimpleUploadedFile("o.p7s", signed_other),
+        },
+        format="multipart",
+    )
     assert response.status_code == 400
     assert response.json()["error"] == {
-        "code": "signature.digest_mismatch", "message": "電子署名が送信された意見書（JSON）と一致しません。",
+        "code": "signature.digest_mismatch",
+        "message": "電子署名が送信された意見書（JSON）と一致しません。",
         "fields": {"signature": ["電子署名が送信された意見書（JSON）と一致しません。"]},
-    }  # fmt: skip
+    }
     assert not Opinion.objects.exists()
 
 
 def test_a_renamed_png_is_refused_as_the_pdf(request_, orgs):
     from .test_pdfcheck import png_named_pdf
 
-    response = client_for(orgs["clinic"]).post(URL, {
-        "document": SimpleUploadedFile("opinion.json", as_bytes(document(request_))),
-        "pdf": SimpleUploadedFile("opinion.pdf", png_named_pdf(), "application/pdf"),
-    }, format="multipart")  # fmt: skip
+    response = client_for(orgs["clinic"]).post(
+        URL,
+        {
+            "document": SimpleUploadedFile("opinion.json", as_bytes(document(request_))),
+            "pdf": SimpleUploadedFile("opinion.pdf", png_named_pdf(), "application/pdf"),
+        },
+        format="multipart",
+    )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "opinion.pdf_not_pdf")
     assert response.json()["error"]["fields"] == {
         "pdf": ["PDFファイルではありません（内容がPDFの形式ではありません）。"]
@@ -249,8 +295,14 @@ def test_the_detail_shows_the_history_to_the_insurer(request_, orgs):
     first = submitted(request_)
     from opinions import services
 
-    services.opinion_submit(request=request_, document=document(request_), clinic=orgs["clinic"], route=Route.API,
-                            corrects=first, correction_reason="誤記訂正")  # fmt: skip
+    services.opinion_submit(
+        request=request_,
+        document=document(request_),
+        clinic=orgs["clinic"],
+        route=Route.API,
+        corrects=first,
+        correction_reason="誤記訂正",
+    )
     body = client_for(orgs["chiyoda"]).get(f"{URL}{first.pk}/").json()
     assert [(h["version"], h["correction_reason"]) for h in body["history"]] == [(1, ""), (2, "誤記訂正")]
     assert client_for(orgs["hitachi"]).get(f"{URL}{first.pk}/").status_code == 404
@@ -268,9 +320,13 @@ def test_the_authoring_clinic_reads_its_opinion_and_another_clinic_cannot(reques
 def test_an_11_mb_pdf_is_refused_before_it_is_read(request_, orgs):
     from .test_pdfcheck import eleven_megabytes
 
-    response = client_for(orgs["clinic"]).post(URL, {
-        "document": SimpleUploadedFile("opinion.json", as_bytes(document(request_))),
-        "pdf": SimpleUploadedFile("opinion.pdf", eleven_megabytes(), "application/pdf"),
-    }, format="multipart")  # fmt: skip
+    response = client_for(orgs["clinic"]).post(
+        URL,
+        {
+            "document": SimpleUploadedFile("opinion.json", as_bytes(document(request_))),
+            "pdf": SimpleUploadedFile("opinion.pdf", eleven_megabytes(), "application/pdf"),
+        },
+        format="multipart",
+    )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "opinion.pdf_too_large")
     assert not Opinion.objects.exists()

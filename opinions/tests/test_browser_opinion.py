@@ -69,8 +69,14 @@ def test_a_doctor_drafts_and_submits_and_the_municipality_receives(browser_page,
     assert (
         Opinion.objects.get().document["diagnoses"]["course_and_medication"] == "左片麻痺。降圧薬を内服中。"
     )
-    for path, value in {"physical_independence": "5", "dementia_independence": "3", "short_term_memory": "2",
-                        "cognitive_ability": "2", "communication": "1", "eating": "1"}.items():  # fmt: skip
+    for path, value in {
+        "physical_independence": "5",
+        "dementia_independence": "3",
+        "short_term_memory": "2",
+        "cognitive_ability": "2",
+        "communication": "1",
+        "eating": "1",
+    }.items():
         field(page, f"mental_physical.{path}").select_option(value)
     for path, value in {"outdoor_walking": "2", "wheelchair": "1", "outlook": "1", "infection": "1"}.items():
         field(page, f"life_function.{path}").select_option(value)

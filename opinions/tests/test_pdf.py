@@ -14,9 +14,19 @@ def test_the_opinion_pdf_has_every_section_and_embeds_a_japanese_font(request_, 
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "主治医意見書" in text.replace(" ", "")  # the title is spaced out, as on the printed form
-    for expected in ("1 傷病に関する意見", "2 特別な医療", "3 心身の状態に関する意見",
-                     "4 生活機能とサービスに関する意見", "5 特記すべき事項", "脳梗塞", "脳血管疾患", "問題あり",
-                     "Ⅱa", "電子署名なし", request_.person.insured_number):  # fmt: skip
+    for expected in (
+        "1 傷病に関する意見",
+        "2 特別な医療",
+        "3 心身の状態に関する意見",
+        "4 生活機能とサービスに関する意見",
+        "5 特記すべき事項",
+        "脳梗塞",
+        "脳血管疾患",
+        "問題あり",
+        "Ⅱa",
+        "電子署名なし",
+        request_.person.insured_number,
+    ):
         assert expected in text, expected
     fonts = pdf_fonts(response.content, tmp_path)
     assert "IPAex" in fonts and " yes " in fonts.split("IPAex", 1)[1].splitlines()[0]

@@ -70,11 +70,13 @@ def test_a_draft_is_saved_as_it_is_and_submitted_when_complete(request_, cast, o
     again = services.draft_save(request=request_, document=incomplete, clinic=orgs["clinic"], by=cast["dan"])
     assert again.pk == draft.pk
     with pytest.raises(services.OpinionInvalid) as refused:
-        services.opinion_submit(request=request_, document=incomplete, clinic=orgs["clinic"], route=Route.WEB,
-                                by=cast["dan"])  # fmt: skip
+        services.opinion_submit(
+            request=request_, document=incomplete, clinic=orgs["clinic"], route=Route.WEB, by=cast["dan"]
+        )
     assert {i.path for i in refused.value.issues} >= {"life_function.outlook", "life_function.infection"}
-    opinion = services.opinion_submit(request=request_, document=document(request_), clinic=orgs["clinic"],
-                                      route=Route.WEB, by=cast["dan"])  # fmt: skip
+    opinion = services.opinion_submit(
+        request=request_, document=document(request_), clinic=orgs["clinic"], route=Route.WEB, by=cast["dan"]
+    )
     assert opinion.pk == draft.pk and opinion.status == OpinionStatus.SUBMITTED and opinion.sequence == 1
     request_.refresh_from_db()
     assert request_.status == RequestStatus.SUBMITTED
@@ -87,8 +89,9 @@ def test_the_document_must_name_the_requested_person_and_clinic(request_, orgs):
     with pytest.raises(services.OpinionInvalid) as refused:
         services.opinion_submit(request=request_, document=wrong, clinic=orgs["clinic"], route=Route.API)
     assert [(i.path, i.code) for i in refused.value.issues] == [
-        ("basic.insured_number", "mismatch"), ("basic.physician.medical_institution_code", "mismatch"),
-    ]  # fmt: skip
+        ("basic.insured_number", "mismatch"),
+        ("basic.physician.medical_institution_code", "mismatch"),
+    ]
 
 
 def test_a_second_insured_persons_opinion_needs_a_specified_disease(second_person, orgs):
@@ -149,8 +152,14 @@ def test_a_submitted_opinion_is_immutable_and_a_correction_is_the_next_version(r
 
 def test_an_ehr_correction_names_its_reason(request_, orgs):
     first = submitted(request_)
-    second = services.opinion_submit(request=request_, document=document(request_), clinic=orgs["clinic"],
-                                     route=Route.API, corrects=first, correction_reason="投薬内容の追記")  # fmt: skip
+    second = services.opinion_submit(
+        request=request_,
+        document=document(request_),
+        clinic=orgs["clinic"],
+        route=Route.API,
+        corrects=first,
+        correction_reason="投薬内容の追記",
+    )
     assert (second.version, second.correction_reason, second.sequence) == (2, "投薬内容の追記", 2)
 
 
@@ -190,8 +199,12 @@ def test_the_paper_route_completes_the_same_step_and_is_marked_paper(request_, c
 
 def test_the_paper_route_refuses_a_scan_that_is_not_a_pdf(request_, cast):
     with pytest.raises(ApplicationError) as refused:
-        services.paper_record(request=request_, scan=b"\x89PNG\r\n\x1a\n" + b"0" * 100,
-                              received_on=timezone.localdate(), by=cast["alice"])  # fmt: skip
+        services.paper_record(
+            request=request_,
+            scan=b"\x89PNG\r\n\x1a\n" + b"0" * 100,
+            received_on=timezone.localdate(),
+            by=cast["alice"],
+        )
     assert refused.value.code == "opinion.pdf_not_pdf" and "scan" in refused.value.fields
 
 

@@ -26,8 +26,9 @@ def last_log():
     return AccessLogEntry.objects.order_by("-id").first()
 
 
-def test_the_clinic_queue_lists_its_requests_and_logs_each_person_once(request_, login, cast, orgs,
-                                                                       django_assert_num_queries):  # fmt: skip
+def test_the_clinic_queue_lists_its_requests_and_logs_each_person_once(
+    request_, login, cast, orgs, django_assert_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -184,8 +185,10 @@ def test_the_municipality_records_a_paper_opinion_with_its_scan(request_, login,
     assert f"/opinions/inbox/requests/{request_.pk}/paper/" in overdue_page
     scan = io.BytesIO(blank_pdf())
     scan.name = "scan.pdf"
-    response = client.post(f"/opinions/inbox/requests/{request_.pk}/paper/",
-                           {"scan": scan, "received_on": timezone.localdate().isoformat()})  # fmt: skip
+    response = client.post(
+        f"/opinions/inbox/requests/{request_.pk}/paper/",
+        {"scan": scan, "received_on": timezone.localdate().isoformat()},
+    )
     assert response.status_code == 302
     opinion = Opinion.objects.get()
     assert opinion.route == Route.PAPER
@@ -201,15 +204,22 @@ def test_a_renamed_png_is_refused_on_the_paper_page(request_, login, cast):
 
     scan = io.BytesIO(png_named_pdf())
     scan.name = "scan.pdf"
-    response = login(cast["alice"]).post(f"/opinions/inbox/requests/{request_.pk}/paper/",
-                                         {"scan": scan, "received_on": timezone.localdate().isoformat()})  # fmt: skip
+    response = login(cast["alice"]).post(
+        f"/opinions/inbox/requests/{request_.pk}/paper/",
+        {"scan": scan, "received_on": timezone.localdate().isoformat()},
+    )
     assert response.status_code == 200 and "PDFファイルではありません" in response.content.decode()
     assert not Opinion.objects.exists()
 
 
-@pytest.mark.parametrize(("user", "url"), [
-    ("bob", "/opinions/requests/"), ("alice", "/opinions/written/"), ("dan", "/opinions/inbox/"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("user", "url"),
+    [
+        ("bob", "/opinions/requests/"),
+        ("alice", "/opinions/written/"),
+        ("dan", "/opinions/inbox/"),
+    ],
+)
 def test_pages_refuse_other_roles(cast, login, user, url):
     assert login(cast[user]).get(url).status_code == 403
 

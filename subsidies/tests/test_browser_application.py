@@ -50,8 +50,13 @@ def autosaved(page):
 
 def test_office_admin_signs_in_and_submits_an_application(browser_page, live_server, orgs, tmp_path):
     open_window_today()
-    make_user("kanda.admin@example.jp", org=orgs["kyotaku"], role=Role.OFFICE_ADMIN, totp_secret=SECRET,
-              name="神田 管理")  # fmt: skip
+    make_user(
+        "kanda.admin@example.jp",
+        org=orgs["kyotaku"],
+        role=Role.OFFICE_ADMIN,
+        totp_secret=SECRET,
+        name="神田 管理",
+    )
     page = browser_page
 
     # Sign in: password, then the TOTP code.

@@ -44,8 +44,16 @@ def two_approved(orgs, cast, fy2026, frozen):
         OrganisationKind.CARE_OFFICE, "グループホームさくら", office_number="1370100040", services=("32",)
     )
     admin = make_user("sakura.admin@example.jp", org=office, role=Role.OFFICE_ADMIN)
-    bank = {**GOOD_BANK, "bank_code": "0009", "bank_name": "", "branch_code": "123", "branch_name": "",
-            "account_type": "2", "account_number": "0000012", "account_holder": "ｼﾔ)ｻｸﾗｶｲ"}  # fmt: skip
+    bank = {
+        **GOOD_BANK,
+        "bank_code": "0009",
+        "bank_name": "",
+        "branch_code": "123",
+        "branch_name": "",
+        "account_type": "2",
+        "account_number": "0000012",
+        "account_holder": "ｼﾔ)ｻｸﾗｶｲ",
+    }
     second = submitted(office, admin, fy2026, bank=bank)
     from subsidies import services
 
@@ -63,17 +71,62 @@ def test_the_zengin_file_has_fixed_length_records(payer, two_approved):
     assert [len(record) for record in records] == [120] * 5
     text = [record.decode("cp932") for record in records]
     assert text[0] == "".join(
-        ["1", "21", "0", "1234567890", "ｺｸﾐﾝｹﾝｺｳﾎｹﾝﾁﾕｳｵｳｶｲ".ljust(40), "0710", "0005", "ﾐﾂﾋﾞｼUFJ".ljust(15),
-         "001", "ﾎﾝﾃﾝ".ljust(15), "1", "7654321", " " * 17]
-    )  # fmt: skip
+        [
+            "1",
+            "21",
+            "0",
+            "1234567890",
+            "ｺｸﾐﾝｹﾝｺｳﾎｹﾝﾁﾕｳｵｳｶｲ".ljust(40),
+            "0710",
+            "0005",
+            "ﾐﾂﾋﾞｼUFJ".ljust(15),
+            "001",
+            "ﾎﾝﾃﾝ".ljust(15),
+            "1",
+            "7654321",
+            " " * 17,
+        ]
+    )
     assert text[1] == "".join(
-        ["2", "0001", "ﾐｽﾞﾎ".ljust(15), "001", "ﾄｳｷﾖｳ".ljust(15), "0000", "1", "1234567",
-         "ｶ)ｹｱﾌﾟﾗﾝｾﾝﾀ-ｶﾝﾀﾞ".ljust(30), "0000064000", "0", f"{first.pk:010d}", "0000000000", "7", " ", " " * 7]
-    )  # fmt: skip
+        [
+            "2",
+            "0001",
+            "ﾐｽﾞﾎ".ljust(15),
+            "001",
+            "ﾄｳｷﾖｳ".ljust(15),
+            "0000",
+            "1",
+            "1234567",
+            "ｶ)ｹｱﾌﾟﾗﾝｾﾝﾀ-ｶﾝﾀﾞ".ljust(30),
+            "0000064000",
+            "0",
+            f"{first.pk:010d}",
+            "0000000000",
+            "7",
+            " ",
+            " " * 7,
+        ]
+    )
     assert text[2] == "".join(
-        ["2", "0009", " " * 15, "123", " " * 15, "0000", "2", "0000012", "ｼﾔ)ｻｸﾗｶｲ".ljust(30), "0000055000", "0",
-         f"{second.pk:010d}", "0000000000", "7", " ", " " * 7]
-    )  # fmt: skip
+        [
+            "2",
+            "0009",
+            " " * 15,
+            "123",
+            " " * 15,
+            "0000",
+            "2",
+            "0000012",
+            "ｼﾔ)ｻｸﾗｶｲ".ljust(30),
+            "0000055000",
+            "0",
+            f"{second.pk:010d}",
+            "0000000000",
+            "7",
+            " ",
+            " " * 7,
+        ]
+    )
     assert text[3] == "8" + "000002" + "000000119000" + " " * 101
     assert text[4] == "9" + " " * 119
     # Half-width katakana are single bytes (JIS X 0201), as 総合振込 files carry them.

@@ -136,8 +136,17 @@ def complex_rows(low: str, high: str, *, insurer_number: str) -> list[ParsedRow]
                 }
                 if action == "delete":  # the deletion's placeholders are not values of the file
                     parsed = {name: parsed[name] for name in record_type.key_fields}
-                rows.append(ParsedRow(line, record_type, action, date_field.to_python(effective), insurer_number,
-                                      number, parsed))  # fmt: skip
+                rows.append(
+                    ParsedRow(
+                        line,
+                        record_type,
+                        action,
+                        date_field.to_python(effective),
+                        insurer_number,
+                        number,
+                        parsed,
+                    )
+                )
     rows.sort(key=lambda row: row.line)
     return rows
 

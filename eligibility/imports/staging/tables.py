@@ -72,8 +72,10 @@ def analyze(names: list[str]) -> None:
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             for record_type in all_types():
-                cursor.execute(f"CREATE INDEX {q('imp_number_' + record_type.name)} "
-                               f"ON {table_of(record_type)} (insured_number)")  # fmt: skip
+                cursor.execute(
+                    f"CREATE INDEX {q('imp_number_' + record_type.name)} "
+                    f"ON {table_of(record_type)} (insured_number)"
+                )
         return
     with connection.cursor() as cursor:
         for name in names:

@@ -67,8 +67,10 @@ def test_invitation_link_sets_the_first_password(
     path = link.split("127.0.0.1:8000", 1)[1]
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
-    response = client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
-                           {"password1": "a-new-long-passphrase-2026", "password2": "a-new-long-passphrase-2026"})  # fmt: skip
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+        {"password1": "a-new-long-passphrase-2026", "password2": "a-new-long-passphrase-2026"},
+    )
     assert response.status_code == 302
     assert User.objects.get(email="newbie@example.jp").check_password("a-new-long-passphrase-2026")
 

@@ -22,11 +22,22 @@ INSURERS = ["131011", "082024", "011007", "271007", "141003", "231002", "401005"
 
 def access(insurer="131011", insured="0000000001", **overrides) -> Access:
     values = dict(
-        actor_user_id=1, actor_name="千代田 花子", organisation_number=insurer, organisation_name="千代田区",
-        role="municipal_staff", api_key_prefix="", insurer_number=insurer, insured_number=insured,
-        category="eligibility", purpose="insurer_administration", method="insurer", channel="page",
-        outcome="granted", reason="own_insurer", request_id="req-00000001",
-    )  # fmt: skip
+        actor_user_id=1,
+        actor_name="千代田 花子",
+        organisation_number=insurer,
+        organisation_name="千代田区",
+        role="municipal_staff",
+        api_key_prefix="",
+        insurer_number=insurer,
+        insured_number=insured,
+        category="eligibility",
+        purpose="insurer_administration",
+        method="insurer",
+        channel="page",
+        outcome="granted",
+        reason="own_insurer",
+        request_id="req-00000001",
+    )
     values.update(overrides)
     return Access(**values)
 

@@ -20,9 +20,14 @@ pytestmark = pytest.mark.django_db
 
 def ask(email="hanako@example.jp", ip="192.0.2.1", **extra) -> Inquiry:
     return services.inquiry_submit(
-        category="subsidy", asker_type="care_office", name="山田 花子", email=email, body="助成金について",
-        client_ip=ip, **extra,
-    )  # fmt: skip
+        category="subsidy",
+        asker_type="care_office",
+        name="山田 花子",
+        email=email,
+        body="助成金について",
+        client_ip=ip,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -42,17 +47,29 @@ def operator_screens(content) -> list[tuple[str, str, dict]]:
         ("post", f"/portal/manage/news/{news}/delete/", {}),
         ("get", "/portal/manage/faq/", {}),
         ("get", "/portal/manage/faq/new/", {}),
-        ("post", "/portal/manage/faq/new/", {"audience": "general", "question": "q", "answer": "a", "sort_order": 1}),
+        (
+            "post",
+            "/portal/manage/faq/new/",
+            {"audience": "general", "question": "q", "answer": "a", "sort_order": 1},
+        ),
         ("get", f"/portal/manage/faq/{faq}/", {}),
-        ("post", f"/portal/manage/faq/{faq}/", {"audience": "general", "question": "q", "answer": "a", "sort_order": 1}),
+        (
+            "post",
+            f"/portal/manage/faq/{faq}/",
+            {"audience": "general", "question": "q", "answer": "a", "sort_order": 1},
+        ),
         ("post", f"/portal/manage/faq/{faq}/delete/", {}),
         ("get", "/portal/manage/inquiries/", {}),
         ("get", f"/portal/manage/inquiries/{ticket}/", {}),
-        ("post", f"/portal/manage/inquiries/{ticket}/reply/", {"reply-body": "x", "reply-status_after": "answered"}),
+        (
+            "post",
+            f"/portal/manage/inquiries/{ticket}/reply/",
+            {"reply-body": "x", "reply-status_after": "answered"},
+        ),
         ("post", f"/portal/manage/inquiries/{ticket}/note/", {"note-body": "x"}),
         ("post", f"/portal/manage/inquiries/{ticket}/assign/", {"assign-assignee": ""}),
         ("post", f"/portal/manage/inquiries/{ticket}/status/", {"status-status": "closed"}),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("who", ["alice", "amy", "bob", "olive", "carol", "dan", "pia"])
@@ -166,9 +183,14 @@ def test_an_operator_manages_faq_entries(client, cast, login):
     operator = login(cast["pat"])
     operator.post(
         "/portal/manage/faq/new/",
-        {"audience": "person", "question": "同意は撤回できますか。", "answer": "できます。", "sort_order": 5,
-         "published_at": "2026-04-01T09:00"},
-    )  # fmt: skip
+        {
+            "audience": "person",
+            "question": "同意は撤回できますか。",
+            "answer": "できます。",
+            "sort_order": 5,
+            "published_at": "2026-04-01T09:00",
+        },
+    )
     entry = FaqEntry.objects.get()
     assert (entry.audience, entry.sort_order) == ("person", 5)
     assert "同意は撤回できますか。" in text(public.get("/portal/people/"))

@@ -80,8 +80,15 @@ class Command(BaseCommand):
                 lookup = {field: spec[field]}
         if spec["kind"] == OrganisationKind.FEDERATION:
             lookup["prefecture"] = spec["prefecture"]
-        spec.setdefault("prefecture", (spec.get("insurer_number") or spec.get("office_number")
-                                        or spec.get("medical_institution_code") or "13")[:2])  # fmt: skip
+        spec.setdefault(
+            "prefecture",
+            (
+                spec.get("insurer_number")
+                or spec.get("office_number")
+                or spec.get("medical_institution_code")
+                or "13"
+            )[:2],
+        )
         org, _ = Organisation.objects.update_or_create(**lookup, defaults=spec)
         org.full_clean()
         for code in services:
