@@ -120,6 +120,28 @@ def survey_for(actor: access.Actor, *, application_id: int, purpose: str) -> Sur
     return survey
 
 
+def application_for(actor: access.Actor, pk: int, *, purpose: str) -> Application:
+    """An application of a person the actor may read under certification_progress, the read authorised and
+    logged; else the same 404 as for one that does not exist."""
+    application = (
+        access.filter_persons(actor, Application.objects.all(), CATEGORY_PROGRESS, prefix="person__")
+        .select_related("person__insurer", "proxy_office")
+        .prefetch_related("steps")
+        .filter(pk=pk)
+        .first()
+    )
+    if application is None:
+        raise access.NotVisible("no such application")
+    access.authorize(actor, application.person, CATEGORY_PROGRESS, purpose)
+    return application
+
+
+def municipal_person_for(actor: access.Actor, insured_number: str) -> InsuredPerson | None:
+    """A person of the actor's own insurer by 被保険者番号, for a new application (not a read of their data)."""
+    persons = access.filter_persons(actor, InsuredPerson.objects.all(), CATEGORY_PROGRESS)
+    return persons.filter(insurer=actor.organisation, insured_number=insured_number).first()
+
+
 def municipal_applications_for(actor: access.Actor) -> QuerySet[Application]:
     """Applications of persons the actor may see under certification_progress (a municipality: its own)."""
     persons = access.filter_persons(actor, InsuredPerson.objects.all(), CATEGORY_PROGRESS)

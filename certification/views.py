@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -27,16 +27,7 @@ INSURER = access.Purpose.INSURER_ADMINISTRATION
 
 
 def _own_application(request, pk: int) -> Application:
-    """Fetches an application of the staff's own insurer and authorises the read (logged)."""
-    application = get_object_or_404(
-        Application.objects.select_related("person__insurer", "proxy_office").prefetch_related("steps"),
-        pk=pk,
-        person__insurer=request.membership.organisation,
-    )
-    access.authorize(
-        access.Actor.for_request(request), application.person, selectors.CATEGORY_PROGRESS, INSURER
-    )
-    return application
+    return selectors.application_for(access.Actor.for_request(request), pk, purpose=INSURER)
 
 
 @municipal_required
@@ -81,9 +72,7 @@ def application_new(request):
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = InsuredPerson.objects.filter(
-            insurer=request.membership.organisation, insured_number=data["insured_number"]
-        ).first()
+        person = selectors.municipal_person_for(access.Actor.for_request(request), data["insured_number"])
         proxy = None
         if data["proxy_office_number"]:
             proxy = Organisation.objects.filter(office_number=data["proxy_office_number"]).first()

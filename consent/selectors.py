@@ -11,8 +11,18 @@ from eligibility.models import CertificationVersion, InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.audit.models import AccessLogEntry, Category
 
-from .models import DisasterPeriod, Relationship
-from .policy import live_relationship_q
+from .models import (
+    CardCertificate,
+    Consent,
+    DisasterPeriod,
+    Dispute,
+    DisputeStatus,
+    Relationship,
+    Representative,
+)
+from .policy import consent_events, live_relationship_q
+
+MUNICIPAL = access.Purpose.INSURER_ADMINISTRATION
 
 RENEWAL_WINDOW_DAYS = 60
 
@@ -65,11 +75,88 @@ def open_relationships(office) -> QuerySet[Relationship]:
     return Relationship.objects.filter(office=office, ended_at__isnull=True)
 
 
-def break_glass_queue(insurer) -> QuerySet[Relationship]:
+def _seen(actor: access.Actor, queryset: QuerySet, category: str = Category.ELIGIBILITY) -> QuerySet:
+    """The rows of `queryset` whose person the actor may read (the door's filter)."""
+    return access.filter_persons(actor, queryset, category, prefix="person__")
+
+
+def _one_for(actor: access.Actor, queryset: QuerySet, pk: int, *, purpose: str = MUNICIPAL):
+    """One row of a person the actor may read, the read authorised and logged; else the same 404 as for a
+    row that does not exist."""
+    found = _seen(actor, queryset.select_related("person__insurer")).filter(pk=pk).first()
+    if found is None:
+        raise access.NotVisible("no such row")
+    access.authorize(actor, found.person, Category.ELIGIBILITY, purpose)
+    return found
+
+
+def break_glass_queue_for(actor: access.Actor) -> QuerySet[Relationship]:
+    """緊急閲覧 not yet reviewed, of the persons the actor may read (a municipality: its own)."""
     return (
-        Relationship.objects.filter(person__insurer=insurer, method="disaster", reviewed_at__isnull=True)
+        _seen(actor, Relationship.objects.filter(method="disaster", reviewed_at__isnull=True))
         .select_related("office", "person__insurer")
         .order_by("verified_at")
+    )
+
+
+def break_glass_for(actor: access.Actor, pk: int) -> Relationship:
+    return _one_for(actor, Relationship.objects.filter(method="disaster"), pk)
+
+
+def open_disputes_for(actor: access.Actor) -> QuerySet[Dispute]:
+    return (
+        _seen(actor, Dispute.objects.filter(status=DisputeStatus.OPEN))
+        .select_related("person__insurer")
+        .order_by("created_at")
+    )
+
+
+def dispute_for(actor: access.Actor, pk: int) -> Dispute:
+    return _one_for(actor, Dispute.objects.all(), pk)
+
+
+def representatives_for(actor: access.Actor) -> QuerySet[Representative]:
+    return _seen(actor, Representative.objects.all()).select_related("user", "person__insurer")
+
+
+def card_certificates_for(actor: access.Actor) -> QuerySet[CardCertificate]:
+    return _seen(actor, CardCertificate.objects.all()).select_related("person__insurer")
+
+
+def own_person_for(actor: access.Actor, insured_number: str) -> InsuredPerson | None:
+    """A person of the actor's own insurer by 被保険者番号 (the municipal pickers). A number that is none of
+    theirs is the same "not this insurer's" for every reason, and the miss is logged under the number asked
+    for, as every look-up is."""
+    insurer = actor.organisation
+    persons = access.filter_persons(
+        actor, InsuredPerson.objects.select_related("insurer"), Category.ELIGIBILITY
+    )
+    person = persons.filter(insurer=insurer, insured_number=insured_number.strip()).first()
+    if person is None:
+        access.log_lookup(
+            actor,
+            insurer.insurer_number,
+            insured_number.strip(),
+            Category.ELIGIBILITY,
+            MUNICIPAL,
+            granted=False,
+            reason="not_this_insurers",
+        )
+    return person
+
+
+def consent_current(person: InsuredPerson, on: dt.date | None = None) -> Consent | None:
+    """The consent event in force on `on` (today by default): the rule of the access policy."""
+    return consent_events(on=on or timezone.localdate(), person=person.pk).first()
+
+
+def active_disaster_period(insurer_id: int, today: dt.date) -> DisasterPeriod | None:
+    return (
+        DisasterPeriod.objects.filter(
+            insurer_id=insurer_id, starts_on__lte=today, ends_on__gte=today, closed_at__isnull=True
+        )
+        .order_by("-ends_on")
+        .first()
     )
 
 

@@ -6,7 +6,6 @@ from .common import require_municipal_of
 from .consents import (
     APPLICATION_SOURCES,
     FACILITY_RESIDENTIAL_SERVICE_TYPES,
-    consent_current,
     consent_record,
     consent_record_by_office,
     consent_record_paper,
@@ -30,7 +29,6 @@ from .persons import (
 from .relationships import (
     BREAK_GLASS_MAX,
     BREAK_GLASS_REFUSED,
-    active_disaster_period,
     break_glass_by_numbers,
     break_glass_review_close,
     claims_ingest,
@@ -51,11 +49,9 @@ __all__ = [
     "CODE_ALPHABET",
     "FACILITY_RESIDENTIAL_SERVICE_TYPES",
     "INVITATION_DAYS",
-    "active_disaster_period",
     "break_glass_by_numbers",
     "break_glass_review_close",
     "claims_ingest",
-    "consent_current",
     "consent_record",
     "consent_record_by_office",
     "consent_record_paper",

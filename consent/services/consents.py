@@ -150,12 +150,3 @@ def consent_withdraw(*, person: InsuredPerson, by: User, source: str, note: str 
     if source == ConsentSource.PAPER:
         require_municipal_of(by, person)
     return consent_record(person=person, status=ConsentStatus.WITHDRAWN, source=source, by=by, note=note)
-
-
-def consent_current(person: InsuredPerson, on: dt.date | None = None) -> Consent | None:
-    on = on or timezone.localdate()
-    return (
-        Consent.objects.filter(person=person, deleted=False, effective_date__lte=on)
-        .order_by("-effective_date", "-id")
-        .first()
-    )

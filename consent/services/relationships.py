@@ -24,7 +24,7 @@ from kaigo_portal.errors import ApplicationError
 from kaigo_portal.prepared import Prepared
 from kaigo_portal.validators import refuse_my_number
 
-from .. import policy
+from .. import policy, selectors
 from ..models import (
     DisasterPeriod,
     EndReason,
@@ -243,16 +243,6 @@ def disaster_period_declare(
     return period
 
 
-def active_disaster_period(insurer_id: int, today: dt.date) -> DisasterPeriod | None:
-    return (
-        DisasterPeriod.objects.filter(
-            insurer_id=insurer_id, starts_on__lte=today, ends_on__gte=today, closed_at__isnull=True
-        )
-        .order_by("-ends_on")
-        .first()
-    )
-
-
 def _check_break_glass_request(*, office: Organisation, by: User, reason: str) -> None:
     """What both ways into 緊急閲覧 need before any person is looked up: an office member and a reason."""
     refuse_my_number(reason=reason)
@@ -272,7 +262,7 @@ def relationship_break_glass(
     municipality's privacy contact is alerted at once and the use waits in the review queue."""
     _check_break_glass_request(office=office, by=by, reason=reason)
     now = timezone.now()
-    period = active_disaster_period(person.insurer_id, timezone.localdate(now))
+    period = selectors.active_disaster_period(person.insurer_id, timezone.localdate(now))
     if period is None:
         raise ApplicationError(
             "災害時の特例期間が宣言されていません。", code="break_glass.no_disaster", status=403

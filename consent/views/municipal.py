@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from eligibility.models import InsuredPerson
@@ -19,9 +19,6 @@ from .. import selectors, services
 from ..models import (
     ConsentStatus,
     DisasterPeriod,
-    Dispute,
-    DisputeStatus,
-    Relationship,
     RepresentativeDocument,
 )
 
@@ -36,25 +33,7 @@ def _log_shown(request, persons) -> None:
 
 
 def _own_person(request, insured_number: str) -> InsuredPerson | None:
-    """The insurer's own person by 被保険者番号. A number that is none of theirs is the same "not this
-    insurer's" for every reason, and the miss is logged under the number asked for, as every look-up is."""
-    insurer = request.membership.organisation
-    person = (
-        InsuredPerson.objects.select_related("insurer")
-        .filter(insurer=insurer, insured_number=insured_number.strip())
-        .first()
-    )
-    if person is None:
-        access.log_lookup(
-            access.Actor.for_request(request),
-            insurer.insurer_number,
-            insured_number.strip(),
-            Category.ELIGIBILITY,
-            access.Purpose.INSURER_ADMINISTRATION,
-            granted=False,
-            reason="not_this_insurers",
-        )
-    return person
+    return selectors.own_person_for(access.Actor.for_request(request), insured_number)
 
 
 class PersonPick(forms.Form):
@@ -122,7 +101,7 @@ def disaster_periods(request):
 
 @municipal_required
 def break_glass_queue(request):
-    queue = list(selectors.break_glass_queue(request.membership.organisation))
+    queue = list(selectors.break_glass_queue_for(access.Actor.for_request(request)))
     _log_shown(request, [relationship.person for relationship in queue])
     return render(request, "consent/municipal/break_glass.html", {"queue": queue})
 
@@ -130,7 +109,7 @@ def break_glass_queue(request):
 @municipal_required
 @require_POST
 def break_glass_close(request, pk: int):
-    relationship = get_object_or_404(Relationship, pk=pk, person__insurer=request.membership.organisation)
+    relationship = selectors.break_glass_for(access.Actor.for_request(request), pk)
     try:
         services.break_glass_review_close(
             relationship=relationship, by=request.user, note=request.POST.get("note", "")
@@ -144,8 +123,7 @@ def break_glass_close(request, pk: int):
 
 @municipal_required
 def disputes(request):
-    rows = Dispute.objects.filter(person__insurer=request.membership.organisation, status=DisputeStatus.OPEN)
-    rows = list(rows.select_related("person__insurer").order_by("created_at"))
+    rows = list(selectors.open_disputes_for(access.Actor.for_request(request)))
     entries = AccessLogEntry.objects.in_bulk([d.entry_id for d in rows])
     _log_shown(request, [d.person for d in rows])
     return render(
@@ -156,7 +134,7 @@ def disputes(request):
 @municipal_required
 @require_POST
 def dispute_close(request, pk: int):
-    dispute = get_object_or_404(Dispute, pk=pk, person__insurer=request.membership.organisation)
+    dispute = selectors.dispute_for(access.Actor.for_request(request), pk)
     try:
         services.dispute_close(
             dispute=dispute, by=request.user, resolution=request.POST.get("resolution", "")
@@ -215,13 +193,7 @@ def representatives(request):
                 form.add_error(None, error.message)
             else:
                 messages.success(request, "代理人を登録しました。")
-    from ..models import Representative
-
-    reps = list(
-        Representative.objects.filter(person__insurer=request.membership.organisation).select_related(
-            "user", "person__insurer"
-        )
-    )
+    reps = list(selectors.representatives_for(access.Actor.for_request(request)))
     _log_shown(request, [rep.person for rep in reps])
     return render(
         request, "consent/municipal/representatives.html", {"form": form, "code": code, "reps": reps}
@@ -237,7 +209,6 @@ def card_certificates(request):
     """The registry of card certificates → persons (J-LIS's link in the real system; loaded in bulk with the
     `card_certificate` import record type, or one at a time here after the counter's 本人確認)."""
     from .. import identity
-    from ..models import CardCertificate
 
     form = CardCertificateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -257,9 +228,7 @@ def card_certificates(request):
                 messages.success(request, f"{person.name} さんのカード証明書を登録しました。")
                 return redirect("consent:municipal_card_certificates")
     rows = list(
-        CardCertificate.objects.filter(person__insurer=request.membership.organisation)
-        .select_related("person__insurer")
-        .order_by("-recorded_at")[:100]
+        selectors.card_certificates_for(access.Actor.for_request(request)).order_by("-recorded_at")[:100]
     )
     _log_shown(request, [row.person for row in rows])
     return render(request, "consent/municipal/card_certificates.html", {"form": form, "rows": rows})

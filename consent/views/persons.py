@@ -91,7 +91,7 @@ def my_consents(request, pk: int):
     person = _acting_for(request, pk)
     context = {
         "person": person,
-        "current": services.consent_current(person),
+        "current": selectors.consent_current(person),
         "history": person.consents.order_by("-effective_date", "-id"),
     }
     return render(request, "consent/me/consents.html", context)
