@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -15,7 +17,7 @@ from kaigo_portal.accounts.models import ApiKey, OrganisationKind, Role
 from kaigo_portal.errors import ApplicationError
 
 from .. import services
-from ..models import ImportFormat, ImportJob, ImportMode
+from ..models import ImportFormat, ImportJob, ImportMode, ImportStatus
 
 
 def insurer_of(request):
@@ -30,55 +32,64 @@ def insurer_of(request):
     return org
 
 
+class _Instant(serializers.DateTimeField):
+    """An instant as the API has always written it: ISO 8601 in UTC (2026-12-07T13:30:39.858311+00:00)."""
+
+    def to_representation(self, value):
+        return value.isoformat() if value is not None else None
+
+
+class ImportRowsOut(serializers.Serializer):
+    total = serializers.IntegerField(source="job.rows_total")
+    done = serializers.IntegerField(help_text="検証を終えた行数（実行中の進み具合）")
+    ok = serializers.IntegerField(source="job.rows_ok")
+    failed = serializers.IntegerField(source="job.rows_failed")
+    warnings = serializers.IntegerField(source="job.warnings")
+
+
+class ImportJobOut(serializers.Serializer):
+    """An import job as the API returns it (what the OpenAPI document describes)."""
+
+    id = serializers.IntegerField(source="job.pk")
+    status = serializers.ChoiceField(source="job.status", choices=ImportStatus.choices)
+    mode = serializers.ChoiceField(source="job.mode", choices=ImportMode.choices)
+    format = serializers.ChoiceField(source="job.format", choices=ImportFormat.choices)
+    file_name = serializers.CharField(source="job.file_name")
+    message = serializers.CharField(source="job.message")
+    rows = ImportRowsOut(source="*")
+    phase = serializers.CharField(allow_null=True, help_text="実行中の段階（validate, check, apply）")
+    created_at = _Instant(source="job.created_at")
+    finished_at = _Instant(source="job.finished_at", allow_null=True)
+    status_url = serializers.URLField()
+    errors_url = serializers.URLField(allow_null=True)
+
+
+@dataclass(frozen=True)
+class _JobView:
+    job: ImportJob
+    done: int
+    phase: str | None
+    status_url: str
+    errors_url: str | None
+
+
 def job_body(request, job: ImportJob) -> dict:
     progress = services.import_progress(job)
-    return {
-        "id": job.pk,
-        "status": job.status,
-        "mode": job.mode,
-        "format": job.format,
-        "file_name": job.file_name,
-        "message": job.message,
-        "rows": {
-            "total": job.rows_total,
-            "done": progress.get("done", 0),
-            "ok": job.rows_ok,
-            "failed": job.rows_failed,
-            "warnings": job.warnings,
-        },
-        "phase": progress.get("phase"),
-        "created_at": job.created_at.isoformat(),
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "status_url": request.build_absolute_uri(reverse("api_import_detail", args=[job.pk])),
-        "errors_url": request.build_absolute_uri(reverse("api_import_errors", args=[job.pk]))
-        if job.errors_file
-        else None,
-    }
+    absolute = request.build_absolute_uri
+    view = _JobView(
+        job=job,
+        done=progress.get("done", 0),
+        phase=progress.get("phase"),
+        status_url=absolute(reverse("api_import_detail", args=[job.pk])),
+        errors_url=absolute(reverse("api_import_errors", args=[job.pk])) if job.errors_file else None,
+    )
+    return ImportJobOut(view).data
 
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=ImportFormat.choices)
     mode = serializers.ChoiceField(choices=ImportMode.choices)
-
-
-JOB_SCHEMA = inline_serializer(
-    "ImportJob",
-    {
-        "id": serializers.IntegerField(),
-        "status": serializers.CharField(),
-        "mode": serializers.CharField(),
-        "format": serializers.CharField(),
-        "file_name": serializers.CharField(),
-        "message": serializers.CharField(),
-        "rows": serializers.DictField(child=serializers.IntegerField()),
-        "phase": serializers.CharField(allow_null=True),
-        "created_at": serializers.DateTimeField(),
-        "finished_at": serializers.DateTimeField(allow_null=True),
-        "status_url": serializers.URLField(),
-        "errors_url": serializers.URLField(allow_null=True),
-    },
-)
 
 
 class ImportListCreate(APIView):
@@ -90,7 +101,7 @@ class ImportListCreate(APIView):
         summary="取込ファイルの登録",
         description="CSV または JSON Lines のファイルを登録し、取込ジョブを作ります（202）。形式は docs/import-format.md。",
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={202: JOB_SCHEMA, 400: OpenApiResponse(description="入力エラー")},
+        responses={202: ImportJobOut, 400: OpenApiResponse(description="入力エラー")},
     )
     def post(self, request):
         data = ImportUploadSerializer(data=request.data)
@@ -110,7 +121,7 @@ class ImportDetail(APIView):
     api_scopes = ("imports",)
     user_roles = (Role.MUNICIPAL_STAFF, Role.MUNICIPAL_ADMIN)
 
-    @extend_schema(summary="取込ジョブの状態", responses={200: JOB_SCHEMA})
+    @extend_schema(summary="取込ジョブの状態", responses={200: ImportJobOut})
     def get(self, request, job_id: int):
         job = get_object_or_404(ImportJob, pk=job_id, insurer=insurer_of(request))
         return Response(job_body(request, job))

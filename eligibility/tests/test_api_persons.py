@@ -1,4 +1,5 @@
-"""The read API (office key, scope read): whole bodies, the 404/403 split, the log; the claims feed."""
+"""The read API (eligibility/api/persons.py; office key, scope read): whole bodies, the 404/403 split, the log,
+and bodies that match the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import time_machine
 import yaml
 from rest_framework.test import APIClient
 
-from consent.models import Relationship
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
 from kaigo_portal.accounts.models import ApiScope
@@ -205,46 +205,45 @@ def test_every_refusal_code_is_in_the_openapi_schema(client):
     assert "not_found" in operation["responses"]["404"]["description"]
 
 
-def test_the_claims_feed_keeps_a_relationship_alive(orgs, cast, hanako):
-    with time_machine.travel(dt.datetime(2026, 3, 10, 10, tzinfo=JST), tick=False):
-        relationship = cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
-    body = {
-        "rows": [
-            {
-                "office_number": "1370100016",
-                "insurer_number": "131011",
-                "insured_number": "0000000301",
-                "service_month": "2026-05",
-            },
-            {
-                "office_number": "1370100024",
-                "insurer_number": "131011",
-                "insured_number": "0000000301",
-                "service_month": "2026-05",
-            },
-        ]
+def _schema_of(document: dict, component: str) -> dict:
+    """An OpenAPI 3.0 component as JSON Schema: `nullable` becomes a null type, refs resolve in the document."""
+
+    def converted(node):
+        if isinstance(node, dict):
+            node = {key: converted(value) for key, value in node.items()}
+            if node.pop("nullable", False):
+                node = {"anyOf": [node, {"type": "null"}]}
+            return node
+        if isinstance(node, list):
+            return [converted(value) for value in node]
+        return node
+
+    return {"$ref": f"#/components/schemas/{component}", "components": converted(document["components"])}
+
+
+def test_the_bodies_match_the_openapi_document(client, orgs, cast, hanako):
+    import jsonschema
+
+    document = yaml.safe_load(client.get("/api/schema/").content)
+    operation = document["paths"]["/api/v1/persons/{insurer_no}/{insured_no}/eligibility/"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EligibilityOut"
     }
-    response = client_for(orgs["kokuhoren"], ApiScope.CLAIMS).post("/api/v1/claims/", body, format="json")
-    assert (response.status_code, response.json()) == (200, {"rows": 2, "matched": 1, "unmatched": 1})
-    relationship.refresh_from_db()
-    assert (relationship.anchor_on, relationship.last_claim_month) == (
-        dt.date(2026, 5, 31),
-        dt.date(2026, 5, 1),
-    )
-    assert client_for(orgs["kyotaku"]).post("/api/v1/claims/", body, format="json").status_code == 403
-    bad = client_for(orgs["kokuhoren"], ApiScope.CLAIMS).post(
-        "/api/v1/claims/", {"rows": [{"office_number": "x"}]}, format="json"
-    )
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
-    assert Relationship.objects.count() == 1
-
-
-def test_the_insurance_card_route_is_browser_only(client):
-    schema = yaml.safe_load(client.get("/api/schema/").content)
-    # Only the card's identity endpoints (the card issue) verify identity through the API.
-    assert sorted(path for path in schema["paths"] if "verif" in path or "identity" in path) == [
-        "/api/v1/identity/challenges/",
-        "/api/v1/identity/device-codes/{code}/",
-        "/api/v1/identity/device-codes/{code}/complete/",
-        "/api/v1/identity/verifications/",
-    ]
+    cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+    ef.burden_ratio(person=hanako)
+    reader = client_for(orgs["kyotaku"])
+    for url, component in (
+        (URL, "EligibilityOut"),
+        ("/api/v1/persons/131011/0000000301/home-modification/", "HomeModificationOut"),
+    ):
+        body = reader.get(url).json()
+        jsonschema.validate(body, _schema_of(document, component))
+    uncertified = ef.person(
+        insurer=orgs["chiyoda"], insured_number="0000000302"
+    )  # no certification, no ratio
+    cf.relationship(orgs["kyotaku"], uncertified, by=cast["bob"])
+    empty = reader.get("/api/v1/persons/131011/0000000302/eligibility/").json()
+    assert (empty["certification"], empty["burden_ratio"]) == (None, None)
+    jsonschema.validate(empty, _schema_of(document, "EligibilityOut"))
+    with pytest.raises(jsonschema.ValidationError):  # the check can fail
+        jsonschema.validate({**empty, "as_of": 20260601}, _schema_of(document, "EligibilityOut"))
