@@ -4,6 +4,7 @@ queue, paper receipt) and anyone the policy lets read an opinion. Every read goe
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django import forms
 from django.conf import settings
@@ -77,7 +78,8 @@ def clinic_written(request):
 
 @clinic_required
 def write(request, pk: int):
-    """The web form: saves the draft as it goes (section by section), submits when every section is right."""
+    """The web form: saves the draft as it goes (section by section), submits when every section is right.
+    A POST saves the draft, then does its action: autosave, save a section (`save:<section>`), or submit."""
     actor = _actor(request)
     opinion_request, person = selectors.request_for_clinic(actor, pk)
     draft = opinion_request.opinions.filter(status=OpinionStatus.DRAFT).first()
@@ -86,77 +88,109 @@ def write(request, pk: int):
         latest = opinion_request.opinions.filter(status=OpinionStatus.SUBMITTED).order_by("-version").first()
         return redirect("opinions:detail", pk=latest.pk) if latest else redirect("opinions:clinic_queue")
     fixed = webform.fixed_values(opinion_request, actor.organisation)
-    document = draft.document if draft else webform.initial_document(opinion_request, person, fixed)
-    issues: list[form.Issue] = []
+    editing = _Editing(request, opinion_request, person, draft, fixed, document=None)
+    editing.document = draft.document if draft else webform.initial_document(opinion_request, person, fixed)
     action = request.POST.get("action", "") if request.method == "POST" else ""
-    if action:
-        document = webform.document_from_post(
-            request.POST, fixed, document.get("form_version", form.FORM_2026)
-        )
-        try:
-            draft = services.draft_save(
-                request=opinion_request, document=document, clinic=actor.organisation, by=request.user
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return redirect("opinions:clinic_queue")
-        all_issues = form.validate(document, second_insured=services.second_insured(opinion_request))
-        if action == "autosave":
-            return JsonResponse(
-                {
-                    "saved_at": timezone.localtime(draft.updated_at).strftime("%H:%M:%S"),
-                    "issues": len(all_issues),
-                }
-            )
-        if action.startswith("save:"):
-            section = action.split(":", 1)[1]
-            issues = [i for i in all_issues if i.path.split(".", 1)[0] == section]
-            if issues:
-                messages.warning(
-                    request,
-                    f"下書きを保存しました。「{form.SECTIONS.get(section, '')}」に{len(issues)}件の確認事項があります。",
-                )
-            else:
-                messages.success(
-                    request, f"下書きを保存しました。「{form.SECTIONS.get(section, '')}」に誤りはありません。"
-                )
-        elif action == "submit":
-            try:
-                opinion = services.opinion_submit(
-                    request=opinion_request,
-                    document=document,
-                    clinic=actor.organisation,
-                    route=Route.WEB,
-                    by=request.user,
-                )
-            except services.OpinionInvalid as error:
-                issues = error.issues
-                messages.error(
-                    request,
-                    f"提出できません。{len(issues)}件の誤りを直してください（下書きは保存しました）。",
-                )
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request,
-                    "意見書を提出しました。提出後は変更できません（訂正は新しい版として作成します）。",
-                )
-                return redirect("opinions:detail", pk=opinion.pk)
-        else:
-            messages.success(request, "下書きを保存しました。")
-    return render(
-        request,
-        "opinions/write.html",
-        {
-            "request_obj": opinion_request,
-            "person": person,
-            "draft": draft,
-            "sections": webform.sections(document, issues, fixed),
-            "issue_count": len(issues),
-            "today": timezone.localdate(),
-        },
+    if not action:
+        return editing.form()
+    editing.document = webform.document_from_post(
+        request.POST, fixed, editing.document.get("form_version", form.FORM_2026)
     )
+    try:
+        editing.draft = services.draft_save(
+            request=opinion_request, document=editing.document, clinic=actor.organisation, by=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("opinions:clinic_queue")
+    if action.startswith("save:"):
+        return _save_section(editing, action.removeprefix("save:"))
+    return _ACTIONS.get(action, _saved)(editing)
+
+
+@dataclass
+class _Editing:
+    """An opinion being written on the web: the request, the draft as saved and the document."""
+
+    request: object
+    opinion_request: object
+    person: object
+    draft: object
+    fixed: dict
+    document: dict | None
+    issues: list = field(default_factory=list)
+
+    def all_issues(self) -> list[form.Issue]:
+        return form.validate(self.document, second_insured=services.second_insured(self.opinion_request))
+
+    def form(self):
+        return render(
+            self.request,
+            "opinions/write.html",
+            {
+                "request_obj": self.opinion_request,
+                "person": self.person,
+                "draft": self.draft,
+                "sections": webform.sections(self.document, self.issues, self.fixed),
+                "issue_count": len(self.issues),
+                "today": timezone.localdate(),
+            },
+        )
+
+
+def _autosave(editing: _Editing):
+    """The page's timer: the draft is saved; the answer says when, and how many issues remain."""
+    saved_at = timezone.localtime(editing.draft.updated_at).strftime("%H:%M:%S")
+    return JsonResponse({"saved_at": saved_at, "issues": len(editing.all_issues())})
+
+
+def _save_section(editing: _Editing, section: str):
+    """保存 under one section: the draft is saved, and that section's issues are shown."""
+    editing.issues = [i for i in editing.all_issues() if i.path.split(".", 1)[0] == section]
+    label = form.SECTIONS.get(section, "")
+    if editing.issues:
+        messages.warning(
+            editing.request,
+            f"下書きを保存しました。「{label}」に{len(editing.issues)}件の確認事項があります。",
+        )
+    else:
+        messages.success(editing.request, f"下書きを保存しました。「{label}」に誤りはありません。")
+    return editing.form()
+
+
+def _submit(editing: _Editing):
+    """提出: every section must be right; a submitted opinion cannot be changed (a correction is a new version)."""
+    request = editing.request
+    try:
+        opinion = services.opinion_submit(
+            request=editing.opinion_request,
+            document=editing.document,
+            clinic=_actor(request).organisation,
+            route=Route.WEB,
+            by=request.user,
+        )
+    except services.OpinionInvalid as error:
+        editing.issues = error.issues
+        messages.error(
+            request,
+            f"提出できません。{len(editing.issues)}件の誤りを直してください（下書きは保存しました）。",
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, "意見書を提出しました。提出後は変更できません（訂正は新しい版として作成します）。"
+        )
+        return redirect("opinions:detail", pk=opinion.pk)
+    return editing.form()
+
+
+def _saved(editing: _Editing):
+    messages.success(editing.request, "下書きを保存しました。")
+    return editing.form()
+
+
+_ACTIONS = {"autosave": _autosave, "submit": _submit}
 
 
 @login_required

@@ -169,17 +169,8 @@ def plan_new(request, insurer_no: str, insured_no: str):
         category=selectors.CAREPLAN,
         purpose=PURPOSE,
     )
-    context = _editor_context(request, person, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and (data := _input_from(context)) is not None:
-        try:
-            plan = services.plan_create(actor=actor, person=person, data=data)
-        except ApplicationError as error:
-            _report(context, error)
-        else:
-            messages.success(request, "原案を保存しました。")
-            return redirect("careplans:plan_detail", pk=plan.pk)
-    return render(
-        request, "careplans/plan_edit.html", context, status=400 if request.method == "POST" else 200
+    return _editor(
+        request, person, save=lambda data: services.plan_create(actor=actor, person=person, data=data)
     )
 
 
@@ -190,20 +181,28 @@ def plan_edit(request, pk: int):
     if plan.status != PlanStatus.DRAFT or plan.author_office_id != actor.organisation.pk:
         messages.error(request, "変更できるのは自事業所の原案だけです（同意依頼中なら取り下げてください）。")
         return redirect("careplans:plan_detail", pk=plan.pk)
-    context = _editor_context(
-        request, plan.person, plan=plan, data=request.POST if request.method == "POST" else None
+    return _editor(
+        request,
+        plan.person,
+        plan=plan,
+        save=lambda data: services.plan_update(actor=actor, plan=plan, data=data),
     )
-    if request.method == "POST" and (data := _input_from(context)) is not None:
+
+
+def _editor(request, person, *, save, plan=None):
+    """The editor of a new plan or of a draft: saved by `save(data)` (which returns the plan), or shown again
+    with its errors (400)."""
+    posted = request.method == "POST"
+    context = _editor_context(request, person, plan=plan, data=request.POST if posted else None)
+    if posted and (data := _input_from(context)) is not None:
         try:
-            services.plan_update(actor=actor, plan=plan, data=data)
+            saved = save(data)
         except ApplicationError as error:
             _report(context, error)
         else:
             messages.success(request, "原案を保存しました。")
-            return redirect("careplans:plan_detail", pk=plan.pk)
-    return render(
-        request, "careplans/plan_edit.html", context, status=400 if request.method == "POST" else 200
-    )
+            return redirect("careplans:plan_detail", pk=saved.pk)
+    return render(request, "careplans/plan_edit.html", context, status=400 if posted else 200)
 
 
 @office_required

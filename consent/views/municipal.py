@@ -109,16 +109,27 @@ def break_glass_queue(request):
 @municipal_required
 @require_POST
 def break_glass_close(request, pk: int):
-    relationship = selectors.break_glass_for(access.Actor.for_request(request), pk)
+    return _close(
+        request,
+        lambda actor: services.break_glass_review_close(
+            relationship=selectors.break_glass_for(actor, pk),
+            by=request.user,
+            note=request.POST.get("note", ""),
+        ),
+        done="確認済みにしました。",
+        back="consent:municipal_break_glass",
+    )
+
+
+def _close(request, close, *, done: str, back: str):
+    """Closes a queue's item (the break-glass review, a dispute) with the staff's note, and goes back."""
     try:
-        services.break_glass_review_close(
-            relationship=relationship, by=request.user, note=request.POST.get("note", "")
-        )
+        close(access.Actor.for_request(request))
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "確認済みにしました。")
-    return redirect("consent:municipal_break_glass")
+        messages.success(request, done)
+    return redirect(back)
 
 
 @municipal_required
@@ -134,16 +145,16 @@ def disputes(request):
 @municipal_required
 @require_POST
 def dispute_close(request, pk: int):
-    dispute = selectors.dispute_for(access.Actor.for_request(request), pk)
-    try:
-        services.dispute_close(
-            dispute=dispute, by=request.user, resolution=request.POST.get("resolution", "")
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "対応済みにしました。")
-    return redirect("consent:municipal_disputes")
+    return _close(
+        request,
+        lambda actor: services.dispute_close(
+            dispute=selectors.dispute_for(actor, pk),
+            by=request.user,
+            resolution=request.POST.get("resolution", ""),
+        ),
+        done="対応済みにしました。",
+        back="consent:municipal_disputes",
+    )
 
 
 class InvitationForm(PersonPick):

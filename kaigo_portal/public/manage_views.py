@@ -45,27 +45,19 @@ def news_list(request):
 @require_http_methods(["GET", "POST"])
 def news_edit(request, pk: int | None = None):
     item = get_object_or_404(NewsItem, pk=pk) if pk else None
-    initial = (
-        {
-            "title": item.title,
-            "body": item.body,
-            "is_important": item.is_important,
-            "published_at": item.published_at and timezone.localtime(item.published_at),
-        }
-        if item
-        else {}
+    fields = ("title", "body", "is_important", "published_at")
+    return _edit(
+        request,
+        item,
+        NewsForm,
+        fields,
+        create=services.news_create,
+        update=services.news_update,
+        name="item",
+        template="public/manage/news_form.html",
+        back="public:manage_news",
+        saved=lambda item: f"お知らせ「{item.title}」を保存しました（{item.publication_state().label}）。",
     )
-    form = NewsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if item is None:
-            item = services.news_create(by=request.user, **form.cleaned_data)
-        else:
-            services.news_update(item=item, by=request.user, **form.cleaned_data)
-        messages.success(
-            request, f"お知らせ「{item.title}」を保存しました（{item.publication_state().label}）。"
-        )
-        return redirect("public:manage_news")
-    return render(request, "public/manage/news_form.html", {"form": form, "item": item})
 
 
 @operator_required
@@ -93,28 +85,38 @@ def faq_list(request):
 @require_http_methods(["GET", "POST"])
 def faq_edit(request, pk: int | None = None):
     entry = get_object_or_404(FaqEntry, pk=pk) if pk else None
-    initial = (
-        {
-            "audience": entry.audience,
-            "question": entry.question,
-            "answer": entry.answer,
-            "sort_order": entry.sort_order,
-            "published_at": entry.published_at and timezone.localtime(entry.published_at),
-        }
-        if entry
-        else {}
+    fields = ("audience", "question", "answer", "sort_order", "published_at")
+    return _edit(
+        request,
+        entry,
+        FaqForm,
+        fields,
+        create=services.faq_create,
+        update=services.faq_update,
+        name="entry",
+        template="public/manage/faq_form.html",
+        back="public:manage_faq",
+        saved=lambda entry: (
+            f"よくある質問「{entry.question}」を保存しました（{entry.publication_state().label}）。"
+        ),
     )
-    form = FaqForm(request.POST or None, initial=initial)
+
+
+def _edit(request, obj, form_class, fields, *, create, update, name, template, back, saved):
+    """The editor of a news item or an FAQ entry: a new one (obj None) or an existing one."""
+    initial = {}
+    if obj is not None:
+        initial = {field: getattr(obj, field) for field in fields}
+        initial["published_at"] = obj.published_at and timezone.localtime(obj.published_at)
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if entry is None:
-            entry = services.faq_create(by=request.user, **form.cleaned_data)
+        if obj is None:
+            obj = create(by=request.user, **form.cleaned_data)
         else:
-            services.faq_update(entry=entry, by=request.user, **form.cleaned_data)
-        messages.success(
-            request, f"よくある質問「{entry.question}」を保存しました（{entry.publication_state().label}）。"
-        )
-        return redirect("public:manage_faq")
-    return render(request, "public/manage/faq_form.html", {"form": form, "entry": entry})
+            update(**{name: obj}, by=request.user, **form.cleaned_data)
+        messages.success(request, saved(obj))
+        return redirect(back)
+    return render(request, template, {"form": form, name: obj})
 
 
 @operator_required
