@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, models
+from django.db.models.sql import UpdateQuery
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,16 @@ def _insert_statement(
 
 def _values(instance: models.Model, fields: tuple) -> list:
     return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+
+
+def update_sql(queryset: models.QuerySet, **values) -> tuple[str, list]:
+    """The UPDATE the ORM writes for `queryset.update(**values)`, as (sql, params), to run as an earlier
+    statement of `insert` (as QuerySet.update builds it)."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
 
 
 def insert_sql(instance: models.Model) -> tuple[str, list]:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -40,12 +40,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- relationships ----------------------------------------------------------------------------------
-_END_OPEN = (
-    f"UPDATE {Relationship._meta.db_table} SET ended_at = %s, end_reason = %s, ended_by_id = %s "  # noqa: S608
-    "WHERE office_id = %s AND person_id = %s AND ended_at IS NULL"
-)
-
-
 def _open_new(
     *,
     office: Organisation,
@@ -58,13 +52,12 @@ def _open_new(
     """Ends the office's open relationship with the person (if any) and opens a new one; `also` are new
     rows that belong to the same step (the card attempt's log row), written in the same statement."""
     now = timezone.now()
-    end_open = [
-        connection.ops.adapt_datetimefield_value(now),
-        EndReason.REPLACED,
-        by.pk if by else None,
-        office.pk,
-        person.pk,
-    ]
+    end_open = fastsql.update_sql(
+        Relationship.objects.filter(office_id=office.pk, person_id=person.pk, ended_at__isnull=True),
+        ended_at=now,
+        end_reason=EndReason.REPLACED,
+        ended_by_id=by.pk if by else None,
+    )
     relationship = Relationship(
         office=office,
         person=person,
@@ -78,7 +71,7 @@ def _open_new(
     )
     # The office and the person are rows already in hand: no need to look them up again to validate.
     relationship.full_clean(exclude=["office", "person"], validate_constraints=False)
-    return fastsql.insert(relationship, before=[(_END_OPEN, end_open), *map(fastsql.insert_sql, also)])
+    return fastsql.insert(relationship, before=[end_open, *map(fastsql.insert_sql, also)])
 
 
 def _is_care_manager_of(user: User, office: Organisation) -> bool:

@@ -145,7 +145,7 @@ def test_the_person_withdraws_and_regrants_on_their_page(login, cast, orgs, hana
 def test_who_looked_shows_page_list_and_api_reads_for_12_months_then_everything(
     login, cast, orgs, hanako, client
 ):
-    from consent.tests.test_api import client_for
+    from eligibility.tests.test_api_persons import client_for
 
     user = cf.person_user("hanako@example.jp", hanako)
     with at(2025, 4, 1, 10):

@@ -74,3 +74,27 @@ def test_insert_after_an_update_in_the_same_statement_respects_a_partial_unique_
     assert set(rows) == {first.pk, second.pk}
     assert rows[first.pk].ended_at is not None and rows[first.pk].end_reason == "replaced"
     assert rows[second.pk].ended_at is None
+
+
+def test_an_update_written_by_the_orm_runs_before_the_insert(orgs, cast):
+    """update_sql gives the UPDATE that QuerySet.update would run, for insert's earlier statements."""
+    from consent.models import Relationship
+    from eligibility.tests import factories as ef
+
+    person = ef.person(insurer=orgs["chiyoda"])
+    now = timezone.now()
+
+    def new():
+        return Relationship(
+            office=orgs["kyotaku"], person=person, method="mynumber_card", verified_at=now, anchor_on=now.date()
+        )
+
+    def end_open():
+        open_ones = Relationship.objects.filter(office=orgs["kyotaku"], person=person, ended_at__isnull=True)
+        return fastsql.update_sql(open_ones, ended_at=now, end_reason="replaced")
+
+    first = fastsql.insert(new(), before=[end_open()])
+    second = fastsql.insert(new(), before=[end_open()])
+    first.refresh_from_db()
+    assert (first.ended_at, first.end_reason) == (now, "replaced")
+    assert Relationship.objects.get(ended_at__isnull=True) == second
