@@ -1,5 +1,5 @@
 """Forms of the plan editor (第1〜3表) and the LIFE entry. They only shape input; the rules are in
-services.py and life_rules.py."""
+services.py and life/rules.py."""
 
 from __future__ import annotations
 

@@ -278,7 +278,7 @@ def card_as_of(person: InsuredPerson, on: dt.date) -> Card:
 
 
 def card_from_rows(person: InsuredPerson, on: dt.date, rows) -> Card:
-    """The card from the rows of `card_statement`."""
+    """The card from the rows of `card_read`'s statement."""
     rows = _card_rows(rows)
     identity = versions_as_of(PersonVersion, rows[PersonVersion], on)
     certifications = versions_as_of(CertificationVersion, rows[CertificationVersion], on)

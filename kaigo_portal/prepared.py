@@ -34,6 +34,22 @@ from django.db.models.sql.compiler import SQLCompiler
 
 _EPOCH = dt.datetime(1001, 2, 3, 4, 5, 6, 7000, tzinfo=dt.UTC)
 
+# psycopg parses a statement's placeholders on every execute, and caches the result only for statements of
+# up to 4,096 characters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH: ORMs write many long one-off
+# statements). The statements prepared here are few and repeat on every request, and the ORM writes them
+# long: the read API's (the log row's WITHs and the card's UNION ALL) is about 9,000 characters, whose
+# parse cost 0.1–0.2 ms a request. So the limit is raised to cover them; tests/test_prepared.py checks
+# that such a statement's parse is cached.
+STATEMENT_CACHE_LENGTH = 16_384
+try:
+    from psycopg import _queries as _psycopg_queries
+except ImportError:  # SQLite only: no psycopg
+    _psycopg_queries = None
+if _psycopg_queries is not None and hasattr(_psycopg_queries, "MAX_CACHED_STATEMENT_LENGTH"):
+    _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        _psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, STATEMENT_CACHE_LENGTH
+    )
+
 
 def _stand_in(value: Any, index: int, variant: int) -> Any:
     """A value of the same type that no query would hold: far-off dates, large negative ids, marked text."""

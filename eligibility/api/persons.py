@@ -19,6 +19,7 @@ from kaigo_portal.api.responses import READ_REFUSALS
 from kaigo_portal.audit.models import Category
 
 from .. import selectors
+from ..models import CertificationVersion
 
 
 class IdentityOut(serializers.Serializer):
@@ -31,9 +32,21 @@ class IdentityOut(serializers.Serializer):
     disqualified_on = serializers.DateField(allow_null=True)
 
 
+class _Label(serializers.CharField):
+    """The Japanese label of a code field (a plain lookup: DRF would inspect a `get_…_display` method on
+    every call)."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return self.labels.get(value, value)
+
+
 class CertificationOut(serializers.Serializer):
     care_level = serializers.CharField(help_text="要介護状態区分コード")
-    care_level_name = serializers.CharField(source="get_care_level_display")
+    care_level_name = _Label(CertificationVersion._meta.get_field("care_level").choices, source="care_level")
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(allow_null=True)
     benefit_limit_units = serializers.IntegerField(

@@ -190,3 +190,47 @@ def test_production_refuses_to_start_without_a_rule_set(fresh_rules, settings):
         access.ensure_rules_for_production()
     access.register_rules(access.OwnInsurerOnly())
     access.ensure_rules_for_production()  # a registered set lets it start
+
+
+def test_read_runs_the_query_after_a_grant_and_logs_it(cast, orgs, person, django_assert_max_num_queries):
+    from kaigo_portal.accounts.models import Organisation
+
+    alice = actor_for(cast["alice"], orgs["chiyoda"], Role.MUNICIPAL_STAFF)
+    query = Organisation.objects.filter(insurer_number="131011").values_list("name", flat=True)
+    found, names = access.read(alice, person, Category.ELIGIBILITY, Purpose.INSURER_ADMINISTRATION, query)
+    assert (found, names) == (person, ["千代田区"])
+    # A function of the person gives the query once the person is known.
+    _found, again = access.read(
+        alice,
+        person,
+        Category.ELIGIBILITY,
+        Purpose.INSURER_ADMINISTRATION,
+        lambda p: Organisation.objects.filter(pk=p.insurer_id).values_list("insurer_number", flat=True),
+    )
+    assert again == ["131011"]
+    rows = AccessLogEntry.objects.order_by("id")
+    assert [(r.outcome, r.insured_number) for r in rows] == [("granted", "0000000042")] * 2
+
+
+def test_read_refused_never_runs_the_query(cast, orgs, person):
+    asked = []
+    bob = actor_for(cast["bob"], orgs["kyotaku"], Role.CARE_MANAGER)
+    with pytest.raises(NotVisible):
+        access.read(bob, person, Category.ELIGIBILITY, Purpose.CARE_MANAGEMENT, lambda p: asked.append(p))
+    assert asked == []
+    assert AccessLogEntry.objects.get().outcome == "denied"
+
+
+def test_read_of_numbers_nobody_has_is_a_404_logged_under_the_numbers(cast, orgs):
+    alice = actor_for(cast["alice"], orgs["chiyoda"], Role.MUNICIPAL_STAFF)
+    with pytest.raises(NotVisible):
+        access.read(
+            alice, access.Numbers("131011", "0000009999"), Category.ELIGIBILITY, Purpose.CARE_MANAGEMENT
+        )
+    row = AccessLogEntry.objects.get()
+    assert (row.insurer_number, row.insured_number, row.outcome, row.reason) == (
+        "131011",
+        "0000009999",
+        "denied",
+        "no_such_person",
+    )

@@ -86,7 +86,11 @@ def test_an_update_written_by_the_orm_runs_before_the_insert(orgs, cast):
 
     def new():
         return Relationship(
-            office=orgs["kyotaku"], person=person, method="mynumber_card", verified_at=now, anchor_on=now.date()
+            office=orgs["kyotaku"],
+            person=person,
+            method="mynumber_card",
+            verified_at=now,
+            anchor_on=now.date(),
         )
 
     def end_open():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db.models import Count, Exists, OuterRef, Value
+from django.db.models import Count, Exists, F, OuterRef, Value
 from django.utils import timezone
 
 from kaigo_portal.accounts.models import ApiKey, ApiScope, Organisation
 from kaigo_portal.accounts.services import api_key_create
-from kaigo_portal.prepared import Prepared, bound
+from kaigo_portal.prepared import STATEMENT_CACHE_LENGTH, Prepared, bound
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,24 @@ def test_an_argument_the_query_does_not_use_is_refused(orgs):
     unused = Prepared(lambda pk, name: Organisation.objects.filter(pk=pk))
     with pytest.raises(ValueError, match="name"):
         unused.bind(pk=1, name="x")
+
+
+@pytest.mark.postgres
+def test_psycopg_caches_the_parse_of_a_long_prepared_statement(orgs):
+    """The read API's statement is about 9,000 characters: psycopg must keep its parse (see prepared.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg is PostgreSQL's driver")
+    from psycopg import _queries
+
+    # A statement longer than psycopg's 4,096 characters, with few parameters.
+    columns = {f"copy_{n}": F("insurer_number") for n in range(200)}
+    long = Prepared(lambda pk: Organisation.objects.filter(pk=pk).annotate(**columns))
+    statement = long.bind(pk=orgs["chiyoda"].pk)
+    assert 8_000 < len(statement.sql) < STATEMENT_CACHE_LENGTH
+    before = _queries._query2pg.cache_info()
+    for _ in range(3):
+        assert [o.pk for o in long.bind(pk=orgs["chiyoda"].pk).run()] == [orgs["chiyoda"].pk]
+    after = _queries._query2pg.cache_info()
+    assert after.hits >= before.hits + 2
