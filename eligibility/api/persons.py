@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kaigo_portal import access
+from kaigo_portal.api.output import OutputSerializer
 from kaigo_portal.api.responses import READ_REFUSALS
 from kaigo_portal.audit.models import Category
 
@@ -22,7 +23,7 @@ from .. import selectors
 from ..models import CertificationVersion
 
 
-class IdentityOut(serializers.Serializer):
+class IdentityOut(OutputSerializer):
     name = serializers.CharField()
     name_kana = serializers.CharField()
     birth_date = serializers.DateField()
@@ -44,7 +45,7 @@ class _Label(serializers.CharField):
         return self.labels.get(value, value)
 
 
-class CertificationOut(serializers.Serializer):
+class CertificationOut(OutputSerializer):
     care_level = serializers.CharField(help_text="要介護状態区分コード")
     care_level_name = _Label(CertificationVersion._meta.get_field("care_level").choices, source="care_level")
     valid_from = serializers.DateField()
@@ -54,13 +55,13 @@ class CertificationOut(serializers.Serializer):
     )
 
 
-class BurdenRatioOut(serializers.Serializer):
+class BurdenRatioOut(OutputSerializer):
     ratio = serializers.IntegerField(help_text="負担割合（割）")
     valid_from = serializers.DateField()
     valid_to = serializers.DateField(allow_null=True)
 
 
-class EligibilityOut(serializers.Serializer):
+class EligibilityOut(OutputSerializer):
     insurer_number = serializers.CharField(source="person.insurer.insurer_number")
     insured_number = serializers.CharField(source="person.insured_number")
     as_of = serializers.DateField(source="on")
@@ -76,13 +77,13 @@ class EligibilityOut(serializers.Serializer):
         return body
 
 
-class LedgerLineOut(serializers.Serializer):
+class LedgerLineOut(OutputSerializer):
     line_id = serializers.CharField()
     service_date = serializers.DateField()
     amount = serializers.IntegerField(help_text="円")
 
 
-class RemainderOut(serializers.Serializer):
+class RemainderOut(OutputSerializer):
     cap = serializers.IntegerField(help_text="上限額（円）")
     used = serializers.IntegerField(help_text="算定に数えた額（円）")
     remaining = serializers.IntegerField(help_text="残額（円）")
@@ -90,7 +91,7 @@ class RemainderOut(serializers.Serializer):
     lines = LedgerLineOut(many=True)
 
 
-class HomeModificationOut(serializers.Serializer):
+class HomeModificationOut(OutputSerializer):
     insurer_number = serializers.CharField(source="person.insurer.insurer_number")
     insured_number = serializers.CharField(source="person.insured_number")
     as_of = serializers.DateField(source="on")
