@@ -1,9 +1,10 @@
-"""Statements written out for the few hot paths (a read through the door, a card check).
+"""Writes for the few hot paths (a 本人確認 by card), and reading rows back into model instances.
 
-On these machines building a query with the ORM costs 1–2 ms of CPU, ten times what sending the same
-statement costs. The hot paths therefore send statements written once per process, with every value
-as a parameter and every name taken from the models, and turn rows back into model instances with
-the backend's own converters, so the results are exactly what the ORM would give.
+Reads on hot paths are prepared querysets (kaigo_portal.prepared). What the ORM cannot write in one round
+trip is here: `insert` saves a new row with earlier statements in the same statement (data-modifying WITHs
+on PostgreSQL: end the open relationship, then open the new one), the earlier ones written by the ORM
+(`update_sql`, `insert_sql`). `Reader` turns a row's columns back into a model instance with the backend's
+own converters (the card's UNION ALL, an UPDATE … RETURNING), so the results are exactly what the ORM gives.
 """
 
 from __future__ import annotations

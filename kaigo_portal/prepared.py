@@ -188,7 +188,7 @@ class Prepared:
         self._lock = threading.Lock()
 
     def bind(self, **values: Any) -> Bound:
-        key = (connection.vendor, *sorted((name, type(value)) for name, value in values.items()))
+        key = (connection.vendor, tuple(values), tuple(map(type, values.values())))
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
