@@ -123,17 +123,10 @@ def survey_for(actor: access.Actor, *, application_id: int, purpose: str) -> Sur
 def application_for(actor: access.Actor, pk: int, *, purpose: str) -> Application:
     """An application of a person the actor may read under certification_progress, the read authorised and
     logged; else the same 404 as for one that does not exist."""
-    application = (
-        access.filter_persons(actor, Application.objects.all(), CATEGORY_PROGRESS, prefix="person__")
-        .select_related("person__insurer", "proxy_office")
-        .prefetch_related("steps")
-        .filter(pk=pk)
-        .first()
+    applications = Application.objects.select_related("person__insurer", "proxy_office").prefetch_related(
+        "steps"
     )
-    if application is None:
-        raise access.NotVisible("no such application")
-    access.authorize(actor, application.person, CATEGORY_PROGRESS, purpose)
-    return application
+    return access.fetch(actor, applications, CATEGORY_PROGRESS, purpose, pk=pk)
 
 
 def municipal_person_for(actor: access.Actor, insured_number: str) -> InsuredPerson | None:

@@ -81,13 +81,9 @@ def _seen(actor: access.Actor, queryset: QuerySet, category: str = Category.ELIG
 
 
 def _one_for(actor: access.Actor, queryset: QuerySet, pk: int, *, purpose: str = MUNICIPAL):
-    """One row of a person the actor may read, the read authorised and logged; else the same 404 as for a
-    row that does not exist."""
-    found = _seen(actor, queryset.select_related("person__insurer")).filter(pk=pk).first()
-    if found is None:
-        raise access.NotVisible("no such row")
-    access.authorize(actor, found.person, Category.ELIGIBILITY, purpose)
-    return found
+    return access.fetch(
+        actor, queryset.select_related("person__insurer"), Category.ELIGIBILITY, purpose, pk=pk
+    )
 
 
 def break_glass_queue_for(actor: access.Actor) -> QuerySet[Relationship]:

@@ -1,8 +1,10 @@
-"""The door to personal data: `authorize()` and the matching queryset filter.
+"""The door to personal data: `read()`, `authorize()` and the matching queryset filter.
 
 Every read of a person's data, in every app and on every channel (page, API, PDF, export), goes
 through here. The door decides with the registered rule set and writes one access-log row for the
-decision, granted or denied, before the caller sees the data.
+decision, granted or denied, before the caller sees the data. `read()` also runs the caller's read of
+the data (a queryset it compiles), in the same round trip as the log row where the database allows;
+the SQL stays inside the kernel (this module, `prepared`, and audit).
 
 The rules plug in from the consent app (`register_rules`), which sits above this kernel. Until a rule
 set is registered, only municipal staff of the person's own insurer get through; in production
@@ -41,6 +43,7 @@ __all__ = [
     "Rules",
     "authorize",
     "ensure_rules_for_production",
+    "fetch",
     "filter_persons",
     "log_listed",
     "log_lookup",
@@ -374,6 +377,17 @@ def _log_and_enforce(row: Access, decision: Decision) -> Decision:
 def filter_persons(actor: Actor, queryset: QuerySet, category: str, *, prefix: str = "") -> QuerySet:
     """Narrows a queryset to the persons `authorize` would let the actor read (`prefix` reaches the person)."""
     return queryset.filter(_rules().person_filter(actor, category, prefix=prefix))
+
+
+def fetch(actor: Actor, queryset: QuerySet, category: str, purpose: str, *, person: str = "person", **lookup):
+    """One row about a person (its `person` field) that the actor may read: narrowed by the rules' filter,
+    found by `lookup`, its read authorised and logged. A row the actor may not see is the same 404 as one
+    that does not exist, and is not logged (nothing names the person)."""
+    found = filter_persons(actor, queryset, category, prefix=f"{person}__").filter(**lookup).first()
+    if found is None:
+        raise NotVisible("no such row")
+    authorize(actor, getattr(found, person), category, purpose)
+    return found
 
 
 def log_listed(actor: Actor, persons: Iterable[PersonLike], category: str, purpose: str) -> None:

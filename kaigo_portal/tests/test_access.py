@@ -234,3 +234,23 @@ def test_read_of_numbers_nobody_has_is_a_404_logged_under_the_numbers(cast, orgs
         "denied",
         "no_such_person",
     )
+
+
+def test_fetch_gets_a_row_the_actor_may_read_and_logs_it(cast, orgs):
+    from eligibility.models import PersonVersion
+    from eligibility.tests import factories as ef
+
+    mine = ef.person(insurer=orgs["chiyoda"])
+    theirs = ef.person(insurer=orgs["hitachi"])
+    alice = actor_for(cast["alice"], orgs["chiyoda"], Role.MUNICIPAL_STAFF)
+    versions = PersonVersion.objects.all()
+    own = versions.get(person=mine)
+    assert (
+        access.fetch(alice, versions, Category.ELIGIBILITY, Purpose.INSURER_ADMINISTRATION, pk=own.pk) == own
+    )
+    with pytest.raises(NotVisible):
+        other = versions.get(person=theirs)
+        access.fetch(alice, versions, Category.ELIGIBILITY, Purpose.INSURER_ADMINISTRATION, pk=other.pk)
+    assert [(r.insured_number, r.outcome) for r in AccessLogEntry.objects.all()] == [
+        (mine.insured_number, "granted")
+    ]
