@@ -318,8 +318,8 @@ def read(
 
     `person` is a person at hand, or `Numbers` for the door to look up together with what the rules decide
     on (one statement). No such person is the same 404 as a refusal, logged under the numbers asked for.
-    `query` is the caller's read of the person's data: a queryset, a prepared one (`Bound`), or a function
-    of the person giving either. It runs only once the rules grant, in the statement that writes the read's
+    `query` is the caller's read of the person's data: a queryset (one statement: a model queryset or a
+    values_list, no prefetch), a prepared one (`Bound`), or a function of the person giving either. It runs only once the rules grant, in the statement that writes the read's
     log row where the database allows (`audit.services.record_and_read`), so one round trip logs and reads.
     `object_rule` is asked when the rules grant (see `authorize`). A refusal is logged and raised.
     """
