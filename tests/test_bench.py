@@ -79,3 +79,55 @@ def test_the_card_bench_prints_the_server_and_end_to_end_medians(monkeypatch, se
     # CI runs pcscd, so there the whole chain must run; elsewhere the line may say why it was skipped.
     end_to_end = NUMBER if os.environ.get("CI") == "true" else rf"{NUMBER}|skipped \(.+\)"
     assert re.fullmatch(end_to_end, found["card_verify_end_to_end_ms"])
+
+
+TINY = {
+    "BENCH_ROWS": "300",
+    "BENCH_API_PERSONS": "2000",
+    "BENCH_API_CASELOAD": "100",
+    "BENCH_API_SECONDS": "1",
+    "BENCH_API_ROUNDS": "1",
+    "BENCH_API_WORKERS": "1",
+    "BENCH_API_THREADS": "4",
+    "BENCH_CARD_RUNS": "3",
+    "BENCH_CAREPLAN_RUNS": "2",
+    "BENCH_CAREPLAN_PERSONS": "10",
+}
+
+
+def test_make_bench_runs_whole_in_one_command():
+    """`make bench` as the README gives it (`python -m bench`: every benchmark, one process), at a tiny
+    scale, on a database of its own: every benchmark starts from the migrated state, so none meets what
+    another left, and every figure is printed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/kaigo_bench_whole"
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench"],
+        cwd=root,
+        env={**os.environ, **TINY, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    names = set(re.findall(r"^(?:bench|ratio) ([a-z0-9_]+):", done.stdout, re.MULTILINE))
+    assert {
+        "ingest_status",
+        "ingest_vs_copy",
+        "write_floor_vs_copy",
+        "eligibility_api_rps",
+        "eligibility_api_vs_bare",
+        "log_row_and_card_vs_bare",
+        "card_verify_server_ms",
+        "card_verify_end_to_end_ms",
+        "careplan_unit_import_ms",
+    } <= names, done.stdout
+    assert re.search(r"^bench ingest_status: succeeded \([0-9]+ rows, 0 failed\)$", done.stdout, re.MULTILINE)
+    assert not re.search(r"errors [1-9]", done.stdout), done.stdout
