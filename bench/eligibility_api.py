@@ -275,3 +275,5 @@ def run() -> Iterator[str]:
     for name in ("log_row", "log_row_and_card"):
         floor = tallies[name]
         yield f"ratio {name}_vs_bare: {floor.rps / bare.rps:.2f} (floor: {floor.rps:.0f} rps, errors {floor.errors})"
+    # The goal's reference: a read that logs its row and shows the card, and nothing else (issue 18).
+    yield f"ratio eligibility_api_vs_card_floor: {api.rps / tallies['log_row_and_card'].rps:.2f}"

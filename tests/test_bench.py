@@ -42,6 +42,7 @@ def test_the_import_bench_prints_its_ratio_memory_and_write_floor(monkeypatch):
         "ingest_vs_copy",
         "ingest_peak_rss_mb",
         "write_floor_vs_copy",
+        "ingest_vs_write_floor",
     ):
         assert re.fullmatch(NUMBER, found[name]), name
     floor = found["write_floor_seconds"]
@@ -65,6 +66,7 @@ def test_the_api_bench_prints_its_ratio_p99_and_floors_with_no_errors(monkeypatc
     assert re.match(r"[0-9]+ \(errors 0;", found["eligibility_api_rps"])
     assert re.fullmatch(rf"{NUMBER} \(per round: {NUMBER}\)", found["eligibility_api_vs_bare"])
     assert re.fullmatch(NUMBER, found["eligibility_api_p99_ms"])
+    assert re.fullmatch(NUMBER, found["eligibility_api_vs_card_floor"])
     for floor in ("log_row_vs_bare", "log_row_and_card_vs_bare"):
         assert re.fullmatch(rf"{NUMBER} \(floor: [0-9]+ rps, errors 0\)", found[floor]), floor
 
@@ -125,6 +127,8 @@ def test_make_bench_runs_whole_in_one_command():
         "eligibility_api_rps",
         "eligibility_api_vs_bare",
         "log_row_and_card_vs_bare",
+        "eligibility_api_vs_card_floor",
+        "ingest_vs_write_floor",
         "card_verify_server_ms",
         "card_verify_end_to_end_ms",
         "careplan_unit_import_ms",
