@@ -12,6 +12,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -105,17 +106,22 @@ def verify(request):
     return render(request, "consent/verify.html", {"form": form, "locked": locked}, status=status)
 
 
+CASELOAD_PAGE_SIZE = 50
+
+
 @office_required
 def caseload(request):
+    """The office's persons, a page at a time; the persons a page shows are logged as read."""
     actor = access.Actor.for_request(request)
-    persons = list(selectors.caseload_for(actor))
+    page = Paginator(selectors.caseload_for(actor), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    persons = list(page.object_list)
     access.log_listed(actor, persons, Category.ELIGIBILITY, PURPOSE)
     today = timezone.localdate()
     for person in persons:
         person.care_level_label = CareLevel(person.care_level).label if person.care_level else ""
         person.method_label = VerificationMethod(person.relationship_method).label
     rows = [(person, selectors.renewal_due(person.valid_to, today)) for person in persons]
-    return render(request, "consent/caseload.html", {"rows": rows, "today": today})
+    return render(request, "consent/caseload.html", {"rows": rows, "page": page, "today": today})
 
 
 def _person_or_404(insurer_number: str, insured_number: str) -> InsuredPerson:

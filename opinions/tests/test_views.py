@@ -269,7 +269,7 @@ def test_the_municipal_queue_pages_and_searches(orgs, login, cast, monkeypatch):
         )
     client = login(cast["alice"])
     first = client.get("/opinions/inbox/").content.decode()
-    assert "1 / 3ページ（全5件）" in first and "頁 0" in first and "頁 2" not in first
+    assert "1 / 3 ページ（全5件）" in first and "頁 0" in first and "頁 2" not in first
     assert "頁 4" in client.get("/opinions/inbox/", {"page": 3}).content.decode()
     found = client.get(client.post("/opinions/inbox/", {"q": "頁 3"})["Location"]).content.decode()
     assert "頁 3" in found and "頁 1" not in found
