@@ -205,6 +205,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["kaigo_portal.api.permissions.DeclaredAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kaigo_portal.api.exceptions.exception_handler",
+    # DRF's parsers, with JSON nested too deep refused as bad input (400) instead of a crash.
+    "DEFAULT_PARSER_CLASSES": [
+        "kaigo_portal.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # Views that take no credential of their own (the card sign-in's device codes) are throttled per address.

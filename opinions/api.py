@@ -177,7 +177,7 @@ class OpinionCollection(APIView):
             )
         try:
             document = json.loads(source.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
             raise ApplicationError(
                 "意見書がUTF-8のJSONとして読み取れません。",
                 code="opinion.json",

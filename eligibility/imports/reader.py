@@ -164,6 +164,9 @@ def read_jsonl(stream: BinaryIO) -> Iterator[RawRecord]:
                 number, None, ("record.malformed", f"JSON の形式が正しくありません（{error.msg}）。")
             )
             continue
+        except RecursionError:  # nested deeper than the json module goes
+            yield RawRecord(number, None, ("record.malformed", "JSON の入れ子が深すぎます。"))
+            continue
         if not isinstance(obj, dict):
             yield RawRecord(
                 number, None, ("record.malformed", "各行は JSON オブジェクトでなければなりません。")
