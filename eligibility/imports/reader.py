@@ -60,13 +60,14 @@ def read_csv(
         encoding = detect_encoding(head)
     codec = "cp932" if encoding == "cp932" else "utf-8"
 
-    undecodable = False
+    undecodable = has_nul = False
 
     def text_lines() -> Iterator[str]:
-        nonlocal undecodable
+        nonlocal undecodable, has_nul
         for number, raw in enumerate(stream, start=first_line):
             if number == 1 and encoding == "utf-8-sig":
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
+            has_nul = has_nul or b"\x00" in raw
             try:
                 yield raw.decode(codec)
             except UnicodeDecodeError:
@@ -111,6 +112,9 @@ def read_csv(
                 start, None, ("encoding.invalid", f"文字コード（{label}）として読めない文字があります。")
             )
             continue
+        if has_nul and (problem := _nul_in(header, cells)):
+            yield RawRecord(start, None, problem)
+            continue
         if header is None:
             header = parse_header(cells)
             if header is None:
@@ -122,6 +126,16 @@ def read_csv(
                 return
             continue
         yield _csv_record(cells, start, header)
+
+
+def _nul_in(header: list[str] | None, cells) -> tuple[str, str] | None:
+    """A NUL character in a cell: no text field may hold one (PostgreSQL refuses it in text), so the row is
+    refused with the field named, instead of failing the whole import at the database."""
+    for index, cell in enumerate(cells):
+        if "\x00" in cell:
+            name = header[index] if header and index < len(header) else f"{index + 1}列目"
+            return ("field.nul", f"項目「{name}」に NUL 文字（制御文字）が含まれています。")
+    return None
 
 
 def parse_header(cells: list[str]) -> list[str] | None:
@@ -185,6 +199,9 @@ def read_jsonl(stream: BinaryIO) -> Iterator[RawRecord]:
                 yield RawRecord(
                     number, None, ("field.too_long", f"項目「{name}」が長すぎます（{MAX_FIELD}文字まで）。")
                 )
+                break
+            if "\x00" in str(value):  # "\u0000" in the JSON
+                yield RawRecord(number, None, _nul_in([str(name)], [str(value)]))
                 break
             cells[str(name)] = str(value).strip()
         else:

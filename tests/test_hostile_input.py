@@ -1,7 +1,10 @@
-"""JSON nested 10,000 deep, on every channel that reads JSON from outside: a clear error, nothing written.
+"""Hostile input gets a clear error and writes nothing (issue 18, item 7), a test per case.
 
-Python's json module gives up (RecursionError) about a thousand levels down; before, DRF's parser let that
-through as a 500, and the import's JSON Lines reader would have failed the whole job.
+- JSON nested 10,000 deep, on every channel that reads JSON from outside. Python's json module gives up
+  (RecursionError) about a thousand levels down; before, DRF's parser let that through as a 500, and the
+  import's JSON Lines reader would have failed the whole job.
+- A NUL byte in an import file past the head the upload check reads: before, PostgreSQL refused the whole
+  COPY (the job failed) and SQLite stored it.
 """
 
 from __future__ import annotations
@@ -59,3 +62,36 @@ def test_an_import_line_too_deep_is_a_row_error_and_the_other_rows_are_checked(o
     first_line = [issue for issue in issues_of(job) if issue[0] == "1"]
     assert [issue[3:5] for issue in first_line] == [["record.malformed", "JSON の入れ子が深すぎます。"]]
     assert job.rows_total == 2 and not InsuredPerson.objects.exists()
+
+
+def test_a_nul_byte_deep_in_a_large_file_is_a_row_error_not_a_failed_import(orgs):
+    """The upload's text check reads the head of a large file only; a NUL further in is refused with its
+    row (PostgreSQL would refuse the whole COPY; SQLite would store it)."""
+    from eligibility import services
+    from eligibility.tests.importing import upload
+
+    rows = [
+        b"record_type,action,effective_date,insurer_number,insured_number,name,name_kana,birth_date,sex,"
+        b"postal_code,address,qualified_on,disqualified_on,category,issued_on"
+    ]
+    for n in range(1, 31):
+        rows.append(
+            f"person,add,2026-04-01,131011,{n:010d},介護　花子,カイゴ　ハナコ,1950-05-10,2,101-0051,"
+            "東京都千代田区神田,2026-04-01,,1,2026-04-01".encode()
+        )
+    clean = b"\n".join(rows) + b"\n"
+    job = services.import_job_create(
+        insurer=orgs["chiyoda"],
+        upload=upload(clean, "x.csv"),
+        file_format="csv",
+        mode="commit",
+        uploaded_by="t",
+    )
+    with open(job.file.path, "wb") as stored:  # as a large upload's tail reaches the worker unchecked
+        stored.write(clean.replace("花子".encode(), "花\x00子".encode(), 1))
+    services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert [issue[:5] for issue in issues_of(job)] == [
+        ["2", "", "", "field.nul", "項目「name」に NUL 文字（制御文字）が含まれています。"]
+    ]
+    assert job.rows_failed == 1 and not InsuredPerson.objects.exists()  # all or nothing: nothing applied
