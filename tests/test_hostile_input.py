@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 
 from eligibility.models import InsuredPerson
 from eligibility.tests.importing import issues_of, run_job
-from kaigo_portal.accounts.models import ApiScope
+from kaigo_portal.access import Actor
+from kaigo_portal.accounts.models import ApiScope, Role
 from kaigo_portal.accounts.services import api_key_create
 from kaigo_portal.api.parsers import TOO_DEEP
 
@@ -95,3 +96,54 @@ def test_a_nul_byte_deep_in_a_large_file_is_a_row_error_not_a_failed_import(orgs
         ["2", "", "", "field.nul", "項目「name」に NUL 文字（制御文字）が含まれています。"]
     ]
     assert job.rows_failed == 1 and not InsuredPerson.objects.exists()  # all or nothing: nothing applied
+
+
+def _zip_of_zeros(name: str, size: int) -> bytes:
+    """A ZIP of one member of `size` zero bytes, written a megabyte at a time (the test never holds it)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w", force_zip64=False) as member:
+            for _ in range(size // 1_000_000):
+                member.write(bytes(1_000_000))
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(orgs, cast):
+    """60 MB of zeros in a 60 KB ZIP: the members' sizes are summed before any is read, and nothing is
+    imported."""
+    import resource
+
+    from careplans.models import ExchangeUnit
+    from careplans.standard import imports
+
+    bomb = _zip_of_zeros("UPPLAN_1370100016_43_131011_20261120.CSV", 60_000_000)
+    assert len(bomb) < 100_000
+    carol = Actor(user=cast["carol"], organisation=orgs["homon"], role=Role.PROVIDER_STAFF)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = imports.import_files(actor=carol, files=[("bomb.zip", bomb)])
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert [issue.code for issue in report.issues] == ["careplan_unit.too_large"]
+    assert grown_mb < 30  # the 60 MB were never inflated
+    assert not ExchangeUnit.objects.exists()
+
+
+def test_a_zip_that_lies_about_its_size_is_refused_as_unreadable(orgs, cast):
+    """A member whose header claims 100 bytes but inflates to 10 MB: zipfile stops at the claimed size and
+    the CRC no longer matches, so the archive is refused as unreadable, never inflated in full."""
+    import struct
+
+    from careplans.standard import imports
+
+    honest = _zip_of_zeros("UPPLAN_1370100016_43_131011_20261120.CSV", 10_000_000)
+    # The local header's and the central directory's uncompressed sizes, set to 100.
+    liar = bytearray(honest)
+    local = liar.index(b"PK\x03\x04")
+    struct.pack_into("<I", liar, local + 22, 100)
+    central = liar.index(b"PK\x01\x02")
+    struct.pack_into("<I", liar, central + 24, 100)
+    carol = Actor(user=cast["carol"], organisation=orgs["homon"], role=Role.PROVIDER_STAFF)
+    report = imports.import_files(actor=carol, files=[("liar.zip", bytes(liar))])
+    assert [issue.code for issue in report.issues] == ["careplan_unit.zip"]
