@@ -19,7 +19,6 @@ from django.utils import timezone
 from certification.models import Application
 from consent.models import PersonAccount, Relationship, Representative
 from consent.policy import live_relationship_q
-from eligibility import selectors as eligibility_selectors
 from eligibility.models import InsuredPerson
 from eligibility.selectors import card_as_of
 from kaigo_portal import access
@@ -111,19 +110,12 @@ def inbox_for(actor: Actor) -> QuerySet[Delivery]:
     )
 
 
-def person_by_numbers(insurer_number: str, insured_number: str) -> InsuredPerson:
-    person = eligibility_selectors.person_by_numbers(insurer_number, insured_number)
-    if person is None:
-        raise access.NotVisible("no such person")
-    return person
-
-
 def person_for(
     actor: Actor, *, insurer_number: str, insured_number: str, category: str, purpose: str
 ) -> InsuredPerson:
-    """Fetches a person by numbers and authorises the read of `category` (logged)."""
-    person = person_by_numbers(insurer_number, insured_number)
-    access.authorize(actor, person, category, purpose)
+    """Fetches a person by numbers and authorises the read of `category` (logged; no such person is the same
+    404, logged under the numbers asked for)."""
+    person, _nothing = access.read(actor, access.Numbers(insurer_number, insured_number), category, purpose)
     return person
 
 

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from eligibility import selectors as eligibility_selectors
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
 
@@ -86,9 +85,11 @@ class PersonCertificationProgress(APIView):
         },
     )
     def get(self, request, insurer_no: str, insured_no: str):
-        actor = access.Actor.for_request(request)
-        person = eligibility_selectors.person_by_numbers(insurer_no, insured_no)
-        if person is None:
-            raise access.NotVisible("no such person")
-        access.authorize(actor, person, selectors.CATEGORY_PROGRESS, access.Purpose.CARE_MANAGEMENT)
+        # No such person is the same 404 as a refusal, logged under the numbers asked for (the door).
+        person, _nothing = access.read(
+            access.Actor.for_request(request),
+            access.Numbers(insurer_no, insured_no),
+            selectors.CATEGORY_PROGRESS,
+            access.Purpose.CARE_MANAGEMENT,
+        )
         return Response(progress_body(person, selectors.applications_of(person), timezone.localdate()))

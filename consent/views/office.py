@@ -135,8 +135,9 @@ def _person_or_404(insurer_number: str, insured_number: str) -> InsuredPerson:
 def person_detail(request, insurer_number: str, insured_number: str):
     actor = access.Actor.for_request(request)
     try:
-        person = _person_or_404(insurer_number, insured_number)
-        access.authorize(actor, person, Category.ELIGIBILITY, PURPOSE)
+        person, _nothing = access.read(
+            actor, access.Numbers(insurer_number, insured_number), Category.ELIGIBILITY, PURPOSE
+        )
     except (Http404, access.Forbidden) as refused:
         reason = getattr(refused, "reason", Reason.NO_RELATIONSHIP)
         # No relationship and no such person look the same: 404, "担当事業所ではありません".
