@@ -129,12 +129,6 @@ def application_for(actor: access.Actor, pk: int, *, purpose: str) -> Applicatio
     return access.fetch(actor, applications, CATEGORY_PROGRESS, purpose, pk=pk)
 
 
-def municipal_person_for(actor: access.Actor, insured_number: str) -> InsuredPerson | None:
-    """A person of the actor's own insurer by 被保険者番号, for a new application (not a read of their data)."""
-    persons = access.filter_persons(actor, InsuredPerson.objects.all(), CATEGORY_PROGRESS)
-    return persons.filter(insurer=actor.organisation, insured_number=insured_number).first()
-
-
 def municipal_applications_for(actor: access.Actor) -> QuerySet[Application]:
     """Applications of persons the actor may see under certification_progress (a municipality: its own)."""
     persons = access.filter_persons(actor, InsuredPerson.objects.all(), CATEGORY_PROGRESS)

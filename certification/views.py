@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from consent import selectors as consent_selectors
 from eligibility import pdf as eligibility_pdf
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
@@ -72,7 +73,7 @@ def application_new(request):
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = selectors.municipal_person_for(access.Actor.for_request(request), data["insured_number"])
+        person = consent_selectors.own_person_for(access.Actor.for_request(request), data["insured_number"])
         proxy = None
         if data["proxy_office_number"]:
             proxy = Organisation.objects.filter(office_number=data["proxy_office_number"]).first()

@@ -20,7 +20,7 @@ from .models import (
     Relationship,
     Representative,
 )
-from .policy import consent_events, live_relationship_q
+from .policy import consent_events, lapse_cutoff, live_relationships
 
 MUNICIPAL = access.Purpose.INSURER_ADMINISTRATION
 
@@ -43,8 +43,8 @@ def caseload_for(actor: access.Actor) -> QuerySet[InsuredPerson]:
     """The persons with a live relationship to the actor's office, with care level and validity: one query."""
     today = timezone.localdate()
     current = _current_certification(today)
-    relationships = Relationship.objects.filter(office=actor.organisation, person=OuterRef("pk")).filter(
-        live_relationship_q(timezone.now())
+    relationships = live_relationships(  # the access policy's own definition
+        office_id=actor.organisation.pk, now=timezone.now(), cutoff=lapse_cutoff(today), person=OuterRef("pk")
     )
     persons = access.filter_persons(
         actor, InsuredPerson.objects.select_related("insurer"), Category.ELIGIBILITY
