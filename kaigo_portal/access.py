@@ -319,8 +319,9 @@ def read(
     `person` is a person at hand, or `Numbers` for the door to look up together with what the rules decide
     on (one statement). No such person is the same 404 as a refusal, logged under the numbers asked for.
     `query` is the caller's read of the person's data: a queryset (one statement: a model queryset or a
-    values_list, no prefetch), a prepared one (`Bound`), or a function of the person giving either. It runs only once the rules grant, in the statement that writes the read's
-    log row where the database allows (`audit.services.record_and_read`), so one round trip logs and reads.
+    values_list, no prefetch), a prepared one (`Bound`), or a function of the person giving either. It runs
+    only once the rules grant, in the statement that writes the read's log row where the database allows
+    (`audit.services.record_and_read`), so one round trip logs and reads.
     `object_rule` is asked when the rules grant (see `authorize`). A refusal is logged and raised.
     """
     _check_category(category)
@@ -346,7 +347,7 @@ def read(
     if not decision.granted or query is None:
         _log_and_enforce(row, decision)
         return person, None
-    if callable(query) and not isinstance(query, QuerySet | Bound):
+    if callable(query):  # a queryset or a Bound is not callable
         query = query(person)
     statement = query if isinstance(query, Bound) else prepared.bound(query)
     return person, statement.finish(record_and_read(row, statement.sql, statement.params))

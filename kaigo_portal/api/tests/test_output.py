@@ -63,3 +63,11 @@ def test_a_missing_step_is_null():
     fast = _pair(OutputSerializer)
     body = fast.to_representation(SimpleNamespace(**{**vars(HOLDERS[1]), "who": None}))
     assert (body["name"], body["born"]) == (None, None)
+
+
+def test_a_missing_attribute_of_a_field_that_allows_no_null_is_an_error():
+    import pytest
+
+    fast = _pair(OutputSerializer)
+    with pytest.raises(AttributeError):
+        fast.to_representation(SimpleNamespace(**{k: v for k, v in vars(HOLDERS[0]).items() if k != "count"}))
