@@ -15,7 +15,7 @@ import json
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from jsonschema import Draft202012Validator
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -409,6 +409,22 @@ class UnitImport(_Base):
 class UnitExport(_Base):
     @extend_schema(
         summary="送付先ごとの送信単位（ZIP）: kind=plans|month|actuals, office_number, service_type, month=YYYY-MM",
+        parameters=[
+            OpenApiParameter(
+                "office_number",
+                str,
+                required=True,
+                description="送付先の事業所番号（10桁）。ない番号は 404。",
+            ),
+            OpenApiParameter(
+                "kind",
+                str,
+                enum=["plans", "month", "actuals"],
+                description="plans: 計画、month: 月の予定（提供票）、actuals: 実績。既定は plans。",
+            ),
+            OpenApiParameter("service_type", str, description="送付先のサービス種類コード（2桁）。"),
+            OpenApiParameter("month", str, description="対象月 YYYY-MM（month・actuals のとき必須）。"),
+        ],
         responses={200: OpenApiTypes.BINARY},
     )
     def get(self, request):

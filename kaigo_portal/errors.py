@@ -12,3 +12,20 @@ class ApplicationError(Exception):
         self.code = code
         self.fields = fields or {}
         self.status = status
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """The database or Redis cannot be reached now (as opposed to a bug, or a statement the database
+    refused): the caller answers 503, keeps its work for a retry, or goes on without what Redis holds."""
+    from django.db import DatabaseError, InterfaceError, OperationalError
+
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    if isinstance(error, DatabaseError) and isinstance(error.__cause__, OperationalError | InterfaceError):
+        return True
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(error, RedisConnectionError | RedisTimeoutError)

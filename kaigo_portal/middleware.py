@@ -1,4 +1,4 @@
-"""Project-wide middleware: request ids and session time limits."""
+"""Project-wide middleware: request ids, request size limits and session time limits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 
 from kaigo_portal.logging import request_id_var
 
@@ -36,6 +37,54 @@ class RequestIDMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+def accepts_large_body(max_bytes):
+    """Marks a view (or an APIView class) that takes a body larger than KAIGO_REQUEST_MAX_BYTES: the bulk
+    import's upload. `max_bytes` is a function of no argument, so that the limit is read from settings
+    at request time."""
+
+    def mark(view):
+        view.kaigo_max_request_bytes = max_bytes
+        return view
+
+    return mark
+
+
+def _route_limit(path: str) -> int | None:
+    try:
+        func = resolve(path).func
+    except Resolver404:
+        return None
+    limit = getattr(func, "kaigo_max_request_bytes", None) or getattr(
+        getattr(func, "cls", None), "kaigo_max_request_bytes", None
+    )
+    return limit() if limit else None
+
+
+class RequestSizeMiddleware:
+    """Refuses a body larger than its route accepts from the Content-Length, before anything reads it.
+
+    Django would otherwise stream a large upload to a temporary file (and CSRF checking reads the form)
+    before any view could look at its size. Most routes take KAIGO_REQUEST_MAX_BYTES (the largest upload
+    a form takes, with room for the form around it); the bulk import's routes take their own limit. A
+    chunked body without Content-Length is read as empty by Django, so it cannot get around this."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.KAIGO_REQUEST_MAX_BYTES:
+            limit = max(_route_limit(request.path_info) or 0, settings.KAIGO_REQUEST_MAX_BYTES)
+            if length > limit:
+                from kaigo_portal.web.errors import too_large
+
+                return too_large(request, limit)
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:

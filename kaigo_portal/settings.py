@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kaigo_portal.middleware.RequestIDMiddleware",
+    "kaigo_portal.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,14 +113,21 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60)}
+# A kept connection is checked before a request uses it, so that after the database has been away the same
+# worker reconnects instead of failing once on the dead connection.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DEBUG else 60, conn_health_checks=True)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that cannot be reached is an error in seconds (a 503), not a request hanging on connect.
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": env_int("KAIGO_DB_CONNECT_TIMEOUT", 5, minimum=1)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "KAIGO_DB_PREPARED_STATEMENTS", True
 ):
     # Server-side binding lets psycopg prepare a statement the fifth time a connection runs it, so the hot
     # reads are planned once per connection instead of on every request. Turn off behind a PgBouncer in
     # transaction mode (it cannot keep prepared statements).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    DATABASES["default"]["OPTIONS"] |= {"server_side_binding": True, "prepare_threshold": 5}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while the Celery worker writes (SQLite is for the demo only).
@@ -203,7 +211,7 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: a view that declares no roles and no scope refuses everyone.
     "DEFAULT_PERMISSION_CLASSES": ["kaigo_portal.api.permissions.DeclaredAccess"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kaigo_portal.api.responses.PortalAutoSchema",
     "EXCEPTION_HANDLER": "kaigo_portal.api.exceptions.exception_handler",
     # DRF's parsers, with JSON nested too deep refused as bad input (400) instead of a crash.
     "DEFAULT_PARSER_CLASSES": [
@@ -336,9 +344,14 @@ LOGGING = {
 
 # Municipal bulk imports.
 KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimum=1_000)
+# Any other request body: the largest upload a form takes (a care-plan set of 20 MB) and the form around it.
+# A larger one is refused from its Content-Length before it is read (kaigo_portal.middleware).
+KAIGO_REQUEST_MAX_BYTES = env_int("KAIGO_REQUEST_MAX_BYTES", 25_000_000, minimum=1_000_000)
 # A CSV at least this large is validated in two processes (the machines have two cores).
 KAIGO_IMPORT_PARALLEL_MIN_BYTES = env_int("KAIGO_IMPORT_PARALLEL_MIN_BYTES", 8_000_000, minimum=0)
 # A running import whose progress has not moved for this long has lost its worker and may be queued again.
+# How long a job whose database went away waits for it to come back, to record that it failed.
+KAIGO_DB_RECOVERY_SECONDS = env_int("KAIGO_DB_RECOVERY_SECONDS", 15 * 60, minimum=0)
 KAIGO_IMPORT_STALL_SECONDS = env_int("KAIGO_IMPORT_STALL_SECONDS", 300, minimum=0)
 
 # The public portal (kaigo_portal.public): the contact centre shown on every public page, and the

@@ -64,3 +64,10 @@ urlpatterns = [
     path("careplans/", include("careplans.urls")),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Django's own error answers, as JSON under /api/ and a Japanese page elsewhere; a 500 that is really the
+# database or Redis away answers 503 (web/errors.py).
+handler400 = "kaigo_portal.web.errors.bad_request"
+handler403 = "kaigo_portal.web.errors.permission_denied"
+handler404 = "kaigo_portal.web.errors.page_not_found"
+handler500 = "kaigo_portal.web.errors.server_error"

@@ -57,3 +57,19 @@ def refuse_my_number(**texts: str) -> None:
         raise ApplicationError(
             MY_NUMBER_MESSAGE, code=MY_NUMBER_CODE, fields={name: [MY_NUMBER_MESSAGE] for name in found}
         )
+
+
+def clean_file_name(name: str, *, max_length: int = 200) -> str:
+    """A file name from outside as it may be kept and shown: its last path part, without control or
+    format characters (a CR/LF would split a Content-Disposition header; a right-to-left override makes
+    `receipt‮fdp.exe` look like a PDF), cut to `max_length` characters. Never empty."""
+    import unicodedata
+
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char
+        for char in base
+        if unicodedata.category(char) not in {"Cf", "Cs", "Co", "Cn"}
+    )
+    kept = " ".join(kept.split()).strip(". ")
+    return kept[:max_length] or "file"

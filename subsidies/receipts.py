@@ -1,6 +1,8 @@
 """Receipts are checked by what they contain, never by their name alone.
 
-- PDF: starts with `%PDF-` and has the `%%EOF` marker near its end (a truncated upload has none);
+- PDF: starts with `%PDF-`, has the `%%EOF` marker near its end (a truncated upload has none), parses, and
+  is neither encrypted nor carries JavaScript, actions that run something, or embedded files
+  (kaigo_portal.pdfcheck; an office could not open it, or opening it would run what it carries);
 - JPEG: starts with FF D8 FF and Pillow opens, verifies and fully decodes it as JPEG;
 - PNG: starts with the 8-byte PNG signature and Pillow verifies (CRCs) and fully decodes it as PNG.
 A file's extension must name the same type its content is: `scan.pdf` holding a PNG, or `receipt.png`
@@ -16,7 +18,9 @@ from pathlib import PurePath
 
 from django.conf import settings
 
+from kaigo_portal import pdfcheck
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.validators import clean_file_name
 
 from .models import ReceiptKind
 
@@ -40,6 +44,24 @@ class CheckedReceipt:
     kind: str
     content: bytes
     name: str
+
+
+PDF_PROBLEMS = {
+    "not_pdf": (
+        "receipt.invalid_content",
+        "ファイルの中身が PDF・JPEG・PNG として読めません（壊れているか、別の形式です）。",
+    ),
+    "encrypted": (
+        "receipt.pdf_encrypted",
+        "パスワードで保護された PDF は登録できません。保護を外した PDF を登録してください。",
+    ),
+    "javascript": (
+        "receipt.pdf_active_content",
+        "JavaScript などの実行される内容を含む PDF は登録できません。印刷し直した PDF を登録してください。",
+    ),
+    "embedded": ("receipt.pdf_embedded_file", "ファイルを埋め込んだ PDF は登録できません。"),
+    "too_complex": ("receipt.pdf_too_complex", "PDF の構造が複雑すぎるため確認できません。"),
+}
 
 
 def _refuse(message: str, code: str) -> ApplicationError:
@@ -105,10 +127,12 @@ def check_receipt(*, name: str, content: bytes) -> CheckedReceipt:
             "ファイルの中身が PDF・JPEG・PNG として読めません（壊れているか、別の形式です）。",
             "receipt.invalid_content",
         )
+    if actual == ReceiptKind.PDF and (found := pdfcheck.problem(content, pages_required=False)):
+        raise _refuse(*PDF_PROBLEMS.get(found, PDF_PROBLEMS["not_pdf"])[::-1])
     if actual != claimed:
         raise _refuse(
             f"ファイル名は {ReceiptKind(claimed).label} ですが、中身は {ReceiptKind(actual).label} です。"
             "正しいファイルを選んでください。",
             "receipt.type_mismatch",
         )
-    return CheckedReceipt(kind=actual, content=content, name=PurePath(name).name[:200])
+    return CheckedReceipt(kind=actual, content=content, name=clean_file_name(name))

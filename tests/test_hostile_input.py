@@ -5,6 +5,15 @@
   import's JSON Lines reader would have failed the whole job.
 - A NUL byte in an import file past the head the upload check reads: before, PostgreSQL refused the whole
   COPY (the job failed) and SQLite stored it.
+- A ZIP bomb, and a ZIP that lies about its sizes, for the care-plan import.
+- A 1 GB upload: refused from its Content-Length before a byte is read (before, Django streamed it to a
+  temporary file, and CSRF checking read the form, before any view could look at its size).
+- A 10 MB CSV field, and bytes that are neither UTF-8 nor MS932: a row error each, the other rows checked.
+- A PDF with JavaScript, and an encrypted PDF, as a subsidy receipt (before, a receipt was only sniffed) and
+  as an opinion's attachment (opinions/tests/test_api.py).
+- Header injection in a file name: Django's multipart parser unescapes `&#13;&#10;` to CR/LF and then drops
+  what is not printable; names that reach a service another way (an import's upload object, a ZIP member)
+  were kept as sent, CR/LF and all, and are now cleaned the same way (validators.clean_file_name).
 """
 
 from __future__ import annotations
@@ -147,3 +156,235 @@ def test_a_zip_that_lies_about_its_size_is_refused_as_unreadable(orgs, cast):
     carol = Actor(user=cast["carol"], organisation=orgs["homon"], role=Role.PROVIDER_STAFF)
     report = imports.import_files(actor=carol, files=[("liar.zip", bytes(liar))])
     assert [issue.code for issue in report.issues] == ["careplan_unit.zip"]
+
+
+# --- a 1 GB upload -------------------------------------------------------------------------------------------
+
+
+class _Endless:
+    """A request body of `size` bytes that is never held: it counts what the server reads of it."""
+
+    def __init__(self, size: int):
+        self.size, self.read_bytes = size, 0
+
+    def read(self, n: int = -1) -> bytes:
+        n = min(self.size - self.read_bytes, 65536 if n is None or n < 0 else n)
+        self.read_bytes += n
+        return b"0" * n
+
+    def readline(self, n: int = -1) -> bytes:
+        return self.read(n)
+
+
+def _post_through_wsgi(path: str, size: int, *, cookie: str = "") -> tuple[str, dict, bytes, _Endless]:
+    """POSTs a multipart body of `size` bytes to the real WSGI application, as gunicorn would hand it over."""
+    from django.core.wsgi import get_wsgi_application
+
+    body = _Endless(size)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": body,
+        "wsgi.errors": __import__("sys").stderr,
+        "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
+        "CONTENT_LENGTH": str(size),
+        "HTTP_COOKIE": cookie,
+    }
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    content = b"".join(get_wsgi_application()(environ, start_response))
+    return answer["status"], answer["headers"], content, body
+
+
+@pytest.mark.parametrize(
+    ("path", "signed_in"),
+    [("/imports/", True), ("/api/v1/imports/", False), ("/subsidies/applications/1/", True), ("/", False)],
+)
+def test_a_1_gb_upload_is_refused_before_a_byte_is_read(client, cast, path, signed_in):
+    """To the bulk import (whose own limit is 1 GB: this is more), to its API, to a receipt form and to a page
+    that takes no upload: 413, in Japanese (JSON under /api/), and nothing read, so nothing is written."""
+    import resource
+
+    cookie = ""
+    if signed_in:
+        client.force_login(cast["alice"])
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    status, headers, content, body = _post_through_wsgi(path, 1024**3 + 1, cookie=cookie)
+    assert status.startswith("413")
+    assert body.read_bytes == 0
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 20
+    text = content.decode()
+    assert "送信されたデータが大きすぎます" in text
+    if path.startswith("/api/"):
+        assert __import__("json").loads(text)["error"]["code"] == "request_too_large"
+    else:
+        assert headers["Content-Type"].startswith("text/html")
+
+
+def test_the_import_takes_a_file_larger_than_other_forms(settings, client, cast):
+    """The import's route keeps its own limit: a 40 MB body passes the size check there (and is refused
+    for a receipt)."""
+    from kaigo_portal.middleware import _route_limit
+
+    assert _route_limit("/imports/") == settings.KAIGO_IMPORT_MAX_BYTES + 1_000_000
+    assert _route_limit("/api/v1/imports/") == settings.KAIGO_IMPORT_MAX_BYTES + 1_000_000
+    assert _route_limit("/subsidies/applications/1/") is None
+
+
+# --- a 10 MB CSV field, invalid UTF-8 and MS932 ----------------------------------------------------------------
+
+HEADER = (
+    b"record_type,action,effective_date,insurer_number,insured_number,name,name_kana,birth_date,sex,"
+    b"postal_code,address,qualified_on,disqualified_on,category,issued_on\n"
+)
+
+
+def _row(n: int, name: bytes | None = None, *, encoding: str = "utf-8") -> bytes:
+    name = "介護　花子".encode(encoding) if name is None else name
+    return (
+        f"person,add,2026-04-01,131011,{n:010d},".encode()
+        + name
+        + ",カイゴ　ハナコ,1950-05-10,2,101-0051,東京都千代田区神田,2026-04-01,,1,2026-04-01\n".encode(
+            encoding
+        )
+    )
+
+
+def test_a_10_mb_csv_field_is_a_row_error_and_the_other_rows_are_checked(orgs):
+    import resource
+
+    huge = b'"' + b"x" * 10_000_000 + b'"'
+    content = HEADER + _row(1) + _row(2, huge) + _row(3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    job = run_job(orgs["chiyoda"], content, mode="commit")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert [issue[0] for issue in issues_of(job)] == ["3"]
+    assert issues_of(job)[0][3] == "record.too_long"
+    assert (job.rows_total, job.rows_ok, job.rows_failed) == (3, 2, 1)
+    assert not InsuredPerson.objects.exists()  # all or nothing
+    assert grown_mb < 150  # a few copies of the line at most, never the file many times over
+
+
+@pytest.mark.parametrize(
+    ("bad", "label"),
+    [
+        (b"\xe4\xbb", "UTF-8"),  # a UTF-8 sequence cut short, in an otherwise UTF-8 file
+        (b"\x81\x7f", "Shift_JIS"),  # a lead byte with a trail byte MS932 does not have, in an MS932 file
+    ],
+)
+def test_bytes_the_file_s_encoding_cannot_hold_are_a_row_error(orgs, bad, label):
+    encoding = "cp932" if label == "Shift_JIS" else "utf-8"
+    rows = [_row(n, encoding=encoding) for n in range(1, 5)]
+    rows[1] = _row(2, "介護".encode(encoding) + bad, encoding=encoding)
+    job = run_job(orgs["chiyoda"], HEADER + b"".join(rows), mode="commit")
+    assert [issue[0] for issue in issues_of(job)] == ["3"]
+    assert issues_of(job)[0][3:5] == [
+        "encoding.invalid",
+        f"文字コード（{label}）として読めない文字があります。",
+    ]
+    assert job.rows_failed == 1 and not InsuredPerson.objects.exists()
+
+
+# --- PDFs with JavaScript or a password, and header injection in a file name, as subsidy receipts ----------------
+
+
+@pytest.fixture
+def fy2026(db):
+    from subsidies.models import ProgramYear
+
+    return ProgramYear.objects.get(fiscal_year=2026)
+
+
+@pytest.fixture
+def frozen():
+    """Inside the FY2026 application window, as the subsidy tests are."""
+    import time_machine
+
+    from subsidies.tests.conftest import IN_WINDOW
+
+    with time_machine.travel(IN_WINDOW, tick=False):
+        yield
+
+
+def _pdf(build=None) -> bytes:
+    from opinions.tests.test_pdfcheck import pdf
+
+    return pdf(build)
+
+
+def _encrypted(writer) -> None:
+    writer.encrypt("secret")
+
+
+def _javascript(writer) -> None:
+    from opinions.tests.test_pdfcheck import open_action_js
+
+    open_action_js(writer)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (_javascript, "JavaScript などの実行される内容を含む PDF は登録できません。"),
+        (_encrypted, "パスワードで保護された PDF は登録できません。"),
+    ],
+)
+def test_a_receipt_pdf_with_javascript_or_a_password_is_refused(
+    login, orgs, cast, frozen, fy2026, build, message
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from subsidies.tests.factories import draft
+
+    application = draft(orgs["kyotaku"], cast["olive"], fy2026, receipt=False)
+    response = login(cast["olive"]).post(
+        f"/subsidies/applications/{application.pk}/",
+        {"action": "upload", "receipt": SimpleUploadedFile("領収書.pdf", _pdf(build))},
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not application.receipts.exists()
+
+
+def test_a_file_name_cannot_inject_a_header_into_its_download(login, orgs, cast, frozen, fy2026):
+    """The multipart parser unescapes HTML entities in a file name, so `&#13;&#10;` arrives as CR/LF."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from subsidies.tests.factories import draft
+
+    olive = login(cast["olive"])
+    application = draft(orgs["kyotaku"], cast["olive"], fy2026, receipt=False)
+    name = "r&#13;&#10;Set-Cookie: sessionid=evil&#13;&#10;&#8238;fdp.pdf"
+    olive.post(
+        f"/subsidies/applications/{application.pk}/",
+        {"action": "upload", "receipt": SimpleUploadedFile(name, _pdf())},
+    )
+    receipt = application.receipts.get()
+    assert receipt.original_name == "rSet-Cookie: sessionid=evilfdp.pdf"
+    response = olive.get(f"/subsidies/receipts/{receipt.pk}/", {"download": "1"})
+    assert response.status_code == 200
+    assert all("evil" not in morsel.value for morsel in response.cookies.values())
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="rSet-Cookie: sessionid=evilfdp.pdf"'
+    )
+
+
+def test_an_import_file_name_is_kept_clean(orgs):
+    from eligibility import services
+    from eligibility.tests.importing import upload
+
+    job = services.import_job_create(
+        insurer=orgs["chiyoda"],
+        upload=upload(HEADER + _row(1), "C:\\取込\\r\r\nX-Evil: 1.csv"),
+        file_format="csv",
+        mode="dry_run",
+        uploaded_by="t",
+    )
+    assert job.file_name == "r X-Evil: 1.csv"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 
 from kaigo_portal.accounts.models import ApiKey, OrganisationKind, Role
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.middleware import accepts_large_body
 
 from .. import services
 from ..models import ImportFormat, ImportJob, ImportMode, ImportStatus
@@ -92,6 +94,7 @@ class ImportUploadSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=ImportMode.choices)
 
 
+@accepts_large_body(lambda: settings.KAIGO_IMPORT_MAX_BYTES + 1_000_000)  # the file and its form
 class ImportListCreate(APIView):
     api_scopes = ("imports",)
     user_roles = (Role.MUNICIPAL_STAFF, Role.MUNICIPAL_ADMIN)

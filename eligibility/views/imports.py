@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kaigo_portal.accounts.decorators import municipal_required as shared_municipal_required
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.middleware import accepts_large_body
 
 from .. import services
 from ..api.imports import errors_download
@@ -43,6 +45,7 @@ class UploadForm(forms.Form):
     )
 
 
+@accepts_large_body(lambda: settings.KAIGO_IMPORT_MAX_BYTES + 1_000_000)  # the file and its form
 @municipal_required
 def import_list(request, insurer):
     form = UploadForm(request.POST or None, request.FILES or None)

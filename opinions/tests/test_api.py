@@ -190,6 +190,30 @@ def test_a_renamed_png_is_refused_as_the_pdf(request_, orgs):
     }
 
 
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [("open_action_js", "opinion.pdf_javascript"), ("encrypted", "opinion.pdf_encrypted")],
+)
+def test_a_pdf_with_javascript_or_a_password_is_refused_and_nothing_is_kept(request_, orgs, make, code):
+    """Hostile input (issue 18): through the API as an EHR sends it, not only the checker alone."""
+    from . import test_pdfcheck
+
+    def encrypted(writer):
+        writer.encrypt("secret")
+
+    build = encrypted if make == "encrypted" else getattr(test_pdfcheck, make)
+    response = client_for(orgs["clinic"]).post(
+        URL,
+        {
+            "document": SimpleUploadedFile("opinion.json", as_bytes(document(request_))),
+            "pdf": SimpleUploadedFile("opinion.pdf", test_pdfcheck.pdf(build), "application/pdf"),
+        },
+        format="multipart",
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, code)
+    assert not Opinion.objects.exists()
+
+
 def test_keys_of_other_scopes_and_users_are_refused(request_, orgs, cast, client):
     read_key = client_for(orgs["clinic"], scope=ApiScope.READ)
     assert read_key.get(URL, {"status": "submitted"}).status_code == 403
