@@ -200,7 +200,9 @@ class WorkerProcess:
             self.env["KAIGO_CELERY_QUEUE_DIR"] = celery_app.conf.broker_transport_options["data_folder_in"]
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> WorkerProcess:
+    def start(self, *, pool: str = "solo") -> WorkerProcess:
+        """`pool="prefork"` runs the task in a child process, as production does: killing that child is a
+        worker lost mid-task, which the main process notices."""
         celery = str(Path(sys.executable).parent / "celery")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
@@ -209,7 +211,7 @@ class WorkerProcess:
                     "-A",
                     "kaigo_portal",
                     "worker",
-                    "--pool=solo",
+                    f"--pool={pool}",
                     "--concurrency=1",
                     "--without-heartbeat",
                     "--without-mingle",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from kaigo_portal import runlock
 from kaigo_portal.accounts.models import Organisation
-from kaigo_portal.errors import ApplicationError
+from kaigo_portal.errors import ApplicationError, is_unavailable
+from kaigo_portal.validators import clean_file_name
 
 from .imports import pipeline
 from .models import (
@@ -35,7 +38,7 @@ def progress_key(job_id: int) -> str:
 
 def import_progress(job: ImportJob) -> dict:
     """What the progress bar shows: the cache while the job runs, the row once it is done."""
-    live = cache.get(progress_key(job.pk)) if not job.is_finished else None
+    live = _progress_get(job.pk) if not job.is_finished else None
     if live:
         return {"status": job.status, **live, "total": job.rows_total or None}
     return {
@@ -97,7 +100,7 @@ def import_job_create(
     job = ImportJob(
         insurer=insurer,
         uploaded_by=uploaded_by,
-        file_name=upload.name[:200],
+        file_name=clean_file_name(upload.name),
         sha256=sha256,
         format=file_format,
         mode=mode,
@@ -132,34 +135,96 @@ def _enqueue(job_id: int) -> None:
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Runs a queued job (or one whose worker died): validates, and in commit mode applies all or nothing.
 
-    Safe to run twice: a finished job is left alone, and a job whose earlier run died has applied
-    nothing (the apply step is one transaction), so it simply starts again."""
+    Safe to deliver twice. The run holds the job's run lock (kaigo_portal.runlock) on PostgreSQL, so a
+    second delivery waits for a run that may be alive. Under the lock, a finished job is left alone, and a
+    job still marked running is one whose run died: it had applied nothing (the apply step is one
+    transaction), so it runs again, once."""
+    with runlock.held("eligibility.import", job_id):
+        return _run(job_id)
+
+
+def _run(job_id: int) -> ImportJob | None:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("insurer").filter(pk=job_id).first()
-        # Only a queued job runs. A redelivered message for a job that is running (or whose worker died)
-        # does nothing: such a job runs again only when someone queues it again (import_job_retry).
-        if job is None or job.status != ImportStatus.QUEUED:
+        # Elsewhere than PostgreSQL nothing tells a dead run from a live one: a job marked running runs
+        # again only when someone queues it again (import_job_retry, once its progress has stalled).
+        died = job is not None and job.status == ImportStatus.RUNNING and connection.vendor == "postgresql"
+        if job is None or not (job.status == ImportStatus.QUEUED or died):
             return job
+        if died:
+            logger.warning("import job %s: its earlier run died; running it again", job.pk)
         job.status, job.started_at, job.attempts = ImportStatus.RUNNING, timezone.now(), job.attempts + 1
         job.save(update_fields=["status", "started_at", "attempts"])
 
     def progress(values: dict) -> None:
-        cache.set(progress_key(job.pk), {**values, "at": timezone.now().isoformat()}, timeout=24 * 3600)
+        _progress_set(job.pk, {**values, "at": timezone.now().isoformat()})
 
     try:
         result = pipeline.run(job, progress=progress)
-    except Exception:
+    except Exception as error:
         logger.exception("import job %s failed", job.pk)
-        job.status, job.message, job.finished_at = (
-            ImportStatus.FAILED,
-            "処理中に予期しないエラーが発生しました。運営者に連絡してください。",
-            timezone.now(),
-        )
-        job.save(update_fields=["status", "message", "finished_at"])
+        _record_failure(job, DATABASE_LOST if is_unavailable(error) else UNEXPECTED)
         raise
     _finish(job, result)
-    cache.delete(progress_key(job.pk))
+    _progress_delete(job.pk)
     return job
+
+
+UNEXPECTED = "処理中に予期しないエラーが発生しました。運営者に連絡してください。"
+DATABASE_LOST = (
+    "処理中にデータベースとの接続が切れたため、取込を中断しました。このファイルの内容は何も反映されていません。"
+    "しばらくしてから「再実行」してください。"
+)
+
+
+def _record_failure(job: ImportJob, message: str) -> None:
+    """Marks the job failed. With the database away, waits for it (up to KAIGO_DB_RECOVERY_SECONDS), so
+    that the job does not stay 'running' when the database comes back."""
+    job.status, job.message, job.finished_at = ImportStatus.FAILED, message, timezone.now()
+    deadline = time.monotonic() + settings.KAIGO_DB_RECOVERY_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            job.save(update_fields=["status", "message", "finished_at"])
+            return
+        except (OperationalError, InterfaceError):
+            connection.close()  # a new connection at the next try
+            if time.monotonic() > deadline:
+                logger.error("import job %s: could not record its failure, the database is away", job.pk)
+                raise
+            logger.warning("import job %s: waiting for the database to record its failure", job.pk)
+            time.sleep(pause)
+            pause = min(pause * 2, 10)
+
+
+# Progress lives in the cache (Redis). Without Redis the import goes on and the page shows the job's row:
+# progress is a convenience, never a reason to fail the work.
+
+
+def _progress_set(job_id: int, values: dict) -> None:
+    try:
+        cache.set(progress_key(job_id), values, timeout=24 * 3600)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning("import job %s: progress not written, the cache is away", job_id)
+
+
+def _progress_get(job_id: int) -> dict | None:
+    try:
+        return cache.get(progress_key(job_id))
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        return None
+
+
+def _progress_delete(job_id: int) -> None:
+    try:
+        cache.delete(progress_key(job_id))
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
 
 
 def _finish(job: ImportJob, result: pipeline.Result) -> None:
@@ -218,7 +283,12 @@ def import_job_is_stalled(job: ImportJob) -> bool:
     """A running job whose progress has not moved for KAIGO_IMPORT_STALL_SECONDS: its worker has died."""
     if job.status != ImportStatus.RUNNING:
         return False
-    progress = cache.get(progress_key(job.pk)) or {}
+    try:
+        progress = cache.get(progress_key(job.pk)) or {}
+    except Exception as error:  # without Redis nobody can tell: not stalled, so never run twice
+        if not is_unavailable(error):
+            raise
+        return False
     last = progress.get("at") or (job.started_at.isoformat() if job.started_at else None)
     if last is None:
         return True
@@ -239,7 +309,7 @@ def import_job_retry(*, job: ImportJob) -> ImportJob:
             )
         job.status, job.message = ImportStatus.QUEUED, "再実行を待っています。"
         job.save(update_fields=["status", "message"])
-        cache.delete(progress_key(job.pk))
+        _progress_delete(job.pk)
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 

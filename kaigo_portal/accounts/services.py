@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kaigo_portal import numbers
-from kaigo_portal.errors import ApplicationError
+from kaigo_portal.errors import ApplicationError, is_unavailable
 
 from .models import (
     ADMIN_ROLE_BY_KIND,
@@ -244,18 +244,34 @@ def api_key_revoke(*, key: ApiKey, by: User | None) -> ApiKey:
 _key_cache: dict[str, tuple[float, str | None, ApiKey]] = {}
 KEY_GENERATION = "kaigo:api-keys:generation"
 KEY_CACHE_SECONDS = 60.0
+_UNKNOWN = object()  # the generation, while the cache cannot be reached
 
 
 def api_key_generation_bump(**_signal_kwargs) -> None:
     """Makes every process read its keys again (called on any change to keys and organisations)."""
     _key_cache.clear()
-    cache.set(KEY_GENERATION, secrets.token_hex(8), timeout=None)
+    try:
+        cache.set(KEY_GENERATION, secrets.token_hex(8), timeout=None)
+    except Exception as error:  # the change stands; other processes read keys anew while Redis is away,
+        if not is_unavailable(error):  # and KEY_CACHE_SECONDS bounds what they had read before
+            raise
+        logger.warning("api key generation not moved: the cache is away")
 
 
 def _key_by_prefix(prefix: str) -> ApiKey | None:
-    generation = cache.get(KEY_GENERATION)
+    try:
+        generation = cache.get(KEY_GENERATION)
+    except Exception as error:  # without Redis a revocation elsewhere cannot be seen: read the key anew
+        if not is_unavailable(error):
+            raise
+        generation = _UNKNOWN
     cached = _key_cache.get(prefix)
-    if cached is not None and cached[1] == generation and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
+    if (
+        cached is not None
+        and generation is not _UNKNOWN
+        and cached[1] == generation
+        and time.monotonic() - cached[0] < KEY_CACHE_SECONDS
+    ):
         return cached[2]
     key = (
         ApiKey.objects.select_related("organisation")
