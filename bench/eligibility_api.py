@@ -37,6 +37,7 @@ from django.db import connection
 CONNECTIONS = int(os.environ.get("BENCH_API_CONNECTIONS", "32"))
 REQUEST_TIMEOUT = 30.0  # seconds; a request not answered by then is an error
 ROOT = Path(__file__).resolve().parents[1]
+SERVER_SECRET_KEY = "bench-" + "x" * 60  # the bench servers' key (sessions made for them are signed with it)
 
 
 def _load(persons: int, caseload: int) -> tuple[str, list[str], list[str]]:
@@ -97,13 +98,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, threads: int, *, log_path: Path | None = None
+) -> subprocess.Popen:
+    """gunicorn on the bench database; its log in `log_path` (kept, to read after the run) or a temporary file."""
     db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "false",
-        "SECRET_KEY": "bench-" + "x" * 60,
+        "SECRET_KEY": SERVER_SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
@@ -112,7 +116,7 @@ def _start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     # The server's log goes to a file, not a pipe: a pipe nobody reads fills up (64 KB, a warning per 404)
     # and then blocks every worker that logs.
-    log = tempfile.TemporaryFile()  # the server writes to it for as long as it runs
+    log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()
     process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
         [
             gunicorn,
@@ -247,7 +251,7 @@ def run() -> Iterator[str]:
     yield f"bench eligibility_api_persons: {persons} (loaded in {time.perf_counter() - start:.0f} s; caseload {caseload})"
     connection.close()
     port = _free_port()
-    server = _start_gunicorn(port, workers, threads)
+    server = start_gunicorn(port, workers, threads)
     rng = random.Random(1)  # noqa: S311  (which persons to ask for, not a secret)
     urls = {
         "bare": lambda: "/bench/bare/",

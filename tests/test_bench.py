@@ -94,6 +94,20 @@ TINY = {
     "BENCH_CARD_RUNS": "3",
     "BENCH_CAREPLAN_RUNS": "2",
     "BENCH_CAREPLAN_PERSONS": "10",
+    "BENCH_LOAD_PERSONS": "3000",
+    "BENCH_LOAD_OFFICES": "5",
+    "BENCH_LOAD_APPLICATIONS": "300",
+    "BENCH_LOAD_LOG_ROWS": "2000",
+    "BENCH_LOAD_CARE_MANAGERS": "3",
+    "BENCH_LOAD_CLERKS": "2",
+    "BENCH_LOAD_CLINICS": "1",
+    "BENCH_LOAD_PERSON_USERS": "1",
+    "BENCH_LOAD_SECONDS": "6",
+    "BENCH_LOAD_SINGLE_SECONDS": "2",
+    "BENCH_LOAD_IMPORT_ROWS": "100",
+    "BENCH_LOAD_WORKERS": "1",
+    "BENCH_LOAD_WAIT_MIN": "0.1",  # every page of every role is opened within the few seconds
+    "BENCH_LOAD_WAIT_MAX": "0.6",
 }
 
 
@@ -132,6 +146,18 @@ def test_make_bench_runs_whole_in_one_command():
         "card_verify_server_ms",
         "card_verify_end_to_end_ms",
         "careplan_unit_import_ms",
+        "load_cm_caseload",
+        "load_clerk_search",
+        "load_clinic_requests",
+        "load_person_access_log",
+        "load_p95_vs_single_cm_person",
+        "load_sessions",
+        "load_rps",
+        "load_errors",
+        "load_p95_vs_single",
+        "load_import",
     } <= names, done.stdout
     assert re.search(r"^bench ingest_status: succeeded \([0-9]+ rows, 0 failed\)$", done.stdout, re.MULTILINE)
     assert not re.search(r"errors [1-9]", done.stdout), done.stdout
+    assert re.search(r"^bench load_errors: 0$", done.stdout, re.MULTILINE), done.stdout
+    assert re.search(r"^bench load_import: succeeded, [0-9]+ rows", done.stdout, re.MULTILINE), done.stdout
