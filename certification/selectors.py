@@ -131,12 +131,12 @@ def application_for(actor: access.Actor, pk: int, *, purpose: str) -> Applicatio
 
 def municipal_applications_for(actor: access.Actor) -> QuerySet[Application]:
     """Applications of persons the actor may see under certification_progress (a municipality: its own)."""
-    persons = access.filter_persons(actor, InsuredPerson.objects.all(), CATEGORY_PROGRESS)
-    return (
-        Application.objects.filter(person__in=persons)
-        .select_related("person", "person__insurer")
-        .prefetch_related("steps")
+    # The policy's filter through the application's person (a join), not `person IN (the persons the actor
+    # may see)`: for a municipality that subquery is every one of its insured persons.
+    applications = access.filter_persons(
+        actor, Application.objects.all(), CATEGORY_PROGRESS, prefix="person__"
     )
+    return applications.select_related("person", "person__insurer").prefetch_related("steps")
 
 
 @dataclass(frozen=True)

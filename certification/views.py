@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,8 @@ from .models import Application, StepKind
 from .survey_form import answer_labels
 from .timeline import stats_svg, timeline_svg
 
+PAGE_SIZE = 50  # rows of the application list (each shown person is logged as read)
+
 INSURER = access.Purpose.INSURER_ADMINISTRATION
 
 
@@ -36,10 +39,9 @@ def application_list(request):
     """Applications by step, overdue first."""
     actor = access.Actor.for_request(request)
     today = timezone.localdate()
-    applications = list(selectors.municipal_applications_for(actor).filter(decided_on__isnull=True)[:500])
-    access.log_listed(
-        actor, {a.person_id: a.person for a in applications}.values(), selectors.CATEGORY_PROGRESS, INSURER
-    )
+    # The oldest first: those are the overdue ones, which the page lists first and must not leave out.
+    undecided = selectors.municipal_applications_for(actor).filter(decided_on__isnull=True)
+    applications = list(undecided.order_by("applied_on", "pk")[:500])
     rows = sorted(
         selectors.progress_many(applications, today), key=lambda p: (not p.overdue, p.application.applied_on)
     )
@@ -48,22 +50,35 @@ def application_list(request):
         for kind, label in StepKind.choices
         if kind != StepKind.RECEIVED
     ]
+    overdue = sum(p.overdue for p in rows)
     stats = selectors.step_stats(selectors.municipal_applications_for(actor), today)
     step = request.GET.get("step", "")
     if step in StepKind.values:
         rows = [p for p in rows if step in p.waiting_for]
+    # The counts are of every application above; the table shows a page of them, and only the persons it
+    # shows are logged as read.
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    access.log_listed(
+        actor,
+        {p.application.person_id: p.application.person for p in page.object_list}.values(),
+        selectors.CATEGORY_PROGRESS,
+        INSURER,
+    )
+    labels = dict(StepKind.choices)
+    shown = [(p, "・".join(labels[kind] for kind in p.waiting_for)) for p in page.object_list]
     return render(
         request,
         "certification/application_list.html",
         {
-            "rows": rows,
+            "page": page,
+            "shown": shown,
             "steps": StepKind.choices,
             "step": step,
             "today": today,
             "by_step": by_step,
             "stats": stats,
             "chart": stats_svg(stats),
-            "overdue": sum(p.overdue for p in rows),
+            "overdue": overdue,
         },
     )
 

@@ -16,7 +16,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -50,13 +50,27 @@ def person_required(view):
 def persons_acting_for(user) -> list[tuple[InsuredPerson, str]]:
     """The persons this user may act for: themself, and those they represent today."""
     today = timezone.localdate()
-    own = PersonAccount.objects.filter(user=user).values("person_id")
-    represented = Representative.objects.filter(
-        user=user, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
-    ).values("person_id")
-    persons = InsuredPerson.objects.select_related("insurer").filter(Q(pk__in=own) | Q(pk__in=represented))
-    own_ids = set(PersonAccount.objects.filter(user=user).values_list("person_id", flat=True))
-    return [(p, ActingAs.OWN if p.pk in own_ids else ActingAs.REPRESENTATIVE) for p in persons.order_by("pk")]
+    # The ids first (both index lookups, one statement), then the persons by primary key: an OR of the two
+    # subqueries over the persons would scan every insured person of every insurer.
+    own = (
+        PersonAccount.objects.filter(user=user)
+        .annotate(how=Value(ActingAs.OWN))
+        .values_list("person_id", "how")
+        .order_by()  # a model's default ordering is not allowed in a UNION's parts
+    )
+    represented = (
+        Representative.objects.filter(
+            user=user, revoked_at__isnull=True, valid_from__lte=today, valid_to__gte=today
+        )
+        .annotate(how=Value(ActingAs.REPRESENTATIVE))
+        .values_list("person_id", "how")
+        .order_by()  # a model's default ordering is not allowed in a UNION's parts
+    )
+    how = {}
+    for person_id, acting_as in own.union(represented):
+        how[person_id] = ActingAs.OWN if ActingAs.OWN in (acting_as, how.get(person_id)) else acting_as
+    persons = InsuredPerson.objects.select_related("insurer").filter(pk__in=how).order_by("pk") if how else []
+    return [(p, how[p.pk]) for p in persons]
 
 
 def _acting_for(request, pk: int) -> InsuredPerson:
