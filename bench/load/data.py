@@ -5,8 +5,8 @@ bulk through the ORM), and signed-in sessions for every user the run plays.
   certification version;
 - BENCH_LOAD_OFFICES 居宅介護支援事業所 (default 300), with caseloads of 30 to 300 persons (a live
   relationship each, verified with the My Number card, and the person's consent), one care manager each;
-- BENCH_LOAD_APPLICATIONS 要介護認定 applications of the year (default 60,000) with their first step, naming
-  one of the clinics, and an opinion request to that clinic for each;
+- BENCH_LOAD_APPLICATIONS 要介護認定 applications of the last 365 days (default 60,000), those older than 30
+  days decided, each with a step and an opinion request to one of the clinics (answered once decided);
 - an access log filled with BENCH_LOAD_LOG_ROWS rows (default 2,000,000) on a chain of their own, which no
   live writer appends to;
 - municipal clerks, clinic doctors and persons with an account, each with TOTP set up (MFA is on).
@@ -98,11 +98,11 @@ def _user(email: str, name: str, *, org=None, role=None, kind="staff"):
 def load() -> dict:
     """Writes the city and returns what the load run needs: each role's users with their session cookie and
     the persons and items they open."""
-    from certification.models import Application, ApplicationKind, Step, StepKind
+    from certification.models import Application, Step, StepKind
     from consent.models import Consent, ConsentSource, ConsentStatus, PersonAccount, Relationship
     from eligibility.models import InsuredPerson
     from kaigo_portal.accounts.models import OfficeService, Organisation, OrganisationKind, Role, UserKind
-    from opinions.models import OpinionRequest
+    from opinions.models import OpinionRequest, RequestStatus
 
     size = sizes()
     insurer = Organisation.objects.create(
@@ -185,19 +185,7 @@ def load() -> dict:
 
     applied = [ids[(n * 16) % len(ids)] for n in range(size["applications"])]
     applications = Application.objects.bulk_create(
-        (
-            Application(
-                person_id=pk,
-                reference=f"R{n:07d}",
-                kind=ApplicationKind.NEW,
-                applied_on=dt.date(2026, 4, 1) + dt.timedelta(days=n % 240),
-                physician_institution=clinics[n % CLINICS],
-                physician_institution_name=clinics[n % CLINICS].name,
-                physician_name="主治医",
-                consent_granted=True,
-            )
-            for n, pk in enumerate(applied)
-        ),
+        (_application(n, pk, clinics[n % CLINICS], today) for n, pk in enumerate(applied)),
         batch_size=5000,
     )
     Step.objects.bulk_create(
@@ -222,6 +210,7 @@ def load() -> dict:
                 physician_name="主治医",
                 requested_on=a.applied_on + dt.timedelta(days=3),
                 due_on=a.applied_on + dt.timedelta(days=17),
+                status=RequestStatus.RECEIVED if a.decided_on else RequestStatus.REQUESTED,
             )
             for n, a in enumerate(applications)
         ),
@@ -238,12 +227,14 @@ def load() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
-    numbers = dict(
-        InsuredPerson.objects.filter(pk__in=set(caseloads) | set(applied)).values_list("pk", "insured_number")
-    )
+    wanted, numbers = sorted(set(caseloads) | set(applied)), {}
+    for at in range(0, len(wanted), 20_000):  # a statement takes at most 65,535 parameters
+        chunk = wanted[at : at + 20_000]
+        numbers |= dict(InsuredPerson.objects.filter(pk__in=chunk).values_list("pk", "insured_number"))
     by_clinic: dict[int, list[int]] = {}
     for request in requests:
-        by_clinic.setdefault(request.clinic_id, []).append(request.pk)
+        if request.status == RequestStatus.REQUESTED:  # the ones a doctor opens to write
+            by_clinic.setdefault(request.clinic_id, []).append(request.pk)
     return {
         "insurer": INSURER,
         "care_managers": [
@@ -258,6 +249,29 @@ def load() -> dict:
         ],
         "persons": [{"session": session_of(u), "person": pk} for u, pk in persons],
     }
+
+
+def _application(n: int, person_id: int, clinic, today: dt.date):
+    """The n-th application of the year: spread over the last 365 days, decided (in 28 days) unless it is
+    younger than 30 days, as a city's flow of about 165 a day leaves some 5,000 open."""
+    from certification.models import Application, ApplicationKind
+
+    applied_on = today - dt.timedelta(days=n % 365)
+    decided = (today - applied_on).days > 30
+    return Application(
+        person_id=person_id,
+        reference=f"R{n:07d}",
+        kind=ApplicationKind.NEW,
+        applied_on=applied_on,
+        physician_institution=clinic,
+        physician_institution_name=clinic.name,
+        physician_name="主治医",
+        consent_granted=True,
+        decided_on=applied_on + dt.timedelta(days=28) if decided else None,
+        care_level="22" if decided else "",
+        valid_from=applied_on if decided else None,
+        valid_to=applied_on + dt.timedelta(days=364) if decided else None,
+    )
 
 
 def session_of(user) -> str:
