@@ -108,6 +108,8 @@ TINY = {
     "BENCH_LOAD_WORKERS": "1",
     "BENCH_LOAD_WAIT_MIN": "0.1",  # every page of every role is opened within the few seconds
     "BENCH_LOAD_WAIT_MAX": "0.6",
+    "BENCH_LOAD_RAMP_SECONDS": "1",
+    "BENCH_LOAD_IMPORT_AFTER": "0",
 }
 
 
