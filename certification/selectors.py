@@ -41,7 +41,7 @@ def _imported(applications: list[Application]) -> dict[tuple[int, str], dict[str
     """Imported progress events in force (latest version per key, not deleted), per (person, 申請番号)."""
     persons = {a.person_id for a in applications}
     references = {a.reference for a in applications if a.reference}
-    events = ProgressEvent.objects.filter(person_id__in=persons, application_number__in=references)
+    events = ProgressEvent.objects.filter(person_id__any_of=persons, application_number__any_of=references)
     latest: dict[tuple[int, str, str], ProgressEvent] = {}
     for event in events.order_by("effective_date", "id"):
         latest[(event.person_id, event.application_number, event.kind)] = event
@@ -180,3 +180,30 @@ def step_stats(applications: QuerySet[Application], today: dt.date) -> list[Step
         for kind in StepKind.values
         if kind != StepKind.RECEIVED
     ]
+
+
+STEP_STATS_SECONDS = 600  # the figures of three months move slowly: each insurer's are kept ten minutes
+
+
+def step_stats_cached(actor: access.Actor, today: dt.date) -> list[StepStats]:
+    """step_stats of the applications the actor may see, kept in the cache for STEP_STATS_SECONDS (they read
+    every step of three months). Without the cache (Redis away) they are computed each time."""
+    from django.core.cache import cache
+
+    from kaigo_portal.errors import is_unavailable
+
+    key = f"certification:step-stats:{actor.organisation.pk if actor.organisation else 0}:{today.isoformat()}"
+    try:
+        kept = cache.get(key)
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        return step_stats(municipal_applications_for(actor), today)
+    if kept is None:
+        kept = step_stats(municipal_applications_for(actor), today)
+        try:
+            cache.set(key, kept, timeout=STEP_STATS_SECONDS)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+    return kept

@@ -51,7 +51,7 @@ def application_list(request):
         if kind != StepKind.RECEIVED
     ]
     overdue = sum(p.overdue for p in rows)
-    stats = selectors.step_stats(selectors.municipal_applications_for(actor), today)
+    stats = selectors.step_stats_cached(actor, today)
     step = request.GET.get("step", "")
     if step in StepKind.values:
         rows = [p for p in rows if step in p.waiting_for]

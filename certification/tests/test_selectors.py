@@ -132,3 +132,18 @@ def test_step_stats_over_the_last_3_months(orgs, uncertified):
     ) == (2, 5.0, pytest.approx(7.4))
     assert stats["opinion_requested"].median is None
     assert selectors.step_stats(Application.objects.all(), D(2026, 8, 1))[0].count == 0
+
+
+def test_step_stats_are_kept_for_ten_minutes_per_insurer(cast, orgs, uncertified):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kaigo_portal.access import Actor
+    from kaigo_portal.accounts.models import Role
+
+    alice = Actor(user=cast["alice"], organisation=orgs["chiyoda"], role=Role.MUNICIPAL_STAFF)
+    first = selectors.step_stats_cached(alice, dt.date(2026, 6, 1))
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.step_stats_cached(alice, dt.date(2026, 6, 1)) == first
+    assert len(queries) == 0
+    assert [s.label for s in first][:1] == ["認定調査依頼"]
