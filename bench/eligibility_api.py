@@ -258,6 +258,7 @@ def run() -> Iterator[str]:
         "api": lambda: f"/api/v1/persons/131011/{rng.choice(numbers)}/eligibility/",
         "log_row": lambda: "/bench/log-row/",
         "log_row_and_card": lambda: f"/bench/log-row-and-card/{rng.choice(keyed)}/",
+        "door_and_card": lambda: f"/bench/door-and-card/131011/{rng.choice(numbers)}/",
     }
     auth = f"Authorization: Api-Key {raw}\r\n"
     tallies = {name: _Tally() for name in urls}
@@ -281,3 +282,7 @@ def run() -> Iterator[str]:
         yield f"ratio {name}_vs_bare: {floor.rps / bare.rps:.2f} (floor: {floor.rps:.0f} rps, errors {floor.errors})"
     # The goal's reference: a read that logs its row and shows the card, and nothing else (issue 18).
     yield f"ratio eligibility_api_vs_card_floor: {api.rps / tallies['log_row_and_card'].rps:.2f}"
+    # What lies between: the policy's lookup (door vs card floor) and DRF's layers and the body (API vs door).
+    door = tallies["door_and_card"]
+    yield f"ratio door_vs_card_floor: {door.rps / tallies['log_row_and_card'].rps:.2f} (door: {door.rps:.0f} rps, errors {door.errors})"
+    yield f"ratio eligibility_api_vs_door: {api.rps / door.rps:.2f}"

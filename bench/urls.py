@@ -8,6 +8,11 @@
 The last two are floors: no read that is logged can cost less than the log row, and none that shows the card
 less than both. They put the API's figure in context on the machine the benchmark runs on.
 
+- `/bench/door-and-card/<insurer_no>/<insured_no>/`: the API's own work without DRF: the key checked as the
+  API checks it, then the door (`access.read`: the policy's lookup of the person, the log row and the card).
+  Between it and the card floor lies the policy's lookup (a second round trip); between it and the API, DRF's
+  layers and the body.
+
 The reference views take no credential and go round the access policy, which is what makes them floors. So
 this module refuses to load unless the database is a throw-away test database (`test_…`, as the benchmark's
 and the test suite's are), and only `bench.settings` names it.
@@ -23,6 +28,8 @@ from django.utils import timezone
 
 from eligibility import selectors
 from eligibility.models import InsuredPerson
+from kaigo_portal import access
+from kaigo_portal.accounts.services import api_key_authenticate
 from kaigo_portal.audit.models import Category, Channel, Outcome
 from kaigo_portal.audit.services import Access, record, record_and_read
 from kaigo_portal.urls import urlpatterns as portal_urlpatterns
@@ -65,8 +72,26 @@ def log_row_and_card(request, pk: int, insured_no: str):
     return JsonResponse({"rows": len(rows)})
 
 
+def door_and_card(request, insurer_no: str, insured_no: str):
+    header = request.headers.get("Authorization", "")
+    key = api_key_authenticate(header.removeprefix("Api-Key ").strip())
+    if key is None:
+        return JsonResponse({"error": "key"}, status=401)
+    actor = access.Actor(None, key.organisation, key.acting_role, key, Channel.API, request.request_id)
+    on = timezone.localdate()
+    _person, card = access.read(
+        actor,
+        access.Numbers(insurer_no, insured_no),
+        Category.ELIGIBILITY,
+        access.Purpose.CARE_MANAGEMENT,
+        lambda person: selectors.card_read(person, on),
+    )
+    return JsonResponse({"insured_number": insured_no, "card": card is not None})
+
+
 urlpatterns = [
     path("bench/bare/", bare),
+    path("bench/door-and-card/<str:insurer_no>/<str:insured_no>/", door_and_card),
     path("bench/log-row/", log_row),
     path("bench/log-row-and-card/<int:pk>/<str:insured_no>/", log_row_and_card),
     *portal_urlpatterns,

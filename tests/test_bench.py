@@ -144,6 +144,8 @@ def test_make_bench_runs_whole_in_one_command():
         "eligibility_api_vs_bare",
         "log_row_and_card_vs_bare",
         "eligibility_api_vs_card_floor",
+        "door_vs_card_floor",
+        "eligibility_api_vs_door",
         "ingest_vs_write_floor",
         "card_verify_server_ms",
         "card_verify_end_to_end_ms",
