@@ -175,6 +175,12 @@ class _Endless:
     def readline(self, n: int = -1) -> bytes:
         return self.read(n)
 
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return [self.read(hint)]
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
 
 def _post_through_wsgi(path: str, size: int, *, cookie: str = "") -> tuple[str, dict, bytes, _Endless]:
     """POSTs a multipart body of `size` bytes to the real WSGI application, as gunicorn would hand it over."""
@@ -194,13 +200,18 @@ def _post_through_wsgi(path: str, size: int, *, cookie: str = "") -> tuple[str, 
         "CONTENT_LENGTH": str(size),
         "HTTP_COOKIE": cookie,
     }
-    answer = {}
+    # Served by wsgiref's handler, as runserver serves it: it holds the answer to the WSGI rules (a
+    # hop-by-hop header such as "Connection" is refused there, and becomes a 500).
+    import io
+    from wsgiref.handlers import SimpleHandler
 
-    def start_response(status, headers, exc_info=None):
-        answer["status"], answer["headers"] = status, dict(headers)
-
-    content = b"".join(get_wsgi_application()(environ, start_response))
-    return answer["status"], answer["headers"], content, body
+    out = io.BytesIO()
+    environ |= {"SCRIPT_NAME": "", "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1"}
+    SimpleHandler(body, out, __import__("sys").stderr, environ, multithread=False).run(get_wsgi_application())
+    head, _, content = out.getvalue().partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    return status_line.split(" ", 1)[1], headers, content, body
 
 
 @pytest.mark.parametrize(

@@ -93,5 +93,6 @@ def too_large(request: HttpRequest, limit: int) -> HttpResponse:
         title="データが大きすぎます",
         message=TOO_LARGE.format(limit=shown),
     )
-    response["Connection"] = "close"  # the unread body is not worth reading to keep the connection
+    # No "Connection: close": a WSGI application may not set hop-by-hop headers (runserver refuses them and
+    # gunicorn drops them). Limiting the bytes on the wire is the TLS proxy's part (client_max_body_size).
     return response
