@@ -190,20 +190,11 @@ def step_stats_cached(actor: access.Actor, today: dt.date) -> list[StepStats]:
     every step of three months). Without the cache (Redis away) they are computed each time."""
     from django.core.cache import cache
 
-    from kaigo_portal.errors import is_unavailable
+    from kaigo_portal.errors import unless_away
 
     key = f"certification:step-stats:{actor.organisation.pk if actor.organisation else 0}:{today.isoformat()}"
-    try:
-        kept = cache.get(key)
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
-        return step_stats(municipal_applications_for(actor), today)
+    kept = unless_away(lambda: cache.get(key))
     if kept is None:
         kept = step_stats(municipal_applications_for(actor), today)
-        try:
-            cache.set(key, kept, timeout=STEP_STATS_SECONDS)
-        except Exception as error:
-            if not is_unavailable(error):
-                raise
+        unless_away(lambda: cache.set(key, kept, timeout=STEP_STATS_SECONDS))
     return kept

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from kaigo_portal import runlock
 from kaigo_portal.accounts.models import Organisation
-from kaigo_portal.errors import ApplicationError, is_unavailable
+from kaigo_portal.errors import ApplicationError, is_unavailable, unless_away
 from kaigo_portal.validators import clean_file_name
 
 from .imports import pipeline
@@ -202,29 +203,16 @@ def _record_failure(job: ImportJob, message: str) -> None:
 
 
 def _progress_set(job_id: int, values: dict) -> None:
-    try:
-        cache.set(progress_key(job_id), values, timeout=24 * 3600)
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
-        logger.warning("import job %s: progress not written, the cache is away", job_id)
+    write = partial(cache.set, progress_key(job_id), values, timeout=24 * 3600)
+    unless_away(write, note=f"import job {job_id}: progress not written")
 
 
 def _progress_get(job_id: int) -> dict | None:
-    try:
-        return cache.get(progress_key(job_id))
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
-        return None
+    return unless_away(lambda: cache.get(progress_key(job_id)))
 
 
 def _progress_delete(job_id: int) -> None:
-    try:
-        cache.delete(progress_key(job_id))
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
+    unless_away(lambda: cache.delete(progress_key(job_id)))
 
 
 def _finish(job: ImportJob, result: pipeline.Result) -> None:
@@ -279,15 +267,15 @@ def _finish(job: ImportJob, result: pipeline.Result) -> None:
     )
 
 
+_AWAY = object()
+
+
 def import_job_is_stalled(job: ImportJob) -> bool:
     """A running job whose progress has not moved for KAIGO_IMPORT_STALL_SECONDS: its worker has died."""
     if job.status != ImportStatus.RUNNING:
         return False
-    try:
-        progress = cache.get(progress_key(job.pk)) or {}
-    except Exception as error:  # without Redis nobody can tell: not stalled, so never run twice
-        if not is_unavailable(error):
-            raise
+    progress = unless_away(lambda: cache.get(progress_key(job.pk)) or {}, _AWAY)
+    if progress is _AWAY:  # without Redis nobody can tell: not stalled, so never run twice
         return False
     last = progress.get("at") or (job.started_at.isoformat() if job.started_at else None)
     if last is None:

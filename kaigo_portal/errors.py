@@ -1,4 +1,12 @@
-"""The one domain error besides Django's ValidationError and PermissionDenied."""
+"""The one domain error besides Django's ValidationError and PermissionDenied, and how to tell the database or
+Redis being away from a bug."""
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -29,3 +37,18 @@ def is_unavailable(error: BaseException | None) -> bool:
     except ImportError:  # pragma: no cover - redis is a dependency
         return False
     return isinstance(error, RedisConnectionError | RedisTimeoutError)
+
+
+def unless_away(call: Callable[[], T], default: T = None, *, note: str = "") -> T:
+    """call(), or `default` when the database or Redis cannot be reached (with a warning saying `note`).
+
+    For what may fail safe: import progress, cached figures, the API keys' cache generation. Never for a
+    rule or a rate limit, which must refuse instead (they let the error reach the 503 answer)."""
+    try:
+        return call()
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        if note:
+            logger.warning("%s: the cache or database is away", note)
+        return default

@@ -8,6 +8,7 @@ import hmac
 import logging
 import secrets
 import time
+from functools import partial
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kaigo_portal import numbers
-from kaigo_portal.errors import ApplicationError, is_unavailable
+from kaigo_portal.errors import ApplicationError, unless_away
 
 from .models import (
     ADMIN_ROLE_BY_KIND,
@@ -250,21 +251,17 @@ _UNKNOWN = object()  # the generation, while the cache cannot be reached
 def api_key_generation_bump(**_signal_kwargs) -> None:
     """Makes every process read its keys again (called on any change to keys and organisations)."""
     _key_cache.clear()
-    try:
-        cache.set(KEY_GENERATION, secrets.token_hex(8), timeout=None)
-    except Exception as error:  # the change stands; other processes read keys anew while Redis is away,
-        if not is_unavailable(error):  # and KEY_CACHE_SECONDS bounds what they had read before
-            raise
-        logger.warning("api key generation not moved: the cache is away")
+    # Without Redis the change stands: other processes read keys anew while it is away (below), and
+    # KEY_CACHE_SECONDS bounds what they had read before.
+    unless_away(
+        partial(cache.set, KEY_GENERATION, secrets.token_hex(8), timeout=None),
+        note="api key generation not moved",
+    )
 
 
 def _key_by_prefix(prefix: str) -> ApiKey | None:
-    try:
-        generation = cache.get(KEY_GENERATION)
-    except Exception as error:  # without Redis a revocation elsewhere cannot be seen: read the key anew
-        if not is_unavailable(error):
-            raise
-        generation = _UNKNOWN
+    # Without Redis a revocation elsewhere cannot be seen: the key is read anew.
+    generation = unless_away(lambda: cache.get(KEY_GENERATION), _UNKNOWN)
     cached = _key_cache.get(prefix)
     if (
         cached is not None
