@@ -125,6 +125,23 @@ def require_tool(name: str, *, hint: str, available: bool | None = None) -> None
     pytest.skip(message)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_pids(pid: int) -> set[int]:
+    """The processes `pid` started (a gunicorn's or a Celery worker's children), from /proc."""
+    try:
+        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except FileNotFoundError:
+        return set()
+
+
 def pdf_text(pdf: bytes) -> str:
     """The text of a PDF, by poppler's pdftotext."""
     require_tool("pdftotext", hint="apt-get install poppler-utils")

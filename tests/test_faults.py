@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_tool
+from conftest import child_pids, free_port, require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -46,12 +46,6 @@ def _pg_bindir() -> str | None:
     return str(Path(initdb).parent) if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Cluster:
     """A PostgreSQL cluster of the test's own: initdb, start, stop (as the fault), start again."""
 
@@ -60,7 +54,7 @@ class Cluster:
         self.root = Path(tempfile.mkdtemp(prefix="kaigo-faults-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/kaigo_fault"
         # PostgreSQL refuses to run as root: CI runs as root, so the cluster belongs to the postgres user.
         self.as_postgres = os.geteuid() == 0
@@ -185,10 +179,6 @@ def _last_json(completed: subprocess.CompletedProcess):
 # --- the database stopped under API load ---------------------------------------------------------------------
 
 
-def _children(pid: int) -> set[int]:
-    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-
-
 def _get(url: str, key: str) -> tuple[int, str, dict, float]:
     request = urllib.request.Request(url, headers={"Authorization": f"Api-Key {key}"})  # noqa: S310
     start = time.monotonic()
@@ -217,7 +207,7 @@ def test_the_database_stopped_under_api_load_answers_503_and_the_same_workers_se
         )
     )
     key, numbers = seeded
-    port = _free_port()
+    port = free_port()
     log = cluster.root / "gunicorn.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
@@ -257,7 +247,7 @@ def test_the_database_stopped_under_api_load_answers_503_and_the_same_workers_se
 
         before = _load(urls, key)
         assert {answer[0] for answer in before} == {200}, log.read_text()[-3000:]
-        workers = _children(server.pid)
+        workers = child_pids(server.pid)
         assert len(workers) == 2
 
         cluster.stop("immediate")
@@ -273,7 +263,7 @@ def test_the_database_stopped_under_api_load_answers_503_and_the_same_workers_se
         after = _load(urls, key)
         assert {answer[0] for answer in after} == {200}, [answer[:2] for answer in after][:3]
         assert json.loads(after[0][1])["insured_number"] in numbers
-        assert _children(server.pid) == workers  # the same workers: none restarted, none died
+        assert child_pids(server.pid) == workers  # the same workers: none restarted, none died
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

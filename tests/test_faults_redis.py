@@ -18,7 +18,7 @@ import time
 import pytest
 from django.test import Client
 
-from conftest import require_tool
+from conftest import free_port, require_tool
 from eligibility.models import ImportJob, InsuredPerson
 from eligibility.tests.importing import run_job
 from kaigo_portal.accounts.models import ApiScope
@@ -27,18 +27,12 @@ from kaigo_portal.accounts.services import api_key_create
 pytestmark = pytest.mark.django_db
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def redis_away(settings, tmp_path):
     """The portal's cache on a Redis of the test's own, which is then stopped."""
     server = shutil.which("redis-server")
     require_tool("redis-server", hint="apt-get install redis-server", available=server is not None)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             server,

@@ -21,7 +21,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from conftest import require_tool
+from conftest import child_pids, require_tool
 from eligibility import services
 from eligibility.imports import synthetic
 from eligibility.models import ImportJob, InsuredPerson, PersonVersion
@@ -29,12 +29,6 @@ from eligibility.tests.importing import upload
 from kaigo_portal.errors import ApplicationError
 
 PERSONS = 6000
-
-
-def _children(pid: int) -> list[int]:
-    with contextlib.suppress(FileNotFoundError):
-        return [int(child) for child in open(f"/proc/{pid}/task/{pid}/children").read().split()]
-    return []
 
 
 @pytest.mark.postgres
@@ -56,7 +50,7 @@ def test_a_task_killed_mid_apply_runs_again_by_itself_exactly_once(worker_proces
             cursor.execute(f"LOCK TABLE {PersonVersion._meta.db_table} IN SHARE MODE")
         worker.start(pool="prefork")
         assert worker.wait_for(applying, seconds=120), worker.output()[-3000:]
-        [child] = _children(worker.process.pid)
+        [child] = child_pids(worker.process.pid)
         os.kill(child, signal.SIGKILL)
         # The main process notices, gives the message back, and a new child waits for the run lock, which
         # the killed run's database session holds until PostgreSQL sees that its client is gone.
