@@ -189,6 +189,7 @@ def run() -> Iterator[str]:
             worker.wait(timeout=60)
         except subprocess.TimeoutExpired:
             worker.kill()
+        fixture.unlink(missing_ok=True)  # the users' session cookies: not left behind in /tmp
     yield from _report(single, loaded, counts, seconds)
     if int(loaded["Aggregated"]["Failure Count"]):
         server_log = (work / "gunicorn.log").read_text(errors="replace")
