@@ -5,6 +5,10 @@
 (c) the write floor: as many persons, person versions, certifications and burden ratios as the file holds,
     made by generate_series (no file, no validation) and inserted in one transaction into copies of the
     real tables, with their indexes and foreign keys. No import of the file can write faster than that.
+(d) the same import as a dry run: everything but the write (validation, staging, set checks). Its time plus
+    the write floor is the floor of an import that checks the whole file before it writes a row
+    (`ratio check_plus_write_floor_vs_write_floor`): what remains above 1.5 of the write floor can only go
+    by writing while the file is still being validated (docs/import-format.md, Performance).
 The import runs in a child process, so that its peak RSS is its own. BENCH_ROWS sets the number of
 persons (default 200,000); each person brings a certification (four in five) and a burden ratio.
 """
@@ -22,7 +26,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 
-def _import_in_child(path: str, queue) -> None:
+def _import_in_child(path: str, mode: str, queue) -> None:
     from django.conf import settings
     from django.core.files import File
     from django.db import connections
@@ -38,7 +42,7 @@ def _import_in_child(path: str, queue) -> None:
             insurer=insurer,
             upload=File(handle, name="bench.csv"),
             file_format="csv",
-            mode="commit",
+            mode=mode,
             uploaded_by="bench",
         )
     start = time.perf_counter()
@@ -52,6 +56,17 @@ def _import_in_child(path: str, queue) -> None:
         / 1024
     )
     queue.put((seconds, job.status, job.rows_total, job.rows_failed, peak_mb))
+
+
+def _import(path: str, mode: str) -> tuple:
+    """(seconds, status, rows, failed rows, peak RSS in MB) of an import of `mode` in a child process."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_import_in_child, args=(path, mode, queue))
+    child.start()
+    figures = queue.get()
+    child.join()
+    return figures
 
 
 def _raw_copy(path: str, columns: list[str]) -> float:
@@ -164,12 +179,9 @@ def run() -> Iterator[str]:
             yield f"bench write_floor_seconds: {floor_seconds:.2f} (of which the commit's foreign-key checks {commit_seconds:.2f})"
             yield f"ratio write_floor_vs_copy: {floor_seconds / copy_seconds:.2f}"
         connection.close()
-        context = multiprocessing.get_context("fork")
-        queue = context.Queue()
-        child = context.Process(target=_import_in_child, args=(path, queue))
-        child.start()
-        seconds, status, total, failed, peak_mb = queue.get()
-        child.join()
+        check_seconds, status, *_ = _import(path, "dry_run")
+        yield f"bench ingest_check_seconds: {check_seconds:.2f} (a dry run: {status})"
+        seconds, status, total, failed, peak_mb = _import(path, "commit")
         yield f"bench ingest_status: {status} ({total} rows, {failed} failed)"
         yield f"bench ingest_seconds: {seconds:.2f}"
         yield f"bench ingest_rows_per_second: {total / seconds:,.0f}"
@@ -177,4 +189,6 @@ def run() -> Iterator[str]:
             yield f"ratio ingest_vs_copy: {seconds / copy_seconds:.2f}"
             # The goal's reference: the writing alone, the least the import's work can cost here (issue 18).
             yield f"ratio ingest_vs_write_floor: {seconds / floor_seconds:.2f}"
+            # The floor of checking the whole file first and writing after (see (d) above).
+            yield f"ratio check_plus_write_floor_vs_write_floor: {(check_seconds + floor_seconds) / floor_seconds:.2f}"
         yield f"bench ingest_peak_rss_mb: {peak_mb:.0f}"

@@ -43,8 +43,10 @@ def test_the_import_bench_prints_its_ratio_memory_and_write_floor(monkeypatch):
         "ingest_peak_rss_mb",
         "write_floor_vs_copy",
         "ingest_vs_write_floor",
+        "check_plus_write_floor_vs_write_floor",
     ):
         assert re.fullmatch(NUMBER, found[name]), name
+    assert re.fullmatch(rf"{NUMBER} \(a dry run: validated\)", found["ingest_check_seconds"])
     floor = found["write_floor_seconds"]
     assert re.fullmatch(rf"{NUMBER} \(of which the commit's foreign-key checks {NUMBER}\)", floor)
 
@@ -147,6 +149,7 @@ def test_make_bench_runs_whole_in_one_command():
         "door_vs_card_floor",
         "eligibility_api_vs_door",
         "ingest_vs_write_floor",
+        "check_plus_write_floor_vs_write_floor",
         "card_verify_server_ms",
         "card_verify_end_to_end_ms",
         "careplan_unit_import_ms",
