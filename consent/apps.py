@@ -7,13 +7,16 @@ class ConsentConfig(AppConfig):
 
     def ready(self) -> None:
         from eligibility.imports.registry import register
-        from kaigo_portal import access, demo
+        from kaigo_portal import access, demo, labels
 
         from . import demo as consent_demo
         from . import policy
         from .imports import CardCertificateRecord, ConsentRecord
+        from .models import ActingAs, VerificationMethod
 
         access.register_rules(policy.ConsentRules())
+        labels.register("method", VerificationMethod.choices)  # the access log's method of an office
+        labels.register("method", ActingAs.choices)  # and of a person: 本人 or 代理人
         register(ConsentRecord)
         register(CardCertificateRecord)
         demo.register("consent", consent_demo.seed, order=40)

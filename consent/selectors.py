@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Count, Max, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
 from eligibility.models import CertificationVersion, InsuredPerson
@@ -61,14 +63,69 @@ def renewal_due(valid_to: dt.date | None, today: dt.date) -> bool:
     return valid_to is not None and today <= valid_to <= today + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
 
 
-def access_history(person: InsuredPerson, *, since: dt.datetime | None) -> QuerySet[AccessLogEntry]:
-    """Who looked at the person's data (every channel: pages, lists, API, PDF), newest first."""
+def _logged_for(person: InsuredPerson, since: dt.datetime | None) -> QuerySet[AccessLogEntry]:
     rows = AccessLogEntry.objects.filter(
         insurer_number=person.insurer.insurer_number, insured_number=person.insured_number
     )
-    if since is not None:
-        rows = rows.filter(at__gte=since)
-    return rows.order_by("-at", "-id")
+    return rows if since is None else rows.filter(at__gte=since)
+
+
+def _page_view() -> Coalesce:
+    """The page view (request) that wrote a log row: its request id, or the row itself where none was kept."""
+    return Coalesce(NullIf("request_id", Value("")), Cast("id", CharField()))
+
+
+def views_by_others(person: InsuredPerson, *, since: dt.datetime | None) -> QuerySet:
+    """Reads of the person's data by anyone but the person and their representatives, one item per page view
+    and outcome (a page writes a row per category it shows), newest first: dicts of view, outcome, first
+    (the first row's id: the one a dispute names) and last_at. `view_rows` fills in a page of them."""
+    rows = _logged_for(person, since).exclude(purpose=access.Purpose.OWN_DATA)
+    return (
+        rows.annotate(view=_page_view())
+        .values("view", "outcome")
+        .annotate(first=Min("id"), last_at=Max("at"))
+        .order_by("-last_at", "-first")
+    )
+
+
+def view_rows(person: InsuredPerson, views: list[dict]) -> list[dict]:
+    """The items of `views_by_others` with their first row (`entry`) and every category they read."""
+    keys = {item["view"] for item in views}
+    rows = (
+        _logged_for(person, None)
+        .exclude(purpose=access.Purpose.OWN_DATA)
+        .annotate(view=_page_view())
+        .filter(view__in=keys)
+        .order_by("id")
+    )
+    by_view: dict[tuple, list[AccessLogEntry]] = {}
+    for row in rows:
+        by_view.setdefault((row.view, row.outcome), []).append(row)
+    filled = []
+    for item in views:
+        group = by_view.get((item["view"], item["outcome"]), [])
+        if not group:
+            continue
+        categories = list(dict.fromkeys(row.get_category_display() for row in group))
+        filled.append({**item, "entry": group[0], "categories": categories, "rows": len(group)})
+    return filled
+
+
+def disputable_entry(person: InsuredPerson, entry_id: int) -> AccessLogEntry | None:
+    """A log row of the person's that they may dispute: anyone's read but their own and their representatives'."""
+    return _logged_for(person, None).exclude(purpose=access.Purpose.OWN_DATA).filter(pk=entry_id).first()
+
+
+def own_views_by_day(person: InsuredPerson, *, since: dt.datetime | None) -> QuerySet:
+    """The person's own reads and their representatives', folded into one item per day and reader (Japan
+    time): dicts of day, method, actor_name, views (page views) and last_at, newest day first."""
+    rows = _logged_for(person, since).filter(purpose=access.Purpose.OWN_DATA)
+    return (
+        rows.annotate(day=TruncDate("at", tzinfo=ZoneInfo("Asia/Tokyo")), view=_page_view())
+        .values("day", "method", "actor_name")
+        .annotate(views=Count("view", distinct=True), last_at=Max("at"))
+        .order_by("-day", "-last_at")
+    )
 
 
 def open_relationships(office) -> QuerySet[Relationship]:

@@ -108,7 +108,7 @@ TEMPLATES = [
                 "opinions.context_processors.codes",
                 "subsidies.context_processors.codes",
             ],
-            "builtins": ["kaigo_portal.web.templatetags.wareki"],
+            "builtins": ["kaigo_portal.web.templatetags.wareki", "kaigo_portal.web.templatetags.labels"],
         },
     }
 ]

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from eligibility.models import InsuredPerson
+from kaigo_portal import access
 from kaigo_portal.accounts.models import User, UserKind
 from kaigo_portal.audit.models import AccessLogEntry
 from kaigo_portal.errors import ApplicationError
@@ -166,6 +167,10 @@ def dispute_open(*, person: InsuredPerson, entry_id: int, by: User, note: str = 
     ).first()
     if entry is None:
         raise ApplicationError("閲覧記録が見つかりません。", code="dispute.no_entry", status=404)
+    if entry.purpose == access.Purpose.OWN_DATA:
+        raise ApplicationError(
+            "ご本人・代理人による閲覧には申し出できません。", code="dispute.own_view", status=404
+        )
     existing = Dispute.objects.filter(person=person, entry_id=entry_id, status=DisputeStatus.OPEN).first()
     if existing is not None:
         return existing

@@ -160,12 +160,12 @@ def test_who_looked_shows_page_list_and_api_reads_for_12_months_then_everything(
         login(cast["bob"]).get(reverse("consent:caseload"))  # a list view
         client_for(orgs["kyotaku"]).get("/api/v1/persons/131011/0000000501/eligibility/")  # an API read
         page = login(user).get(reverse("consent:my_access_log", args=[hanako.pk])).content.decode()
-        assert "閲覧記録（2 件）" in page
-        assert "ケアプランセンター神田" in page and "（API）" in page and "bob（care_manager）" in page
+        assert "閲覧記録（2 件。" in page
+        assert "ケアプランセンター神田" in page and "（API）" in page and "bob（介護支援専門員）" in page
         everything = (
             login(user).get(reverse("consent:my_access_log", args=[hanako.pk]) + "?all=1").content.decode()
         )
-        assert "閲覧記録（3 件）" in everything and "千代田区" in everything
+        assert "閲覧記録（3 件。" in everything and "千代田区" in everything
 
 
 def test_i_dont_recognise_this_opens_a_case_for_the_municipality(login, cast, orgs, hanako):
@@ -175,6 +175,9 @@ def test_i_dont_recognise_this_opens_a_case_for_the_municipality(login, cast, or
         login(cast["bob"]).get(reverse("consent:office_person", args=["131011", "0000000501"]))
         entry = AccessLogEntry.objects.first()
         client = login(user)
+        asked = client.get(reverse("consent:my_dispute", args=[hanako.pk, entry.pk]))
+        assert "市町村に確認を依頼する" in asked.content.decode()
+        assert not Dispute.objects.exists()  # the question alone opens no case
         assert client.post(reverse("consent:my_dispute", args=[hanako.pk, entry.pk])).status_code == 302
         client.post(reverse("consent:my_dispute", args=[hanako.pk, entry.pk]))  # twice: one open case
         other = ef.person(insurer=orgs["chiyoda"], insured_number="0000000509")
@@ -243,3 +246,52 @@ def test_an_invitation_can_be_emailed_and_only_while_it_is_usable(
         )
     assert [m.to for m in mailoutbox] == [["hanako@example.jp"]]
     assert code in mailoutbox[0].body and "/me/invitation/" in mailoutbox[0].body
+
+
+def test_who_looked_puts_others_first_one_line_per_page_view_in_japanese(login, cast, orgs, hanako):
+    """A page that shows three categories writes three rows: the person reads one line. Codes become labels."""
+    user = cf.person_user("hanako@example.jp", hanako)
+    with at(2026, 6, 1, 10):
+        cf.relationship(orgs["kyotaku"], hanako, by=cast["bob"])
+        cf.consent(hanako, by=cast["bob"])
+        actor = Actor(
+            user=cast["bob"],
+            organisation=orgs["kyotaku"],
+            role=Role.CARE_MANAGER,
+            request_id="a" * 32,
+        )
+        for category in (Category.ELIGIBILITY, Category.SURVEY, Category.OPINION):
+            access.authorize(actor, hanako, category, access.Purpose.CARE_MANAGEMENT)
+        page = login(user).get(reverse("consent:my_access_log", args=[hanako.pk])).content.decode()
+    assert "閲覧記録（1 件。" in page
+    assert "資格・被保険者証、認定調査票、主治医意見書" in page
+    assert "ケアマネジメント（ケアプラン作成）" in page and "マイナンバーカード" in page
+    for code in ("care_management", "mynumber_card", "care_manager", "own_data", "granted"):
+        assert code not in page, code
+
+
+def test_the_persons_own_views_fold_into_a_day_and_cannot_be_disputed(login, cast, orgs, hanako):
+    user = cf.person_user("hanako@example.jp", hanako)
+    with at(2026, 6, 1, 10):
+        client = login(user)
+        for _ in range(3):
+            client.get(reverse("consent:my_data", args=[hanako.pk]))
+    with at(2026, 6, 2, 10):
+        client = login(user)  # a new sign-in: the day before's session has timed out
+        answer = client.get(reverse("consent:my_access_log", args=[hanako.pk]))
+        assert answer.status_code == 200, answer
+        page = answer.content.decode()
+    own = AccessLogEntry.objects.filter(purpose=access.Purpose.OWN_DATA)
+    assert own.count() >= 3
+    assert "閲覧記録（0 件。" in page and "ほかの人による閲覧はありません" in page
+    assert "ご本人・代理人による閲覧（1 日分）" in page
+    assert "3 回" in page and "（本人）" in page and "令和8年6月1日" in page
+    assert "/dispute/" not in page  # no line to dispute
+    entry = own.first()
+    with at(2026, 6, 2, 10):
+        assert client.get(reverse("consent:my_dispute", args=[hanako.pk, entry.pk])).status_code == 404
+        assert client.post(reverse("consent:my_dispute", args=[hanako.pk, entry.pk])).status_code == 404
+    with pytest.raises(ApplicationError) as refused:
+        services.dispute_open(person=hanako, entry_id=entry.pk, by=user)
+    assert refused.value.code == "dispute.own_view"
+    assert not Dispute.objects.exists()

@@ -128,12 +128,24 @@ def my_consent_change(request, pk: int):
 
 @person_required
 def my_access_log(request, pk: int):
+    """Others' reads first, one line per page view, each disputable; the person's own reads and their
+    representatives' below, one line per day and reader, never disputable."""
     person = _acting_for(request, pk)
     show_all = request.GET.get("all") == "1"
     since = None if show_all else timezone.now() - relativedelta(months=HISTORY_DEFAULT_MONTHS)
-    page = Paginator(selectors.access_history(person, since=since), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.views_by_others(person, since=since), 50).get_page(request.GET.get("page"))
+    own = Paginator(selectors.own_views_by_day(person, since=since), 31).get_page(request.GET.get("own_page"))
     return render(
-        request, "consent/me/access_log.html", {"person": person, "page": page, "show_all": show_all}
+        request,
+        "consent/me/access_log.html",
+        {
+            "person": person,
+            "page": page,
+            "views": selectors.view_rows(person, list(page.object_list)),
+            "own": own,
+            "show_all": show_all,
+            "account": PersonAccount.objects.filter(user=request.user, person_id=pk).first(),
+        },
     )
 
 
@@ -150,17 +162,22 @@ def my_notice_setting(request, pk: int):
 
 
 @person_required
-@require_POST
 def my_dispute(request, pk: int, entry_id: int):
+    """心当たりがない: a page that shows the view and asks, then the case for the municipality."""
     person = _acting_for(request, pk)
-    try:
-        services.dispute_open(
-            person=person, entry_id=entry_id, by=request.user, note=request.POST.get("note", "")
-        )
-    except ApplicationError as error:
-        raise Http404(error.message) from None
-    messages.success(request, "市町村に連絡しました。確認のうえ、市町村からご連絡します。")
-    return redirect("consent:my_access_log", pk)
+    entry = selectors.disputable_entry(person, entry_id)
+    if entry is None:
+        raise Http404("no such entry of this person's, or one of their own views")
+    if request.method == "POST":
+        try:
+            services.dispute_open(
+                person=person, entry_id=entry_id, by=request.user, note=request.POST.get("note", "")
+            )
+        except ApplicationError as error:
+            raise Http404(error.message) from None
+        messages.success(request, "市町村に連絡しました。確認のうえ、市町村からご連絡します。")
+        return redirect("consent:my_access_log", pk)
+    return render(request, "consent/me/dispute.html", {"person": person, "entry": entry})
 
 
 class AcceptForm(forms.Form):
