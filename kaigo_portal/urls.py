@@ -63,6 +63,8 @@ urlpatterns = [
     path("opinions/", include("opinions.urls")),
     path("careplans/", include("careplans.urls")),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page names: the static file, not a 404 in every log.
+    path("favicon.ico", web_views.favicon, name="favicon"),
 ]
 
 # Django's own error answers, as JSON under /api/ and a Japanese page elsewhere; a 500 that is really the

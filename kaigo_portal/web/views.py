@@ -6,6 +6,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from kaigo_portal.accounts.middleware import SESSION_MEMBERSHIP
@@ -45,3 +46,8 @@ def switch_membership(request):
 def session_keepalive(request):
     """SessionTimeoutMiddleware has already counted this request as activity."""
     return JsonResponse({"idle_seconds": request.session.get_expiry_age()})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page names: the static file, not a 404 in every log."""
+    return redirect(static("kaigo/favicon.ico"), permanent=True)
