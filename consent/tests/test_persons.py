@@ -112,7 +112,9 @@ def test_one_representative_acts_for_two_parents_and_is_logged_as_the_representa
             "representative",
             "0000000502",
         )
-        client.post(reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "grant"})
+        client.post(
+            reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "grant", "confirmed": "1"}
+        )
         assert Consent.objects.get(person=hanako).recorded_by == rep.user
         stranger = ef.person(insurer=orgs["chiyoda"], insured_number="0000000503")
         assert client.get(reverse("consent:my_data", args=[stranger.pk])).status_code == 404
@@ -129,11 +131,18 @@ def test_the_person_withdraws_and_regrants_on_their_page(login, cast, orgs, hana
         assert (
             "同意しています" in client.get(reverse("consent:my_consents", args=[hanako.pk])).content.decode()
         )
-        client.post(reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "withdraw"})
+        asked = client.post(reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "withdraw"})
+        assert "次の閲覧から" in asked.content.decode() and 'class="danger"' in asked.content.decode()
+        assert Consent.objects.count() == 1  # the question alone withdraws nothing
+        client.post(
+            reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "withdraw", "confirmed": "1"}
+        )
         bob = Actor(user=cast["bob"], organisation=orgs["kyotaku"], role=Role.CARE_MANAGER)
         with pytest.raises(access.Forbidden):
             access.authorize(bob, hanako, Category.SURVEY, "x")
-        client.post(reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "grant"})
+        client.post(
+            reverse("consent:my_consent_change", args=[hanako.pk]), {"action": "grant", "confirmed": "1"}
+        )
         access.authorize(bob, hanako, Category.SURVEY, "x")
     assert list(Consent.objects.values_list("status", "source")) == [
         ("granted", "application_new"),

@@ -176,8 +176,14 @@ def test_the_office_ends_a_relationship_and_sees_nothing_from_the_next_request(l
         == 404
     )
     client = login(cast["bob"])
-    response = client.post(reverse("consent:relationship_end", args=[relationship.pk]))
+    asked = client.post(reverse("consent:relationship_end", args=[relationship.pk]), {"back": "javascript:x"})
+    assert asked.status_code == 200 and "担当を終了する" in asked.content.decode()
+    assert 'href="javascript:' not in asked.content.decode()  # the way back is one of our pages
+    relationship.refresh_from_db()
+    assert relationship.ended_at is None  # not without the answer to the question
+    response = client.post(reverse("consent:relationship_end", args=[relationship.pk]), {"confirmed": "1"})
     assert response.status_code == 302
+    assert "に終了しました" in client.get(response["Location"]).content.decode()
     relationship.refresh_from_db()
     assert (relationship.end_reason, relationship.ended_by) == ("office", cast["bob"])
     assert client.get(url).status_code == 404
@@ -194,19 +200,24 @@ def test_a_care_management_office_records_consent_on_the_municipalitys_behalf_a_
         .get(reverse("consent:office_person", args=["131011", "0000000201"]))
         .content.decode()
     )
-    assert "同意を記録する" in page
-    login(cast["bob"]).post(url, {"granted": "1"})
+    assert "同意を記録する" in page and "現在の同意：<strong>記録はありません" in page
+    asked = login(cast["bob"]).post(url, {"granted": "1"})
+    assert "ご本人に統一様式で説明し" in asked.content.decode()
+    assert not hanako.consents.exists()  # not without the answer to the question
+    done = login(cast["bob"]).post(url, {"granted": "1", "confirmed": "1"})
+    assert "「同意」を記録しました" in login(cast["bob"]).get(done["Location"]).content.decode()
+    assert "現在の同意：<strong>同意（" in login(cast["bob"]).get(done["Location"]).content.decode()
     assert (
         "同意を記録する"
         not in login(cast["carol"])
         .get(reverse("consent:office_person", args=["131011", "0000000201"]))
         .content.decode()
     )
-    login(cast["carol"]).post(url, {"granted": "1"})
+    login(cast["carol"]).post(url, {"granted": "1", "confirmed": "1"})
     assert list(hanako.consents.values_list("source", "office__name")) == [
         ("office", "ケアプランセンター神田")
     ]
-    assert login(cast["oscar"]).post(url, {"granted": "1"}).status_code == 404
+    assert login(cast["oscar"]).post(url, {"granted": "1", "confirmed": "1"}).status_code == 404
 
 
 # --- 災害時の緊急閲覧: one answer ----------------------------------------------------------------------

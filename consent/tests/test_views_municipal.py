@@ -44,10 +44,16 @@ def test_staff_record_a_paper_withdrawal_for_their_own_insurer_only(login, cast,
     client = login(cast["alice"])
     picked = client.post(url, {"insured_number": "0000000601"})
     assert picked.status_code == 302 and "0000000601" not in picked["Location"]  # held, not in the URL
-    client.post(url, {"action": "record", "status": "granted", "note": "更新申請書"})
-    client.post(url, {"action": "record", "status": "withdrawn", "note": "窓口で撤回の申出"})
+    asked = client.post(url, {"action": "record", "status": "granted", "note": "更新申請書"})
+    assert "「同意」を記録しますか" in asked.content.decode()
+    assert not Consent.objects.exists()  # the question alone records nothing
+    client.post(url, {"action": "record", "status": "granted", "note": "更新申請書", "confirmed": "1"})
+    client.post(
+        url, {"action": "record", "status": "withdrawn", "note": "窓口で撤回の申出", "confirmed": "1"}
+    )
     page = client.get(url).content.decode()
     assert "窓口で撤回の申出" in page and "更新申請書" in page
+    assert "現在の同意：<strong>撤回（" in page
     assert list(Consent.objects.values_list("status", "source", "recorded_by_name")) == [
         ("granted", "paper", "alice"),
         ("withdrawn", "paper", "alice"),

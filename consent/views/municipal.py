@@ -13,6 +13,8 @@ from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
 from kaigo_portal.audit.models import AccessLogEntry, Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_with_seireki
+from kaigo_portal.web import confirm
 from kaigo_portal.web.search import held_search
 
 from .. import selectors, services
@@ -59,10 +61,33 @@ def consents(request):
     person = _own_person(request, search.terms["insured_number"]) if search.terms else None
     form = PaperConsentForm(request.POST if recording else None)
     if person is not None and recording and form.is_valid():
-        services.consent_record_paper(
-            person=person, status=form.cleaned_data["status"], by=request.user, note=form.cleaned_data["note"]
+        status = ConsentStatus(form.cleaned_data["status"])
+        if not confirm.confirmed(request):
+            _log_shown(request, [person])
+            return confirm.ask(
+                request,
+                title=f"「{status.label}」を記録しますか",
+                question=(
+                    "紙の申請書・申出書のとおりか確かめてください。記録は取り消せず、履歴に残ります"
+                    "（誤りは新しい記録を重ねて正します）。記録した日から、事業所の閲覧に反映されます。"
+                ),
+                details=[
+                    ("被保険者番号", person.insured_number),
+                    ("氏名", person.name),
+                    ("記録する内容", status.label),
+                    ("備考", form.cleaned_data["note"] or "—"),
+                ],
+                button=f"「{status.label}」を記録する",
+                back=request.path,
+            )
+        consent = services.consent_record_paper(
+            person=person, status=status, by=request.user, note=form.cleaned_data["note"]
         )
-        messages.success(request, "記録しました。")
+        messages.success(
+            request,
+            f"{to_wareki_with_seireki(consent.effective_date)}付けで「{consent.get_status_display()}」を"
+            "記録しました。これが現在の同意の状況です。",
+        )
         return redirect(request.path)
     if person is not None:
         _log_shown(request, [person])
@@ -71,6 +96,7 @@ def consents(request):
         "person": person,
         "form": form,
         "history": person.consents.order_by("-effective_date", "-id") if person else [],
+        "current": selectors.consent_current(person) if person else None,
         "searched": pick.is_bound,
     }
     return render(request, "consent/municipal/consents.html", context)

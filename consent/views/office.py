@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -26,6 +27,8 @@ from kaigo_portal.accounts.models import OFFICE_ROLES
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.public.ratelimit import client_ip
+from kaigo_portal.wareki import to_wareki_with_seireki
+from kaigo_portal.web import confirm
 
 from .. import selectors, services
 from ..forms import BreakGlassForm, InsuranceCardForm
@@ -185,6 +188,7 @@ def person_detail(request, insurer_number: str, insured_number: str):
         .filter(person=person)
         .first(),
         "may_take_consent": services.may_take_consent(request.membership.organisation),
+        "consent": selectors.consent_current(person, on),
     }
     return render(request, "consent/person_detail.html", context)
 
@@ -192,13 +196,37 @@ def person_detail(request, insurer_number: str, insured_number: str):
 @office_required
 @require_POST
 def relationship_end(request, pk: int):
-    relationship = get_object_or_404(Relationship, pk=pk, office=request.membership.organisation)
+    relationship = get_object_or_404(
+        Relationship.objects.select_related("person__insurer"), pk=pk, office=request.membership.organisation
+    )
+    person = relationship.person
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="担当を終了しますか",
+            question=(
+                "終了すると、この事業所はこの方の情報を閲覧できなくなり、担当利用者の一覧からも外れます。"
+                "再び担当するには、本人確認からやり直します。"
+            ),
+            details=[
+                ("被保険者番号", f"{person.insurer.insurer_number}-{person.insured_number}"),
+                ("本人確認の日", to_wareki_with_seireki(timezone.localtime(relationship.verified_at))),
+            ],
+            button="担当を終了する",
+            back=confirm.back_to(request, reverse("consent:caseload")),
+            danger=True,
+        )
     try:
-        services.relationship_end(relationship=relationship, by=request.user)
+        relationship = services.relationship_end(relationship=relationship, by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "担当事業所としての関係を終了しました。今後この方の情報は表示されません。")
+        ended = to_wareki_with_seireki(timezone.localtime(relationship.ended_at))
+        messages.success(
+            request,
+            f"被保険者番号 {person.insured_number} の方の担当を{ended}に終了しました。"
+            "今後この方の情報は表示されません。",
+        )
     return redirect("consent:caseload")
 
 
@@ -212,11 +240,28 @@ def consent_on_behalf(request, insurer_number: str, insured_number: str):
     if not services.may_take_consent(request.membership.organisation):
         raise PermissionDenied("同意の取得は居宅介護支援事業所・施設・居住系の事業所だけが行えます。")
     person = _person_or_404(insurer_number, insured_number)
+    granted = request.POST.get("granted") == "1"
+    back = reverse("consent:office_person", args=[insurer_number, insured_number])
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="同意を記録しますか" if granted else "同意しない旨を記録しますか",
+            question=(
+                "ご本人に統一様式で説明し、意思を確認しましたか。記録は市町村に代わって行うもので、"
+                "取り消しはできません（ご本人の意思が変わったときは、新しい記録を重ねます）。"
+            ),
+            details=[
+                ("被保険者番号", f"{insurer_number}-{insured_number}"),
+                ("記録する内容", "同意する" if granted else "同意しない"),
+            ],
+            button="同意を記録する" if granted else "同意しない旨を記録する",
+            back=back,
+        )
     try:
-        services.consent_record_by_office(
+        consent = services.consent_record_by_office(
             office=request.membership.organisation,
             person=person,
-            granted=request.POST.get("granted") == "1",
+            granted=granted,
             by=request.user,
         )
     except ApplicationError as error:
@@ -224,8 +269,12 @@ def consent_on_behalf(request, insurer_number: str, insured_number: str):
             raise Http404(error.message) from None
         messages.error(request, error.message)
     else:
-        messages.success(request, "市町村に代わり、同意の意思を記録しました。")
-    return redirect("consent:office_person", insurer_number, insured_number)
+        messages.success(
+            request,
+            f"市町村に代わり、{to_wareki_with_seireki(consent.effective_date)}付けで"
+            f"「{consent.get_status_display()}」を記録しました。",
+        )
+    return redirect(back)
 
 
 @office_required

@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Value
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -28,6 +29,7 @@ from eligibility.models import InsuredPerson
 from kaigo_portal import access, links
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from .. import selectors, services
 from ..models import ActingAs, ConsentSource, ConsentStatus, PersonAccount, Representative
@@ -115,7 +117,24 @@ def my_consents(request, pk: int):
 @require_POST
 def my_consent_change(request, pk: int):
     person = _acting_for(request, pk)
-    if request.POST.get("action") == "withdraw":
+    withdrawing = request.POST.get("action") == "withdraw"
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="同意を撤回しますか" if withdrawing else "同意しますか",
+            question=(
+                "撤回すると、担当の事業所は次の閲覧から、認定調査票・主治医意見書・ケアプラン・LIFE の情報を"
+                "見られなくなります。既に閲覧された情報は取り消せません。あとで、もう一度同意することもできます。"
+                if withdrawing
+                else "同意すると、担当の事業所（本人確認を行った事業所）が、認定調査票・主治医意見書・ケアプラン・"
+                "LIFE の情報を閲覧できるようになります。閲覧は記録され、この画面の「私のデータを見た人」で確かめられます。"
+                "いつでも撤回できます。"
+            ),
+            button="同意を撤回する" if withdrawing else "同意する",
+            back=reverse("consent:my_consents", args=[pk]),
+            danger=withdrawing,
+        )
+    if withdrawing:
         services.consent_withdraw(person=person, by=request.user, source=ConsentSource.PERSON)
         messages.success(request, "同意を撤回しました。事業所は次の閲覧から同意が必要な情報を見られません。")
     else:
