@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required, roles_required
 from kaigo_portal.accounts.models import CLINIC_ROLES
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 from kaigo_portal.web.search import held_search
 
 from . import form, pdf, selectors, services, webform
@@ -161,6 +163,22 @@ def _save_section(editing: _Editing, section: str):
 def _submit(editing: _Editing):
     """提出: every section must be right; a submitted opinion cannot be changed (a correction is a new version)."""
     request = editing.request
+    if not confirm.confirmed(request) and not editing.all_issues():
+        opinion_request = editing.opinion_request
+        return confirm.ask(
+            request,
+            title="意見書を提出しますか",
+            question=(
+                f"提出すると、{opinion_request.insurer.name}に届き、この意見書は変更できなくなります"
+                "（誤りに気づいたときは、訂正を新しい版として作成します。前の版も記録に残ります）。"
+            ),
+            details=[
+                ("申請者", getattr(editing.person, "name", "")),
+                ("提出先", opinion_request.insurer.name),
+            ],
+            button="意見書を提出する",
+            back=reverse("opinions:write", args=[opinion_request.pk]),
+        )
     try:
         opinion = services.opinion_submit(
             request=editing.opinion_request,

@@ -81,6 +81,9 @@ def test_a_doctor_drafts_and_submits_and_the_municipality_receives(browser_page,
     for path, value in {"outdoor_walking": "2", "wheelchair": "1", "outlook": "1", "infection": "1"}.items():
         field(page, f"life_function.{path}").select_option(value)
     page.get_by_role("button", name="意見書を提出する").click()
+    assert page.locator("h1").inner_text() == "意見書を提出しますか"  # the question, before anything is sent
+    assert Opinion.objects.get().status == OpinionStatus.DRAFT
+    page.get_by_role("button", name="意見書を提出する").click()
     page.wait_for_url("**/opinions/*/")
     assert page.locator("h1").inner_text() == "主治医意見書（意見 花子）第1版"
     assert "提出後は変更できません" in page.locator(".messages").inner_text()

@@ -76,7 +76,12 @@ def test_the_clinic_writes_a_draft_section_by_section_and_submits(request_, logi
     refused = client.post(url, {**post, "action": "submit"})
     assert "提出できません" in refused.content.decode()
     post["mental_physical.eating"] = "1"
-    done = client.post(url, {**post, "action": "submit"})
+    asked = client.post(url, {**post, "action": "submit"})
+    assert (
+        "意見書を提出しますか" in asked.content.decode() and "変更できなくなります" in asked.content.decode()
+    )
+    assert Opinion.objects.get().status == OpinionStatus.DRAFT  # the question alone submits nothing
+    done = client.post(url, {**post, "action": "submit", "confirmed": "1"})
     assert done.status_code == 302
     opinion = Opinion.objects.get()
     assert (opinion.status, opinion.route, opinion.submitted_by) == (

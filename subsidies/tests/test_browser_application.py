@@ -116,7 +116,12 @@ def test_office_admin_signs_in_and_submits_an_application(browser_page, live_ser
     page.get_by_role("link", name="領収書.pdf").wait_for()
     assert page.locator("#missing").is_hidden()
 
-    # Submit.
+    # Submit: a question first, with the amount, and nothing sent until it is answered.
+    page.get_by_role("button", name="申請する").click()
+    assert page.locator("h1").inner_text() == "補助金を申請しますか"
+    assert "64,000円" in page.locator("main").inner_text()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT
     page.get_by_role("button", name="申請する").click()
     page.locator(".status").filter(has_text="申請済み").wait_for()
     assert "申請しました。" in page.locator("main").inner_text()

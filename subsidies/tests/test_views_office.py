@@ -299,10 +299,13 @@ def test_receipts_are_served_only_to_the_office_and_operators(login, orgs, cast,
 
 def test_submitting_from_the_form(olive, orgs, cast, frozen, fy2026, django_capture_on_commit_callbacks):
     application = draft(orgs["kyotaku"], cast["olive"], fy2026)
+    url = f"/subsidies/applications/{application.pk}/"
+    asked = olive.post(url, {**GOOD_PURCHASE, **GOOD_BANK, "action": "submit"})
+    assert "補助金を申請しますか" in asked.content.decode() and "64,000円" in asked.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT and not mail.outbox  # not without the answer
     with django_capture_on_commit_callbacks(execute=True):
-        response = olive.post(
-            f"/subsidies/applications/{application.pk}/", {**GOOD_PURCHASE, **GOOD_BANK, "action": "submit"}
-        )
+        response = olive.post(url, {**GOOD_PURCHASE, **GOOD_BANK, "action": "submit", "confirmed": "1"})
     assert response.status_code == 302
     application.refresh_from_db()
     assert (application.status, application.grant_amount) == (ApplicationStatus.SUBMITTED, 64_000)

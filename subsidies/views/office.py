@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from .. import selectors, services
 from ..forms import ApplicationForm, ReceiptForm
@@ -86,6 +88,8 @@ def _post(request, application):
         services.receipt_remove(receipt=receipt, by=request.user)
         messages.success(request, f"領収書「{receipt.original_name}」を削除しました。")
     elif action == "submit" and not errors:
+        if not confirm.confirmed(request) and (question := _ask_before_submit(request, application)):
+            return question
         try:
             services.application_submit(application=application, by=request.user)
         except ApplicationError as error:
@@ -100,6 +104,29 @@ def _post(request, application):
     if action == "save":
         messages.success(request, "下書きを保存しました。")
     return redirect("subsidies:application", application_id=application.pk)
+
+
+def _ask_before_submit(request, application):
+    """The question before the once-a-year submission; None where the service would refuse it anyway
+    (its messages then come at once, not after a question)."""
+    calculation = services.application_calculation(application)
+    if services.submission_errors(application, calculation):
+        return None
+    return confirm.ask(
+        request,
+        title="補助金を申請しますか",
+        question=(
+            "申請は1事業所につき年度に1回です。申請すると内容は変更できなくなり、審査が始まります"
+            "（審査で差し戻されたときは、直して再申請できます）。"
+        ),
+        details=[
+            ("事業所", application.office.name),
+            ("補助対象経費", f"{calculation.eligible_cost:,}円"),
+            ("交付申請額", f"{calculation.grant_amount:,}円"),
+        ],
+        button="申請する",
+        back=reverse("subsidies:application", args=[application.pk]),
+    )
 
 
 def _upload(request, application) -> dict[str, list[str]]:
