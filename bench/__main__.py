@@ -1,4 +1,4 @@
-"""`python -m bench [audit_log|ingest|eligibility_api|card|careplan_units|load ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
+"""`python -m bench [audit_log|ingest|eligibility_api|person_search|card|careplan_units|load ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
 
 With DATABASE_URL set (PostgreSQL), it runs there, which is where the access-log chains matter. Each
 benchmark starts from the freshly migrated database: afterwards every table is emptied and the migrations'
@@ -19,12 +19,13 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import audit_log, card, careplan_units, eligibility_api, ingest, load
+    from bench import audit_log, card, careplan_units, eligibility_api, ingest, load, person_search
 
     modules = {
         "audit_log": audit_log,
         "ingest": ingest,
         "eligibility_api": eligibility_api,
+        "person_search": person_search,
         "card": card,
         "careplan_units": careplan_units,
         "load": load,

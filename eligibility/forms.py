@@ -67,6 +67,12 @@ class PersonSearchForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    name = forms.CharField(
+        label="氏名（漢字。前方一致。例：伊藤、伊藤　和子）",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     name_kana = forms.CharField(
         label="フリガナ（前方一致。ひらがな・半角カナも可）",
         required=False,
@@ -85,6 +91,14 @@ class PersonSearchForm(forms.Form):
         if number and not (number.isascii() and number.isdigit() and len(number) <= 10):
             raise forms.ValidationError("被保険者番号は10桁以内の数字で入力してください。")
         return number
+
+    def clean_name(self) -> str:
+        """Full-width letters and half-width spaces as the register keeps them (NFKC), runs of spaces as one
+        full-width space; at least one character that is not a space."""
+        name = " ".join(unicodedata.normalize("NFKC", self.cleaned_data["name"]).split())
+        if name and any(char.isascii() and char.isdigit() for char in name):
+            raise forms.ValidationError("氏名に数字は使えません。被保険者番号の欄で検索してください。")
+        return name.replace(" ", "\u3000")
 
     def clean_name_kana(self) -> str:
         kana = normalise_kana(self.cleaned_data["name_kana"])

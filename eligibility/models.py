@@ -127,6 +127,14 @@ class InsuredPerson(models.Model):
                 name="person_kana",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
+            # The kanji search: the prefix, and (PostgreSQL) what a page of it is sorted by, so that the
+            # page's ids come from the index alone, in フリガナ order, however many persons match.
+            models.Index(
+                fields=["insurer", "name"],
+                name="person_name",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                include=["name_kana", "insured_number", "id"],
+            ),
             models.Index(fields=["insurer", "birth_date"], name="person_birth"),
         ]
 

@@ -65,21 +65,31 @@ def persons_for(
     *,
     category: str,
     insured_number: str = "",
+    name: str = "",
     name_kana: str = "",
     birth_date: dt.date | None = None,
 ) -> QuerySet[InsuredPerson]:
-    """Persons the actor may read, searched by insured number (prefix), kana name (prefix) or birth date."""
+    """Persons the actor may read, searched by insured number (prefix), name in kanji (prefix), kana name
+    (prefix) or birth date. Each prefix has its index (insurer, column varchar_pattern_ops)."""
     persons = access.filter_persons(actor, InsuredPerson.objects.select_related("insurer"), category)
     if insured_number:
         persons = persons.filter(insured_number__startswith=insured_number)
+    if name:
+        persons = persons.filter(_spaced_prefix("name", name))
     if name_kana:
         # フリガナ may separate family and given names with a full-width or a half-width space (both
         # pass the import's kana rule): match the prefix either way.
-        spaced = {name_kana, name_kana.replace(" ", "\u3000"), name_kana.replace("\u3000", " ")}
-        persons = persons.filter(reduce(operator.or_, (Q(name_kana__startswith=s) for s in sorted(spaced))))
+        persons = persons.filter(_spaced_prefix("name_kana", name_kana))
     if birth_date:
         persons = persons.filter(birth_date=birth_date)
     return persons.order_by("name_kana", "insured_number")
+
+
+def _spaced_prefix(column: str, prefix: str) -> Q:
+    """Names may separate family and given names with a full-width or a half-width space (both pass the
+    import's rules): match the prefix either way."""
+    spaced = {prefix, prefix.replace(" ", "\u3000"), prefix.replace("\u3000", " ")}
+    return reduce(operator.or_, (Q(**{f"{column}__startswith": s}) for s in sorted(spaced)))
 
 
 def current_versions(model: type[Version], person: InsuredPerson, on: dt.date) -> list[Version]:

@@ -73,6 +73,18 @@ def test_the_api_bench_prints_its_ratio_p99_and_floors_with_no_errors(monkeypatc
         assert re.fullmatch(rf"{NUMBER} \(floor: [0-9]+ rps, errors 0\)", found[floor]), floor
 
 
+def test_the_kanji_search_bench_prints_its_median_from_the_index(monkeypatch):
+    from bench import person_search
+
+    monkeypatch.setenv("BENCH_SEARCH_PERSONS", "3000")
+    found = lines_of(person_search)
+    assert found["person_search_persons"].startswith("3000 ")
+    assert re.fullmatch(
+        rf"{NUMBER} \(median of 50; p90 {NUMBER} ms; [0-9]+–[0-9]+ persons found; (index|table scan)\)",
+        found["person_search_kanji_ms"],
+    )
+
+
 def test_the_card_bench_prints_the_server_and_end_to_end_medians(monkeypatch, settings):
     from bench import card
 
@@ -93,6 +105,7 @@ TINY = {
     "BENCH_API_ROUNDS": "1",
     "BENCH_API_WORKERS": "1",
     "BENCH_API_THREADS": "4",
+    "BENCH_SEARCH_PERSONS": "3000",
     "BENCH_CARD_RUNS": "3",
     "BENCH_CAREPLAN_RUNS": "2",
     "BENCH_CAREPLAN_PERSONS": "10",
@@ -150,6 +163,7 @@ def test_make_bench_runs_whole_in_one_command():
         "eligibility_api_vs_door",
         "ingest_vs_write_floor",
         "check_plus_write_floor_vs_write_floor",
+        "person_search_kanji_ms",
         "card_verify_server_ms",
         "card_verify_end_to_end_ms",
         "careplan_unit_import_ms",

@@ -504,6 +504,44 @@ def test_a_kana_search_matches_either_kind_of_space(cast, orgs, people):
         ]
 
 
+def test_a_kanji_name_search_matches_a_prefix_with_either_space_in_the_actors_insurer(cast, orgs):
+    chiyoda, hitachi = orgs["chiyoda"], orgs["hitachi"]
+    kazuko = f.person(
+        insurer=chiyoda, insured_number="1310000011", name="伊藤　和子", name_kana="イトウ　カズコ"
+    )
+    kazuo = f.person(
+        insurer=chiyoda, insured_number="1310000012", name="伊藤 和夫", name_kana="イトウ　カズオ"
+    )
+    f.person(insurer=chiyoda, insured_number="1310000013", name="佐藤　和子", name_kana="サトウ　カズコ")
+    f.person(insurer=hitachi, insured_number="1310000011", name="伊藤　和子", name_kana="イトウ　カズコ")
+    alice = actor_of(cast["alice"], orgs["chiyoda"], "municipal_staff")
+    search = lambda name: list(selectors.persons_for(alice, category=Category.ELIGIBILITY, name=name))  # noqa: E731
+    assert search("伊藤") == [kazuo, kazuko]  # in kana order, the other insurer's 伊藤 not among them
+    assert search("伊藤　和子") == [kazuko]
+    assert search("伊藤 和") == [kazuo, kazuko]
+    assert search("和子") == []  # a prefix, not a part
+
+
+@pytest.mark.parametrize(
+    ("typed", "searched"),
+    [("伊藤", "伊藤"), ("伊藤  和子", "伊藤\u3000和子"), ("ＩＴＯ", "ITO"), ("", "")],
+)
+def test_the_kanji_name_field_folds_width_and_spaces(typed, searched):
+    from eligibility.forms import PersonSearchForm
+
+    form = PersonSearchForm({"name": typed})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["name"] == searched
+
+
+def test_the_kanji_name_field_refuses_digits_with_a_pointer_to_the_number_field():
+    from eligibility.forms import PersonSearchForm
+
+    form = PersonSearchForm({"name": "伊藤1"})
+    assert not form.is_valid()
+    assert "被保険者番号の欄で検索" in form.errors["name"][0]
+
+
 def test_persons_for_shows_offices_nobody_under_the_fallback_rules(cast, orgs, people):
     bob = actor_of(cast["bob"], orgs["kyotaku"], "care_manager")
     assert not selectors.persons_for(bob, category=Category.ELIGIBILITY, insured_number="1").exists()

@@ -155,6 +155,13 @@ def test_a_kana_search_accepts_hiragana_and_half_width_kana(login, cast, hanako,
     assert "1310000001" in body
 
 
+@pytest.mark.parametrize("typed", ["介護", "介護 花", "介護　花子", "介護  花"])
+def test_a_kanji_name_search_finds_the_person_and_logs_each_shown(login, cast, hanako, typed):
+    body = search(login(cast["alice"]), {"name": typed}).content.decode()
+    assert "1310000001" in body and "検索結果（1 人）" in body
+    assert log_rows() == [("1310000001", Category.ELIGIBILITY, Channel.PAGE, Outcome.GRANTED)]
+
+
 @pytest.mark.parametrize(
     "typed", ["1940-05-03", "1940/5/3", "昭和15年5月3日", "S15.5.3", "１９４０年５月３日"]
 )
@@ -171,6 +178,7 @@ def test_a_birth_date_search_accepts_seireki_and_wareki(login, cast, hanako, typ
         ("birth_date", "きのう", "の形で入力してください"),
         ("insured_number", "13A", "10桁以内の数字"),
         ("name_kana", "介護", "カタカナまたはひらがな"),
+        ("name", "介護2", "被保険者番号の欄で検索"),
     ],
 )
 def test_a_bad_criterion_says_why_and_lists_nobody(login, cast, hanako, field, typed, message):
@@ -228,7 +236,7 @@ def test_the_search_runs_a_fixed_number_of_queries(login, cast, orgs, django_ass
     for i in range(3):
         f.person(insurer=orgs["chiyoda"], insured_number=f"13300000{i:02}", name_kana="スズキ　イチロウ")
     client.post(SEARCH, {"name_kana": "スズキ"})  # the terms are held; the result page runs the search
-    with django_assert_max_num_queries(16) as few:
+    with django_assert_max_num_queries(17) as few:
         client.get(SEARCH)
     for i in range(3, 25):
         f.person(insurer=orgs["chiyoda"], insured_number=f"13300000{i:02}", name_kana="スズキ　イチロウ")

@@ -40,8 +40,11 @@ def person_search(request):
     if search.terms is not None and form.has_criteria:
         actor = access.Actor.for_request(request)
         persons = selectors.persons_for(actor, category=Category.ELIGIBILITY, **search.terms)
-        page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
+        # The page's ids first (from the search's index alone where it covers the sort), then its 25 rows:
+        # sorting 20,000 佐藤 by フリガナ then reads 20,000 index entries, not 20,000 table pages.
+        page = Paginator(persons.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = persons.in_bulk(list(page.object_list))
+        page.object_list = [shown[pk] for pk in page.object_list]
         access.log_listed(actor, page.object_list, Category.ELIGIBILITY, PURPOSE)
     return render(request, "eligibility/person_search.html", {"form": form, "page": page})
 
