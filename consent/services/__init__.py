@@ -12,6 +12,7 @@ from .consents import (
     consent_record_with_application,
     consent_withdraw,
     may_take_consent,
+    require_may_take_consent_for,
 )
 from .persons import (
     CODE_ALPHABET,
@@ -74,6 +75,7 @@ __all__ = [
     "relationships_sweep",
     "representative_register",
     "representative_revoke",
+    "require_may_take_consent_for",
     "require_municipal_of",
     "verification_locked",
 ]

@@ -123,6 +123,19 @@ def consent_record_by_office(
     *, office: Organisation, person: InsuredPerson, granted: bool, by: User, note: str = ""
 ) -> Consent:
     """Consent taken on the municipality's behalf, by an office that serves the person."""
+    require_may_take_consent_for(office, person)
+    return consent_record(
+        person=person,
+        status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
+        source=ConsentSource.OFFICE,
+        office=office,
+        by=by,
+        note=note,
+    )
+
+
+def require_may_take_consent_for(office: Organisation, person: InsuredPerson) -> None:
+    """The office may take consent, and serves the person (404 otherwise: one answer with no such person)."""
     if not may_take_consent(office):
         raise ApplicationError(
             "同意の取得は居宅介護支援事業所・施設・居住系の事業所だけが行えます。",
@@ -135,14 +148,6 @@ def consent_record_by_office(
         .exists()
     ):
         raise ApplicationError("担当事業所ではありません。", code="no_relationship", status=404)
-    return consent_record(
-        person=person,
-        status=ConsentStatus.GRANTED if granted else ConsentStatus.REFUSED,
-        source=ConsentSource.OFFICE,
-        office=office,
-        by=by,
-        note=note,
-    )
 
 
 def consent_withdraw(*, person: InsuredPerson, by: User, source: str, note: str = "") -> Consent:

@@ -243,6 +243,10 @@ def consent_on_behalf(request, insurer_number: str, insured_number: str):
     granted = request.POST.get("granted") == "1"
     back = reverse("consent:office_person", args=[insurer_number, insured_number])
     if not confirm.confirmed(request):
+        try:  # the question only where the answer could be recorded: one answer for a person not served
+            services.require_may_take_consent_for(request.membership.organisation, person)
+        except ApplicationError as error:
+            raise Http404(error.message) from None
         return confirm.ask(
             request,
             title="同意を記録しますか" if granted else "同意しない旨を記録しますか",

@@ -28,17 +28,39 @@ TOO_LARGE = (
 )
 
 
-def _answer(request: HttpRequest, *, status: int, code: str, title: str, message: str) -> HttpResponse:
+def _answer(
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    message: str,
+    next_step: str = "",
+    in_layout: bool = False,
+) -> HttpResponse:
+    """JSON under /api/; elsewhere a Japanese page with the reason and the next step. `in_layout`: in the
+    site's layout (menu, the user's name), which reads the session and so the database; where that fails,
+    and always for 500 and 503, the self-contained page that needs nothing."""
     if request.path.startswith("/api/"):
         body = {"error": {"code": code, "message": message, "fields": {}}}
         response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     else:
-        page = loader.get_template("errors/error.html").render(
-            {"status": status, "title": title, "message": message}
-        )
+        context = {"status": status, "title": title, "message": message, "next_step": next_step}
+        page = _in_layout(request, context) if in_layout else None
+        if page is None:
+            page = loader.get_template("errors/error.html").render(context)
         response = HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _in_layout(request: HttpRequest, context: dict) -> str | None:
+    try:
+        return loader.render_to_string("errors/page.html", context, request=request)
+    except Exception as error:  # the layout reads the session: with the database away, the plain page
+        if is_unavailable(error):
+            return None
+        raise
 
 
 NOT_FOUND = "お探しのページは見つかりませんでした。URL が正しいかご確認ください。"
@@ -52,17 +74,67 @@ def _japanese(exception, default: str) -> str:
     return text if text and not text.isascii() else default
 
 
+GO_BACK = "前のページに戻り、入力し直してください。"
+ASK_ADMIN = (
+    "別の所属で操作する場合は、画面上部で所属を切り替えてください。権限が必要な場合は、所属先の管理者に"
+    "お問い合わせください。"
+)
+GO_HOME = "トップページのメニューから、目的のページを開いてください。"
+CSRF = "ページを開いてから時間がたったため、安全のため送信を受け付けませんでした。"
+CSRF_NEXT = (
+    "前のページに戻って再読み込みし、もう一度送信してください。ブラウザーで Cookie を無効にしている場合は"
+    "有効にしてください。"
+)
+
+
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return _answer(request, status=400, code="bad_request", title="リクエストエラー", message=BAD_REQUEST)
+    return _answer(
+        request,
+        status=400,
+        code="bad_request",
+        title="リクエストエラー",
+        message=BAD_REQUEST,
+        next_step=GO_BACK,
+        in_layout=True,
+    )
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     message = _japanese(exception, FORBIDDEN)
-    return _answer(request, status=403, code="permission_denied", title="権限がありません", message=message)
+    return _answer(
+        request,
+        status=403,
+        code="permission_denied",
+        title="権限がありません",
+        message=message,
+        next_step=ASK_ADMIN,
+        in_layout=True,
+    )
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return _answer(request, status=404, code="not_found", title="ページが見つかりません", message=NOT_FOUND)
+    return _answer(
+        request,
+        status=404,
+        code="not_found",
+        title="ページが見つかりません",
+        message=NOT_FOUND,  # one answer: never the reason, which could tell that something exists
+        next_step=GO_HOME,
+        in_layout=True,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page is English; the reason stays in the server's log."""
+    return _answer(
+        request,
+        status=403,
+        code="csrf_failed",
+        title="送信を受け付けませんでした",
+        message=CSRF,
+        next_step=CSRF_NEXT,
+        in_layout=True,
+    )
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:
