@@ -19,15 +19,22 @@ install: $(STAMP)
 # The demo: SQLite and a file-based Celery broker under var/, a worker with beat beside the web server.
 # MFA is off here (a banner says so); `KAIGO_REQUIRE_MFA=true make run` shows the enforcement.
 run: export KAIGO_REQUIRE_MFA ?= false
+run: export DJANGO_RUNSERVER_HIDE_WARNING = true
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
 	@mkdir -p var
-	@$(BIN)/celery -A kaigo_portal worker --beat --loglevel=INFO --concurrency=1 --logfile=var/celery.log & \
-	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  echo "Celery worker + beat running (log: var/celery.log)"; \
-	  echo "Serving on http://127.0.0.1:$(PORT)/"; \
-	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "データベースを準備しています…"
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo --quiet
+	@: > var/celery.log
+	@$(BIN)/celery --quiet -A kaigo_portal worker --beat --loglevel=INFO --concurrency=1 --logfile=var/celery.log \
+	    >>var/celery.log 2>&1 & worker=$$!; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) & server=$$!; \
+	  trap 'kill $$worker $$server 2>/dev/null' EXIT INT TERM; \
+	  for _ in $$(seq 150); do grep -q " ready" var/celery.log && break; sleep 0.2; done; \
+	  for _ in $$(seq 150); do $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", $(PORT)))' 2>/dev/null && break; sleep 0.2; done; \
+	  echo "Celery ワーカーとスケジューラを起動しました（ログ: var/celery.log）"; \
+	  LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo --sign-ins-only http://127.0.0.1:$(PORT)/; \
+	  wait $$server
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -61,4 +61,10 @@ def seed() -> str:
         person_user = User.objects.filter(email="person@example.jp").first()
         if person_user is not None and not PersonAccount.objects.filter(user=person_user).exists():
             PersonAccount.objects.get_or_create(person=persons[0], defaults={"user": person_user})
-    return f"同意・担当事業所: 担当 {len(persons)} 人（同意 10 人）、本人アカウント person@example.jp → {persons[0].insured_number}"
+        if person_user is not None and person_user.name != persons[0].name:
+            person_user.name = persons[0].name  # the account is the person's own: one name on every page
+            person_user.save(update_fields=["name"])
+    return (
+        f"同意・担当事業所: 担当 {len(persons)} 人（同意 10 人）、本人アカウント person@example.jp → "
+        f"{persons[0].name}（{persons[0].insured_number}）"
+    )

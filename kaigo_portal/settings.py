@@ -249,7 +249,7 @@ else:
     _queue_dir.mkdir(parents=True, exist_ok=True)
     _control_dir = _queue_dir.parent / "control"
     _control_dir.mkdir(exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"  # a host named: kombu warns about a URL without one
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -316,6 +316,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The kanji search's index holds the page's sort columns (INCLUDE) on PostgreSQL; SQLite (the demo) has no
+# such indexes and builds the index without them, which is all the demo needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CSRF_FAILURE_VIEW = "kaigo_portal.web.errors.csrf_failure"  # Japanese, in the site's layout
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

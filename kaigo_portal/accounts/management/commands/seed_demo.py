@@ -56,10 +56,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="do not print the sign-ins")
+        parser.add_argument(
+            "--sign-ins-only",
+            metavar="URL",
+            help="print only the sign-ins, with the URL the demo serves (make run ends with them)",
+        )
 
-    def handle(self, *args, quiet: bool = False, **options):
+    def handle(self, *args, quiet: bool = False, sign_ins_only: str | None = None, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo loads known passwords and is refused with DEBUG off.")
+        if sign_ins_only:
+            self._print_sign_ins(url=sign_ins_only)
+            return
         with transaction.atomic():
             orgs = {spec["key"]: self._organisation(spec) for spec in ORGANISATIONS}
             for email, name, org_key, role in USERS:
@@ -111,11 +119,19 @@ class Command(BaseCommand):
             user=user, organisation=org, defaults={"role": role, "is_active": True, "revoked_at": None}
         )
 
-    def _print_sign_ins(self) -> None:
+    def _print_sign_ins(self, url: str = "") -> None:
         self.stdout.write("")
+        if url:
+            self.stdout.write(f"デモを {url} で公開しています（終了は Ctrl+C）。")
         self.stdout.write(f"デモ用サインイン（パスワードはすべて {DEMO_PASSWORD}）:")
         for email, _name, org_key, role in USERS:
             org = next(spec["name"] for spec in ORGANISATIONS if spec["key"] == org_key)
             self.stdout.write(f"  {role.label:<16} {email:<30} {org}")
-        self.stdout.write(f"  {'本人':<16} {'person@example.jp':<30} (被保険者本人)")
+        self.stdout.write(f"  {'本人':<16} {'person@example.jp':<30} {_person_name()}")
         self.stdout.write("")
+
+
+def _person_name() -> str:
+    """Whose account person@example.jp is (the consent seeder links it to the first demo person)."""
+    user = User.objects.filter(email="person@example.jp").first()
+    return f"{user.name}（被保険者本人）" if user and user.name else "（被保険者本人）"
