@@ -10,6 +10,7 @@ PERSON = r"(?P<insurer_number>\d{6})/(?P<insured_number>\d{10})"
 
 urlpatterns = [
     path("imports/", imports.import_list, name="import_list"),
+    path("imports/format/", imports.import_format, name="import_format"),
     path("imports/<int:job_id>/", imports.import_detail, name="import_detail"),
     path("imports/<int:job_id>/progress.json", imports.import_progress, name="import_progress"),
     path("imports/<int:job_id>/errors.csv", imports.import_errors, name="import_errors"),

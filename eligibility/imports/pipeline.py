@@ -30,7 +30,7 @@ from kaigo_portal.validators import MY_NUMBER_CODE
 
 from ..models import ImportJob, InsuredPerson, PersonVersion
 from . import parallel, reader, sequence, staging
-from .registry import Issue, get
+from .registry import Issue, field_label, get
 from .validate import validate
 
 CHUNK = 2000
@@ -52,7 +52,8 @@ class Result:
 class IssueSpool:
     """Every issue, written to a temporary CSV as found; the job keeps it as its error file."""
 
-    HEADER = ["行", "項目", "値", "コード", "内容", "種別"]
+    # The first six columns are the machines' (the API documents them); 項目名 is the column in Japanese.
+    HEADER = ["行", "項目", "値", "コード", "内容", "種別", "項目名"]
 
     def __init__(self, *, header: bool = True) -> None:
         self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
@@ -76,6 +77,7 @@ class IssueSpool:
                 issue.code,
                 issue.message,
                 "エラー" if issue.severity == "error" else "警告",
+                field_label(issue.field),
             ]
         )
 
@@ -314,11 +316,12 @@ def _refresh(ids_sql: str, params: list, *, today=None) -> None:
 
 
 def read_errors(job: ImportJob, limit: int = 100) -> list[list[str]]:
-    """The first rows of a job's error file, for its page."""
+    """The first rows of a job's error file: 行, 項目, 値, コード, 内容, 種別 (files written before 項目名 was
+    added have only these)."""
     if not job.errors_file:
         return []
     with job.errors_file.open("rb") as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig")
         rows = csv.reader(text)
         next(rows, None)
-        return [row for _, row in zip(range(limit), rows, strict=False)]
+        return [row[:6] for _, row in zip(range(limit), rows, strict=False)]

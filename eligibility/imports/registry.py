@@ -122,3 +122,26 @@ def get(name: str) -> RecordType | None:
 
 def all_types() -> list[RecordType]:
     return list(_REGISTRY.values())
+
+
+# The columns every record type has (validate.COMMON), and what a problem of the whole row names.
+COMMON_LABELS = {
+    "record_type": "レコード種別",
+    "action": "処理区分",
+    "effective_date": "異動日",
+    "insurer_number": "保険者番号",
+    "insured_number": "被保険者番号",
+    "": "行全体",
+}
+
+
+def field_label(name: str) -> str:
+    """The Japanese name of a file column, for the people who read an import's errors. A column that two
+    record types share has one meaning (and so one label): the first registered type's."""
+    if name in COMMON_LABELS:
+        return COMMON_LABELS[name]
+    for record_type in _REGISTRY.values():
+        for column in record_type.columns:
+            if column.name == name:
+                return column.label
+    return name

@@ -52,9 +52,16 @@ def test_impossible_dates_are_refused_with_a_reason(typed, message):
 
 
 def test_the_form_normalises_every_criterion():
-    form = PersonSearchForm({"insured_number": "１３１０", "name_kana": "かいご", "birth_date": "S15.5.3"})
+    form = PersonSearchForm(
+        {"insured_number": "１３１０", "name": "介護 ", "name_kana": "かいご", "birth_date": "S15.5.3"}
+    )
     assert form.is_valid(), form.errors
-    assert form.cleaned_data == {"insured_number": "1310", "name_kana": "カイゴ", "birth_date": D(1940, 5, 3)}
+    assert form.cleaned_data == {
+        "insured_number": "1310",
+        "name": "介護",
+        "name_kana": "カイゴ",
+        "birth_date": D(1940, 5, 3),
+    }
     assert form.has_criteria
 
 

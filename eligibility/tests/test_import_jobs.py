@@ -186,7 +186,7 @@ def test_api_upload_returns_202_and_a_status_url(client, orgs, django_capture_on
     errors = client.get(status["errors_url"], HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert errors.status_code == 200 and errors["Content-Type"] == "text/csv; charset=utf-8"
     text = b"".join(errors.streaming_content).decode("utf-8-sig")
-    assert text.splitlines()[0] == "行,項目,値,コード,内容,種別"
+    assert text.splitlines()[0] == "行,項目,値,コード,内容,種別,項目名"
     assert text.splitlines()[1].startswith("3,ratio,7,code.unknown,")
 
 
@@ -253,9 +253,16 @@ def test_municipal_staff_upload_watch_and_read_the_errors(
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert (
         "エラーあり（取込なし）" in page
-        and "code.unknown" in page
+        and "<td>利用者負担の割合</td>" in page  # the column in Japanese
         and "エラー・警告の一覧をダウンロード" in page
+        and 'href="/imports/format/"' in page
     )
+    assert "code.unknown" not in page and "<td>ratio</td>" not in page  # codes are the CSV's, for machines
+    assert "?sort=field" in page
+    by_field = client.get(f"/imports/{job.pk}/", {"sort": "field"}).content.decode()
+    assert "並べ替え：項目順" in by_field
+    form = client.get("/imports/format/").content.decode()
+    assert "利用者負担の割合" in form and "<code>burden_ratio</code>" in form
     progress = client.get(f"/imports/{job.pk}/progress.json").json()
     assert progress["finished"] is True and progress["status"] == "rejected"
     assert client.get(f"/imports/{job.pk}/errors.csv").status_code == 200
