@@ -7,10 +7,20 @@ class CertificationConfig(AppConfig):
 
     def ready(self) -> None:
         from eligibility.imports.registry import register
-        from kaigo_portal import demo
+        from kaigo_portal import demo, links
 
         from . import demo as certification_demo
         from .imports import ProgressEventRecord
 
         register(ProgressEventRecord)
+        # The office's person page: the sections the policy shows link here (the survey from its application).
+        links.register_person_link(
+            "office",
+            "certification_progress",
+            "認定審査の進捗（申請から結果まで）",
+            "certification:person_progress",
+        )
+        links.register_person_link(
+            "office", "survey", "認定調査票（申請ごとの進捗から開きます）", "certification:person_progress"
+        )
         demo.register("certification", certification_demo.seed, order=50)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -16,12 +17,12 @@ from eligibility import pdf as eligibility_pdf
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
-from kaigo_portal.accounts.models import Organisation
+from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
 from kaigo_portal.errors import ApplicationError
 
 from . import pdf, selectors, services
 from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
-from .models import Application, StepKind
+from .models import Application, StepKind, Survey
 from .survey_form import answer_labels
 from .timeline import stats_svg, timeline_svg
 
@@ -244,8 +245,21 @@ def person_progress(request, insurer_no: str, insured_no: str):
     )
     today = timezone.localdate()
     rows = [(p, timeline_svg(p, today)) for p in selectors.progress_many(applications, today)]
+    surveyed = set(
+        Survey.objects.filter(application__in=[a.pk for a in applications]).values_list(
+            "application_id", flat=True
+        )
+    )
+    membership = getattr(request, "membership", None)
+    back = (
+        reverse("person_detail", args=[insurer_no, insured_no])
+        if membership and membership.role in MUNICIPAL_ROLES
+        else reverse("consent:office_person", args=[insurer_no, insured_no])
+    )
     return render(
-        request, "certification/person_progress.html", {"person": person, "rows": rows, "today": today}
+        request,
+        "certification/person_progress.html",
+        {"person": person, "rows": rows, "today": today, "surveyed": surveyed, "back": back},
     )
 
 

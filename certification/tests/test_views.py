@@ -120,6 +120,31 @@ def test_a_care_manager_sees_the_timeline_and_the_survey_only_with_consent(login
     assert login(cast["carol"]).get(survey_url).status_code in (403, 404)
 
 
+def test_the_care_managers_person_page_leads_to_the_progress_and_the_survey_and_back(
+    login, cast, orgs, uncertified
+):
+    """By links alone: the person's page → 認定審査の進捗 (and 認定調査票) → the survey; and back."""
+    app = through_panel(application(person=uncertified, applied_on=D(2026, 4, 1)), on=D(2026, 4, 5))
+    Survey.objects.create(
+        application=app, conducted_on=D(2026, 4, 4), investigator="調査 太郎", answers=COMPLETE_ANSWERS
+    )
+    relationship(orgs["kyotaku"], uncertified)
+    consent(uncertified, on=D(2026, 5, 2))
+    client = login(cast["bob"])
+    person_url = f"/care/persons/131011/{uncertified.insured_number}/"
+    progress_url = f"/certification/persons/131011/{uncertified.insured_number}/"
+    page = client.get(person_url).content.decode()
+    for section in ("section-certification_progress", "section-survey"):
+        part = page[page.index(f'id="{section}"') :]
+        part = part[: part.index("</section>")]
+        assert f'href="{progress_url}"' in part and "表示できる情報はまだありません" not in part, section
+    progress = client.get(progress_url).content.decode()
+    assert f'href="/certification/applications/{app.pk}/survey/view/"' in progress
+    assert f'href="{person_url}"' in progress  # the way back
+    survey = client.get(f"/certification/applications/{app.pk}/survey/view/").content.decode()
+    assert "麻痺等の有無" in survey and f'href="{progress_url}"' in survey
+
+
 def test_the_survey_pdf_embeds_ipaex_and_shows_the_answers(login, cast, uncertified, tmp_path):
     from conftest import pdf_fonts, pdf_text
 
