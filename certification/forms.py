@@ -6,7 +6,7 @@ from django import forms
 
 from eligibility.models import CareLevel
 
-from .models import ApplicationKind, StepKind
+from .models import STEP_REQUIRES, ApplicationKind, StepKind
 from .survey_form import ALL_ITEMS
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
@@ -32,19 +32,34 @@ class ApplicationForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="段階",
-        choices=[
-            (k, v) for k, v in StepKind.choices if k not in (StepKind.RECEIVED, StepKind.SECONDARY_JUDGEMENT)
-        ],
-    )
+    """The steps not yet done, in order; the first whose prerequisites are done is chosen, dated today."""
+
+    kind = forms.ChoiceField(label="段階")
     completed_on = forms.DateField(label="完了日", **DATE)
     panel_date = forms.DateField(label="審査会開催予定日（審査会割付のとき）", required=False, **DATE)
 
+    def __init__(self, *args, done: set[str] = frozenset(), today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        recordable = [
+            (k, v)
+            for k, v in StepKind.choices
+            if k not in (StepKind.RECEIVED, StepKind.SECONDARY_JUDGEMENT) and k not in done
+        ]
+        self.fields["kind"].choices = recordable
+        ready = [k for k, _ in recordable if set(STEP_REQUIRES[k]) <= set(done)]
+        if ready:
+            self.fields["kind"].initial = ready[0]
+        if today is not None:
+            self.fields["completed_on"].initial = today
+
 
 class DecisionForm(forms.Form):
-    care_level = forms.ChoiceField(
-        label="要介護状態区分", choices=[(k, v) for k, v in CareLevel.choices if k != CareLevel.JIGYOTAISHO]
+    care_level = forms.ChoiceField(  # no default: 非該当 must be chosen, never left in place
+        label="要介護状態区分",
+        choices=[
+            ("", "選択してください"),
+            *((k, v) for k, v in CareLevel.choices if k != CareLevel.JIGYOTAISHO),
+        ],
     )
     decided_on = forms.DateField(label="認定年月日（二次判定日）", **DATE)
     validity_months = forms.IntegerField(

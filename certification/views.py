@@ -14,11 +14,13 @@ from django.views.decorators.cache import never_cache
 
 from consent import selectors as consent_selectors
 from eligibility import pdf as eligibility_pdf
-from eligibility.models import InsuredPerson
+from eligibility.models import CareLevel, InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_with_seireki
+from kaigo_portal.web import confirm
 
 from . import pdf, selectors, services
 from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
@@ -131,7 +133,10 @@ def _apply(request, form, call) -> bool:
 def application_detail(request, pk: int):
     application = _own_application(request, pk)
     action = request.POST.get("action") if request.method == "POST" else None
-    step_form = StepForm(request.POST if action == "step" else None, prefix="step")
+    done = set(application.steps.values_list("kind", flat=True))
+    step_form = StepForm(
+        request.POST if action == "step" else None, prefix="step", done=done, today=timezone.localdate()
+    )
     decision_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")
     if action == "step" and step_form.is_valid():
         if _apply(
@@ -141,6 +146,27 @@ def application_detail(request, pk: int):
         ):
             return redirect(request.path)
     elif action == "decide" and decision_form.is_valid():
+        if not confirm.confirmed(request):
+            data = decision_form.cleaned_data
+            return confirm.ask(
+                request,
+                title="二次判定を登録しますか",
+                question=(
+                    "登録すると、認定の結果として被保険者の資格情報（要介護状態区分・有効期間）に反映され、"
+                    "担当の事業所にも表示されます。誤りは新しい認定の記録で正します。"
+                ),
+                details=[
+                    ("被保険者", f"{application.person.insured_number} {application.person.name}"),
+                    ("要介護状態区分", CareLevel(data["care_level"]).label),
+                    ("認定年月日", to_wareki_with_seireki(data["decided_on"])),
+                    (
+                        "有効期間",
+                        f"{data['validity_months']}か月" if data["validity_months"] else "原則どおり",
+                    ),
+                ],
+                button="二次判定を登録する",
+                back=request.path,
+            )
         if _apply(
             request,
             decision_form,
@@ -168,6 +194,7 @@ def application_detail(request, pk: int):
             "step_form": step_form,
             "decision_form": decision_form,
             "steps": StepKind.choices,
+            "has_survey": Survey.objects.filter(application=application).exists(),
         },
     )
 

@@ -52,6 +52,32 @@ def test_municipal_staff_receive_an_application_and_complete_steps(login, cast, 
     )
     page = client.get(url).content.decode()
     assert "期限超過" in page and "<svg" in page and "主治医意見書依頼" in page
+    # The step list offers only the steps not yet done, the next that may be done first, dated today.
+    step_select = page[
+        page.index('name="step-kind"') : page.index("</select>", page.index('name="step-kind"'))
+    ]
+    assert 'value="opinion_requested"' not in step_select
+    assert '<option value="survey_requested" selected>' in step_select
+    assert 'name="step-completed_on" value="2026-05-02"' in page
+    # 二次判定 has no default: 非該当 is never left in place.
+    assert '<option value="" selected>選択してください</option>' in page
+    # The application leads to its person and the person's opinions.
+    assert f'href="/persons/131011/{uncertified.insured_number}/"' in page
+    assert f'href="/opinions/persons/131011/{uncertified.insured_number}/"' in page
+
+
+def test_the_secondary_judgement_is_asked_before_it_is_recorded(login, cast, uncertified):
+    app = through_panel(application(person=uncertified, applied_on=D(2026, 4, 1)), on=D(2026, 4, 5))
+    client = login(cast["alice"])
+    url = f"/certification/applications/{app.pk}/"
+    decision = {"action": "decide", "decide-care_level": "22", "decide-decided_on": "2026-04-28"}
+    asked = client.post(url, decision).content.decode()
+    assert "二次判定を登録しますか" in asked and "要介護2" in asked and "令和8年4月28日" in asked
+    app.refresh_from_db()
+    assert app.decided_on is None  # not without the answer
+    assert client.post(url, {**decision, "confirmed": "1"}).status_code == 302
+    app.refresh_from_db()
+    assert (app.decided_on, app.care_level) == (D(2026, 4, 28), "22")
 
 
 def test_the_application_list_flags_overdue_and_logs_the_persons_listed(login, cast, uncertified):
