@@ -207,3 +207,17 @@ def monthly_totals(program_year: ProgramYear | None = None) -> list[MonthTotals]
     merge(base.filter(approved_at__isnull=False), "approved_at", "approved")
     merge(base.filter(paid_on__isnull=False), "paid_on", "paid")
     return [months[key] for key in sorted(months)]
+
+
+def service_labels(application) -> list[str]:
+    """The office's サービス種類 at submission as people read them: 「居宅介護支援（43）」, from the program
+    year's master (a code the master lacks is shown as it is, marked 未登録)."""
+    names = dict(
+        ServiceTypeCategory.objects.filter(program_year=application.program_year_id).values_list(
+            "service_code", "service_name"
+        )
+    )
+    return [
+        f"{names[code]}（{code}）" if code in names else f"未登録の種類（{code}）"
+        for code in application.service_codes
+    ]

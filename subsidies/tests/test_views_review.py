@@ -104,6 +104,9 @@ def test_the_application_page_shows_receipts_beside_the_amounts(pat, orgs, cast,
     assert f'<object data="/subsidies/receipts/{pdf_receipt.pk}/" type="application/pdf"' in body
     assert f'<img src="/subsidies/receipts/{png_receipt.pk}/" alt="領収書 photo.png">' in body
     assert "審査を開始する" in body
+    application.refresh_from_db()
+    assert application.service_codes  # the office's サービス種類 at submission, shown by name with its code
+    assert "居宅介護支援（43）" in body and "<dd>43</dd>" not in body
     # The receipt may be framed by this page (same origin), and by no other.
     assert pat.get(f"/subsidies/receipts/{pdf_receipt.pk}/")["X-Frame-Options"] == "SAMEORIGIN"
 

@@ -66,6 +66,7 @@ def _render_detail(request, application, *, return_form=None, paid_form=None, st
         {
             "application": application,
             "office": application.office,
+            "service_labels": selectors.service_labels(application),
             "calculation": services.calculation_for_display(application),
             "receipts": list(application.receipts.all()),
             "history": list(selectors.history_of(application)),
