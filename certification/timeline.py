@@ -8,11 +8,17 @@ import datetime as dt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from kaigo_portal.wareki import to_wareki, to_wareki_with_seireki
+
 from . import rules
 from .models import StepKind
 from .selectors import Progress
 
-WIDTH, ROW, LEFT = 640, 22, 150
+WIDTH, ROW, LEFT = 720, 22, 220  # LEFT holds the longest label: 主治医意見書依頼（12月31日完了）at 12px
+
+
+def _month_day(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
 
 
 def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
@@ -27,7 +33,7 @@ def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
     for index, kind in enumerate(StepKind.values):
         y = ROW * (index + 1)
         step = progress.steps.get(kind)
-        done = f"{step.completed_on:%m/%d}" if step else "未完了"
+        done = _month_day(step.completed_on) if step else "未完了"
         rows.append((LEFT - 6, y + 4, StepKind(kind).label, done))
         if step:
             rows[-1] = (*rows[-1][:3], f"{done}完了")
@@ -42,7 +48,7 @@ def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
                 x(step.completed_on),
                 ROW * (StepKind.values.index(kind) + 1),
                 StepKind(kind).label,
-                step.completed_on,
+                to_wareki_with_seireki(step.completed_on),
             )
             for kind, step in progress.steps.items()
         ),
@@ -53,13 +59,14 @@ def timeline_svg(progress: Progress, today: dt.date) -> SafeString:
         'aria-label="申請{start}からの進捗。期限{due_on}、経過{days}日{late}">'
         "{labels}{dots}"
         '<line x1="{due}" x2="{due}" y1="4" y2="{h}" stroke="#b00020" stroke-dasharray="4 3"/>'
-        '<text x="{due}" y="12" font-size="11" fill="#b00020">30日（{due_on}）</text>'
+        '<text x="{due}" y="12" font-size="11" fill="#b00020" text-anchor="end">30日（{due_short}）</text>'
         '<line x1="{now}" x2="{now}" y1="14" y2="{h}" stroke="#0b57d0"/>'
         '<text x="{now}" y="{h}" font-size="11" fill="#0b57d0">今日</text></svg>',
         w=WIDTH,
         h=height,
-        start=start,
-        due_on=progress.due,
+        start=to_wareki_with_seireki(start),
+        due_on=to_wareki_with_seireki(progress.due),
+        due_short=to_wareki(progress.due),
         days=progress.days_elapsed,
         late="（期限超過）" if progress.overdue else "",
         labels=labels,
