@@ -38,6 +38,7 @@ from .form_fields import (  # noqa: F401  (re-exported: the form's data is read 
     SECTIONS,
     SPECIFIED_DISEASES,
     Field,
+    date_text,
 )
 
 
@@ -280,7 +281,8 @@ def labelled(document: dict) -> list[tuple[str, list[tuple[str, str]]]]:
                     if disease in SPECIFIED_DISEASES
                     else ""
                 )
-                rows.append((f"診断名{n}", f"{item.get('name', '')}　発症 {item.get('onset', '')}{extra}"))
+                onset = date_text(str(item.get("onset", "")))
+                rows.append((f"診断名{n}", f"{item.get('name', '')}　発症 {onset}{extra}"))
         for spec in FIELDS:
             if spec.section == section and version in spec.versions:
                 value = get(document, spec.path)

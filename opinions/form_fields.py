@@ -69,6 +69,8 @@ class Field:
             return "、".join(self.label_of_one(v) for v in value)
         if self.kind == "bool" and isinstance(value, bool):
             return "あり" if value else "なし"
+        if self.kind == "date" and isinstance(value, str):
+            return date_text(value)
         return "" if value is None else str(value)
 
     def label_of_one(self, value) -> str:
@@ -77,6 +79,24 @@ class Field:
             if isinstance(value, int) and 1 <= value <= len(self.choices)
             else str(value)
         )
+
+
+def date_text(value: str) -> str:
+    """A date of the document (YYYY-MM-DD, or YYYY-MM or YYYY for an onset) as people read it: 和暦 with 西暦.
+    Anything else is shown as written."""
+    from kaigo_portal.wareki import to_wareki_month, to_wareki_with_seireki
+
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return to_wareki_with_seireki(dt.date.fromisoformat(value))
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            day = dt.date(int(value[:4]), int(value[5:]), 1)
+            return f"{to_wareki_month(day)}（{day.year}年{day.month}月）"
+        if re.fullmatch(r"\d{4}", value):  # a year alone: the era at its end (1989 is 平成元年)
+            return f"{to_wareki_month(dt.date(int(value), 12, 1)).removesuffix('12月')}（{value}年）"
+    except ValueError:
+        pass
+    return value
 
 
 YES_NO = ("有", "無")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from conftest import pdf_fonts, pdf_text
 from kaigo_portal.audit.models import AccessLogEntry
+from kaigo_portal.wareki import to_wareki_with_seireki
 
 from .factories import submitted
 
@@ -28,6 +32,10 @@ def test_the_opinion_pdf_has_every_section_and_embeds_a_japanese_font(request_, 
         request_.person.insured_number,
     ):
         assert expected in text, expected
+    flat = text.replace(" ", "").replace("\n", "")
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", flat)  # dates in 和暦, with 西暦 beside them
+    written = to_wareki_with_seireki(dt.date.fromisoformat(opinion.document["basic"]["written_on"]))
+    assert written in flat and "令和6年3月10日（2024年3月10日）" in flat and "平成27年（2015年）" in flat
     fonts = pdf_fonts(response.content, tmp_path)
     assert "IPAex" in fonts and " yes " in fonts.split("IPAex", 1)[1].splitlines()[0]
     row = AccessLogEntry.objects.order_by("-id").first()

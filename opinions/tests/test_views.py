@@ -4,7 +4,9 @@ manager without consent), each logged."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -15,6 +17,7 @@ from consent import services as consent_services
 from consent.tests.factories import consent, more_offices, relationship
 from kaigo_portal.accounts.models import Role
 from kaigo_portal.audit.models import AccessLogEntry
+from kaigo_portal.wareki import to_wareki_with_seireki
 from opinions.models import Opinion, OpinionStatus, RequestStatus, Route
 
 from . import factories
@@ -123,6 +126,9 @@ def test_the_clinic_sees_its_past_opinions_and_starts_a_correction(request_, log
     assert "意見 花子" in client.get("/opinions/written/").content.decode()
     detail = client.get(f"/opinions/{opinion.pk}/").content.decode()
     assert "訂正版を作成" in detail and "電子署名なし" in detail
+    main = detail[detail.index("<main") : detail.index("</main>")]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", main)  # 和暦 with 西暦, never ISO
+    assert to_wareki_with_seireki(dt.date.fromisoformat(opinion.document["basic"]["written_on"])) in main
     response = client.post(f"/opinions/{opinion.pk}/correct/", {"correction_reason": "体重の誤記"})
     assert response.status_code == 302 and response["Location"] == f"/opinions/requests/{request_.pk}/write/"
     assert "体重の誤記" in client.get(response["Location"]).content.decode()
