@@ -3,6 +3,8 @@ services.py and life/rules.py."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.forms import formset_factory
 
@@ -39,7 +41,10 @@ class RowForm(forms.Form):
     service_content = forms.CharField(label="サービス内容", required=False)
     insured = forms.BooleanField(label="保険給付対象", required=False, initial=True)
     service_kind = forms.CharField(label="サービス種別", required=False, max_length=60)
-    office_number = forms.ChoiceField(label="事業所", required=False)
+    office_number = forms.ChoiceField(label="事業所（この方の担当事業所）", required=False)
+    office_number_other = forms.CharField(
+        label="または事業所番号（10桁。担当事業所以外の登録済みの事業所）", required=False, max_length=20
+    )
     office_name = forms.CharField(
         label="事業所名（事業所番号のないもの：家族など）", required=False, max_length=200
     )
@@ -52,9 +57,20 @@ class RowForm(forms.Form):
             (o.office_number, f"{o.name}（{o.office_number}）") for o in offices
         ]
 
+    def clean(self):
+        """A typed 事業所番号 (full-width digits folded) stands in for the choice; the service checks that
+        such an office is registered."""
+        data = super().clean()
+        typed = unicodedata.normalize("NFKC", data.pop("office_number_other", "") or "").strip()
+        if typed:
+            data["office_number"] = typed
+        return data
+
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return not any(str(data.get(name) or "").strip() for name in self.fields if name != "insured")
+        return not any(
+            str(data.get(name) or "").strip() for name in self.fields if name not in ("insured", "DELETE")
+        )
 
 
 class WeeklyForm(forms.Form):
@@ -78,8 +94,10 @@ class WeeklyForm(forms.Form):
         return data
 
 
-RowFormSet = formset_factory(RowForm, extra=0, max_num=200, validate_max=True)
-WeeklyFormSet = formset_factory(WeeklyForm, extra=0, max_num=200, validate_max=True)
+# A row is added by the editor's 「行を追加」 button (a round trip: no script needed) and removed by its
+# 「この行を削除」 box.
+RowFormSet = formset_factory(RowForm, extra=0, max_num=200, validate_max=True, can_delete=True)
+WeeklyFormSet = formset_factory(WeeklyForm, extra=0, max_num=200, validate_max=True, can_delete=True)
 
 
 class PaperAgreementForm(forms.Form):

@@ -86,8 +86,17 @@ def test_a_plan_is_written_agreed_and_delivered_to_a_homon_office(browser_page, 
     page.locator("input[name=weekly-0-starts_at]").fill("10:00")
     page.locator("input[name=weekly-0-ends_at]").fill("11:00")
     page.locator("input[name=weekly-0-content]").fill("入浴介助")
-    page.get_by_role("button", name="原案を保存").click()
+    # The tables grow: a fourth 第2表 row is added (what was typed stays), and a second row is removed.
+    page.get_by_role("button", name="第2表に行を追加").click()
+    assert page.locator("fieldset.row-form").count() == 4
+    assert page.locator("textarea[name=rows-0-need]").input_value() == "一人で安全に入浴したい"
+    page.locator("textarea[name=rows-1-need]").fill("消す行")
+    page.locator("input[name=rows-1-DELETE]").check()
+    page.get_by_role("button", name="第3表に行を追加").click()
+    assert page.locator("p.weekly-form").count() == 4
+    page.get_by_role("button", name="原案を保存").last.click()
     assert page.locator("#plan-status").inner_text() == "原案"
+    assert "消す行" not in page.locator("main").inner_text()
     page.get_by_role("button", name="同意・確認用登録（本人に同意を依頼）").click()
     assert page.locator("#plan-status").inner_text() == "同意・確認用登録"
 

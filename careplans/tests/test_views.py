@@ -77,6 +77,52 @@ def test_editor_errors_are_shown_in_japanese_and_nothing_is_saved(hanako, cast, 
     assert "保険給付対象のサービスには事業所を指定してください。" in page
     assert "終了時刻は開始時刻より後にしてください。" in page
     assert not CarePlan.objects.exists()
+    # Every error is listed at the top, each a link to its field, saying which row.
+    summary = page[
+        page.index('class="error-summary"') : page.index("</div>", page.index('class="error-summary"'))
+    ]
+    assert 'href="#id_rows-0-office_number"' in summary and "第2表 1行目" in summary
+    assert "保険給付対象のサービスには事業所を指定してください。" in summary
+    assert 'href="#id_weekly-0-ends_at"' in summary
+
+
+def test_a_row_can_name_a_registered_office_by_its_number_even_one_not_serving_the_person(
+    hanako, cast, login
+):
+    client = login(cast["bob"])
+    unknown = client.post(
+        f"/careplans/persons/{PERSON}/new/",
+        editor_post(**{"rows-0-office_number": "", "rows-0-office_number_other": "1370100099"}),
+    )
+    assert "この事業所番号の事業所は登録されていません。" in unknown.content.decode()
+    response = client.post(
+        f"/careplans/persons/{PERSON}/new/",
+        editor_post(**{"rows-0-office_number": "", "rows-0-office_number_other": "１３７０１０００３２"}),
+    )
+    assert response.status_code == 302
+    assert CarePlan.objects.get().service_rows.get().office_number == "1370100032"
+
+
+def test_rows_are_added_without_saving_and_removed_when_saving(hanako, cast, login):
+    client = login(cast["bob"])
+    added = client.post(f"/careplans/persons/{PERSON}/new/", editor_post(add="rows"))
+    assert added.status_code == 200 and not CarePlan.objects.exists()
+    page = added.content.decode()
+    assert 'name="rows-TOTAL_FORMS" value="3"' in page and 'name="rows-2-need"' in page
+    assert "一人で入浴したい" in page  # what was typed stays
+    response = client.post(
+        f"/careplans/persons/{PERSON}/new/",
+        editor_post(
+            **{
+                "rows-TOTAL_FORMS": "2",
+                "rows-1-need": "削除する課題",
+                "rows-1-insured": "",
+                "rows-1-DELETE": "on",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    assert [r.need for r in CarePlan.objects.get().service_rows.all()] == ["一人で入浴したい"]
 
 
 def test_providers_and_other_offices_cannot_write(hanako, cast, login, client):

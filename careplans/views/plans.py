@@ -126,19 +126,58 @@ def _input_from(context) -> services.PlanInput | None:
     table1, rows, weekly = context["table1"], context["rows"], context["weekly"]
     if not (table1.is_valid() & rows.is_valid() & weekly.is_valid()):
         return None
-    kept_rows = [f for f in rows.forms if not f.is_blank()]
-    kept_weekly = [f for f in weekly.forms if not f.is_blank()]
+    kept_rows = [f for f in rows.forms if not f.is_blank() and not f.cleaned_data.get("DELETE")]
+    kept_weekly = [f for f in weekly.forms if not f.is_blank() and not f.cleaned_data.get("DELETE")]
     context["kept"] = (kept_rows, kept_weekly)
     return services.PlanInput(
         **table1.cleaned_data,
         rows=[
             services.RowInput(
-                **{k: v or ("" if k != "insured" else False) for k, v in f.cleaned_data.items()}
+                **{
+                    k: v or ("" if k != "insured" else False)
+                    for k, v in f.cleaned_data.items()
+                    if k != "DELETE"
+                }
             )
             for f in kept_rows
         ],
-        weekly=[services.WeeklyInput(**f.cleaned_data) for f in kept_weekly],
+        weekly=[
+            services.WeeklyInput(**{k: v for k, v in f.cleaned_data.items() if k != "DELETE"})
+            for f in kept_weekly
+        ],
     )
+
+
+def _with_one_more(data, prefix: str):
+    """The posted form with one more empty form in the `prefix` formset (the 「行を追加」 button)."""
+    data = data.copy()
+    total = f"{prefix}-TOTAL_FORMS"
+    data[total] = str(min(int(data.get(total) or 0) + 1, 200))
+    if prefix == "rows":
+        data[f"rows-{int(data[total]) - 1}-insured"] = "on"  # a new row is an insured service, as at first
+    return data
+
+
+def _error_summary(context) -> list[tuple[str, str]]:
+    """Every error of the editor, as (link target, text) for the summary at the top of the form (the
+    GOV.UK pattern): each links to its field, and says which row."""
+    found: list[tuple[str, str]] = []
+
+    def add(form, where: str = "") -> None:
+        for name, problems in form.errors.items():
+            target = f"#{form[name].id_for_label}" if name in form.fields else "#editor"
+            label = form.fields[name].label if name in form.fields else ""
+            for message in problems:
+                found.append((target, f"{where}{label}：{message}" if label else f"{where}{message}"))
+
+    add(context["table1"])
+    for kind, formset in (("第2表", context["rows"]), ("第3表", context["weekly"])):
+        for message in formset.non_form_errors():
+            found.append(("#editor", f"{kind}：{message}"))
+        for index, form in enumerate(formset.forms, start=1):
+            if form.is_bound and not (getattr(form, "cleaned_data", None) or {}).get("DELETE"):
+                add(form, f"{kind} {index}行目 ")
+    return found
 
 
 def _report(context, error: ApplicationError) -> None:
@@ -193,6 +232,11 @@ def _editor(request, person, *, save, plan=None):
     """The editor of a new plan or of a draft: saved by `save(data)` (which returns the plan), or shown again
     with its errors (400)."""
     posted = request.method == "POST"
+    adding = request.POST.get("add") if posted else None
+    if adding in ("rows", "weekly"):  # 「行を追加」: the same form again with one more row, nothing saved
+        context = _editor_context(request, person, plan=plan, data=_with_one_more(request.POST, adding))
+        context["added"] = adding
+        return render(request, "careplans/plan_edit.html", context)
     context = _editor_context(request, person, plan=plan, data=request.POST if posted else None)
     if posted and (data := _input_from(context)) is not None:
         try:
@@ -202,6 +246,8 @@ def _editor(request, person, *, save, plan=None):
         else:
             messages.success(request, "原案を保存しました。")
             return redirect("careplans:plan_detail", pk=saved.pk)
+    if posted:
+        context["error_summary"] = _error_summary(context)
     return render(request, "careplans/plan_edit.html", context, status=400 if posted else 200)
 
 
