@@ -34,7 +34,7 @@ class InsuranceCardForm(forms.Form):
         label="フリガナ", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     birth_date = forms.CharField(
-        label="生年月日（例：昭和25年4月1日、1950-04-01）",
+        label="生年月日（例：昭和25年4月1日、1950年4月1日）",
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -48,7 +48,7 @@ def parse_date(value: str) -> dt.date:
         return day
     if match := _SEIREKI_DATE.match(text) or _COMPACT_DATE.match(text):
         return _real_date(int(match[1]), int(match[2]), int(match[3]))
-    raise ValueError("日付は 1950-04-01 や 昭和25年4月1日 の形で入力してください。")
+    raise ValueError("日付は 昭和25年4月1日 や 1950年4月1日 の形で入力してください。")
 
 
 def _real_date(year: int, month: int, day: int) -> dt.date:
@@ -80,7 +80,7 @@ class PersonSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     birth_date = forms.CharField(
-        label="生年月日（例：昭和25年4月1日、1950-04-01）",
+        label="生年月日（例：昭和25年4月1日、1950年4月1日）",
         required=False,
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),

@@ -142,7 +142,7 @@ def import_format(request, insurer):
     common = [
         ("record_type", "レコード種別", "必須", "下の各表の見出しの英字（例：person）"),
         ("action", "処理区分", "必須", "、".join(f"{code}（{label}）" for code, label in ACTIONS.items())),
-        ("effective_date", "異動日", "必須", "西暦の YYYY-MM-DD（例：2026-04-01）。日付の列はすべてこの形"),
+        ("effective_date", "異動日", "必須", "西暦の年-月-日（例は下の注）。日付の列はすべてこの形"),
         ("insurer_number", "保険者番号", "必須", f"6桁（この取込では {insurer.insurer_number}）"),
         ("insured_number", "被保険者番号", "必須", "10桁の数字"),
     ]
