@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 
 import pytest
 import time_machine
@@ -22,7 +21,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kaigo_portal import labels
+from tests.people_text import problems_in, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,6 @@ ROLES = [
 ]
 SKIPPED_PREFIXES = ("api/", "^api/", "admin/", "accounts/^confirm-email", "accounts/^password/reset/key")
 # Routes that only take a POST (a GET answers 405, which no link leads to) are not walked.
-ISO_DATE = re.compile(r"(?<![\d/-])\d{4}-\d{2}-\d{2}(?![\d-])")
 
 
 def _routes(patterns, prefix: str = "", namespace: str | None = None):
@@ -133,20 +131,6 @@ def _kwargs(name: str, pattern, found: dict) -> dict | None:
     return kwargs
 
 
-def _visible_text(html: str) -> str:
-    # <code> holds what machines read (a file's date format, a column name): not text for people.
-    html = re.sub(r"(?is)<(script|style|svg|code)\b.*?</\1>", " ", html)
-    html = re.sub(r"(?is)<!--.*?-->", " ", html)
-    return re.sub(r"(?s)<[^>]+>", " ", html)
-
-
-def _codes() -> set[str]:
-    """The codes a person must never read: every code of the label tables long enough to be a code."""
-    return {
-        code for family in ("role", "purpose", "method") for code in labels.table(family) if len(code) >= 5
-    }
-
-
 def test_every_page_as_every_role(settings):
     settings.DEBUG = True  # seed_demo refuses to run without it (known passwords)
     with time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=JST), tick=False):
@@ -168,7 +152,6 @@ def _walk() -> None:
     care_manager.force_login(User.objects.get(email="caremanager@example.jp"))
     care_manager.get(reverse("consent:office_person", args=_arguments()["numbers"]))
     found = _arguments()
-    codes = _codes()
     problems: list[str] = []
     walked = shown = 0
     for path, name, pattern in _routes(get_resolver().url_patterns):
@@ -194,11 +177,6 @@ def _walk() -> None:
             html = response.content.decode()
             if 'class="skip-link"' not in html:
                 problems.append(f"no site layout: {response.status_code} {url} as {who}")
-            text = _visible_text(html)
-            for code in sorted(codes):
-                if re.search(rf"(?<![A-Za-z0-9_/.-]){re.escape(code)}(?![A-Za-z0-9_/.-])", text):
-                    problems.append(f"raw code {code!r}: {url} as {who}")
-            for date in sorted(set(ISO_DATE.findall(text))):
-                problems.append(f"ISO date {date}: {url} as {who}")
+            problems += [f"{problem}: {url} as {who}" for problem in problems_in(visible_text(html))]
     assert walked > 1000 and shown > 300, (walked, shown)  # signed in past MFA: the pages, not redirects
     assert not problems, "\n".join(problems)

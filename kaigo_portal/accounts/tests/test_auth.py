@@ -155,7 +155,7 @@ def test_repeated_failures_lock_the_address_for_a_while(client, cast, settings):
     locked = client.post("/accounts/login/", {"login": "bob@example.jp", "password": "correct-horse-battery"})
     assert locked.status_code == 200  # the form again, with the reason, even for the right password
     assert "_auth_user_id" not in client.session
-    assert "ログイン失敗が連続しています。時間が経ってからやり直してください。" in locked.content.decode()
+    assert "サインイン失敗が連続しています。時間が経ってからやり直してください。" in locked.content.decode()
 
     with time_machine.travel(
         dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.KAIGO_LOGIN_LOCK_SECONDS + 1)

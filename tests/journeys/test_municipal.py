@@ -1,0 +1,47 @@
+"""The municipal clerk's and admin's days, by links from the home page."""
+
+from __future__ import annotations
+
+
+def test_a_clerk_searches_by_kanji_reads_the_person_and_follows_an_application(journey):
+    page = journey.page
+    journey.sign_in("municipal@example.jp")
+    journey.click("被保険者の検索")
+    page.get_by_label("氏名（漢字。前方一致。例：伊藤、伊藤　和子）").fill("伊藤")
+    page.get_by_role("button", name="検索", exact=True).click()
+    main = journey.look()
+    assert "伊藤　和子" in main and "検索結果（" in main
+    page.get_by_role("link", name="0000000001").click()
+    main = journey.look()
+    assert "伊藤　和子" in main
+    journey.home()
+    journey.click("要介護認定の申請と進捗")
+    page.locator("main table a").first.click()
+    main = journey.look()
+    assert "段階を完了する" in main or "結果" in main
+    journey.click("← 申請の一覧")
+
+
+def test_a_clerk_imports_and_reads_the_format_and_the_consents(journey):
+    page = journey.page
+    journey.sign_in("municipal@example.jp")
+    journey.click("データ取込（介護保険事務システム）")
+    journey.click("取込ファイルの形式")
+    main = journey.look()
+    assert "すべてのレコードに共通の列" in main
+    journey.click("← データ取込の一覧")
+    journey.home()
+    journey.click("同意の管理")
+    page.get_by_label("被保険者番号").fill("0000000001")
+    page.get_by_role("button", name="表示").click()
+    main = journey.look()
+    assert "現在の同意" in main
+
+
+def test_a_municipal_admin_manages_staff_and_api_keys(journey):
+    journey.sign_in("municipal.admin@example.jp")
+    journey.click("職員ユーザーの管理")
+    main = journey.look()
+    assert "千代田 花子" in main
+    journey.home()
+    journey.click("API キーの管理")

@@ -1,0 +1,26 @@
+"""The office admin's and the provider's days, and the operator who reviews subsidies."""
+
+from __future__ import annotations
+
+
+def test_an_office_admin_opens_the_subsidy_staff_and_keys(journey):
+    journey.sign_in("office.admin@example.jp")
+    journey.click("助成金の申請（マイページ）")
+    journey.home()
+    journey.click("職員ユーザーの管理")
+    journey.home()
+    journey.click("API キーの管理")
+
+
+def test_a_provider_reads_the_inbox_and_the_caseload(journey):
+    journey.sign_in("provider@example.jp")
+    journey.click("ケアプラン受信箱")
+    journey.home()
+    journey.click("担当利用者の一覧")
+
+
+def test_the_operator_reviews_subsidies_and_runs_the_public_portal(journey):
+    journey.sign_in("operator@example.jp")
+    journey.click("助成金申請の審査")
+    journey.home()
+    journey.click("公開ポータルの運営（お問い合わせ対応・お知らせ・よくある質問）")
