@@ -7,12 +7,14 @@ no raw code or ISO date in the text, and axe-core with no serious or critical vi
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
@@ -21,6 +23,7 @@ from tests.people_text import problems_in, visible_text
 
 AXE = Path(django_settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "kaigo-demo-2026"  # seed_demo's
+SEEDED_ON = dt.datetime(2026, 12, 7, 10, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
 
 @dataclass
@@ -82,10 +85,22 @@ def journey(browser_page, live_server, settings):
     from kaigo_portal.accounts.models import User
 
     settings.DEBUG = True  # seed_demo loads known passwords only with DEBUG on
-    call_command("seed_demo", "--quiet", stdout=io.StringIO())
+    # The demo as seeded on one day (a subsidy window open, applications at each step); the pages then run
+    # at the real time.
+    with time_machine.travel(SEEDED_ON, tick=False):
+        call_command("seed_demo", "--quiet", stdout=io.StringIO())
     settings.DEBUG = False
     secrets = {}
     for user in User.objects.all():
         secrets[user.email] = generate_totp_secret()
         TOTP.activate(user, secrets[user.email])
     return Journey(browser_page, live_server.url, secrets)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The journeys run against a live server, so each test commits (transaction=True); the migrations'
+    data (the subsidy's program years, the benefit limits) is loaded back after each (serialized_rollback),
+    since the next journey's demo needs it."""
+    for item in items:
+        if "tests/journeys/" in str(item.fspath):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))

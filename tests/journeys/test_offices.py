@@ -19,8 +19,16 @@ def test_a_provider_reads_the_inbox_and_the_caseload(journey):
     journey.click("担当利用者の一覧")
 
 
-def test_the_operator_reviews_subsidies_and_runs_the_public_portal(journey):
-    journey.sign_in("operator@example.jp")
+def test_the_reviewer_opens_the_waiting_subsidy_application(journey):
+    journey.sign_in("reviewer@example.jp")
     journey.click("助成金申請の審査")
-    journey.home()
+    main = journey.look()
+    assert "訪問介護ステーション九段" in main and "申請済み" in main
+    journey.page.locator("main table a").first.click()  # the application's number
+    main = journey.look()
+    assert "訪問介護（11）" in main and "審査を開始する" in main
+
+
+def test_the_operator_runs_the_public_portal(journey):
+    journey.sign_in("operator@example.jp")
     journey.click("公開ポータルの運営（お問い合わせ対応・お知らせ・よくある質問）")

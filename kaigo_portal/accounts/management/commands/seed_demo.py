@@ -40,12 +40,14 @@ ORGANISATIONS = [
 
 USERS = [
     ("operator@example.jp", "運営 太郎", "platform", Role.PLATFORM_OPERATOR),
+    ("reviewer@example.jp", "審査 担当", "platform", Role.PLATFORM_OPERATOR),  # reviews subsidy applications
     ("municipal.admin@example.jp", "千代田 管理子", "chiyoda", Role.MUNICIPAL_ADMIN),
     ("municipal@example.jp", "千代田 花子", "chiyoda", Role.MUNICIPAL_STAFF),
     ("hitachi@example.jp", "日立 一郎", "hitachi", Role.MUNICIPAL_STAFF),
     ("office.admin@example.jp", "神田 管理", "kyotaku", Role.OFFICE_ADMIN),
     ("caremanager@example.jp", "介護 支援子", "kyotaku", Role.CARE_MANAGER),
     ("provider@example.jp", "訪問 介護男", "homon", Role.PROVIDER_STAFF),
+    ("homon.admin@example.jp", "九段 管理", "homon", Role.OFFICE_ADMIN),  # its subsidy application
     ("doctor@example.jp", "内科 医師", "clinic", Role.CLINIC_DOCTOR),
     ("clinic.staff@example.jp", "医療 事務子", "clinic", Role.CLINIC_STAFF),
 ]
