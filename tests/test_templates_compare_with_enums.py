@@ -14,7 +14,9 @@ from careplans.models import PlanStatus
 ROOT = Path(__file__).resolve().parents[1]
 COMPARISON = re.compile(r"{%\s*(?:el)?if\b[^%]*?([\w.]+)\s*(?:==|!=)\s*\"([^\"]*)\"")
 # The pages' own switches, not codes of the domain.
-PAGE_SWITCHES = {"nav", "who", "w.kind", "request.GET.all"}
+# (`sort`: the error table's sort column; `added`: which table just grew; `field.name`: the formset's
+# delete box, a kind of widget.)
+PAGE_SWITCHES = {"nav", "who", "w.kind", "request.GET.all", "sort", "added", "field.name"}
 LIBRARY_OVERRIDES = {
     "account",
     "mfa",

@@ -108,6 +108,8 @@ def test_a_plan_is_written_agreed_and_delivered_to_a_homon_office(browser_page, 
     hanako.get_by_role("link", name="第1版").click()
     assert "入浴介助" in hanako.locator("#t2").locator("xpath=..").inner_text()
     hanako.get_by_role("button", name="この計画に同意する").click()
+    assert hanako.locator("h1").inner_text() == "このケアプランに同意しますか"  # asked first
+    hanako.get_by_role("button", name="この計画に同意する").click()
     assert "ケアプランに同意しました" in hanako.locator(".messages").inner_text()
 
     # The care manager delivers it and sends it to the 訪問介護 office.

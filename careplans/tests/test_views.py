@@ -142,7 +142,11 @@ def test_the_walk_from_draft_to_inbox_through_the_pages(hanako, cast, login, cli
     page = pia.get(f"/careplans/me/{hanako.pk}/").content.decode()
     assert f"/careplans/me/{hanako.pk}/plans/{plan.pk}/" in page
     assert "この計画に同意する" in pia.get(f"/careplans/me/{hanako.pk}/plans/{plan.pk}/").content.decode()
-    assert pia.post(f"/careplans/me/{hanako.pk}/plans/{plan.pk}/agree/").status_code == 302
+    asked = pia.post(f"/careplans/me/{hanako.pk}/plans/{plan.pk}/agree/")
+    assert "このケアプランに同意しますか" in asked.content.decode()
+    assert CarePlan.objects.get(pk=plan.pk).status == PlanStatus.FOR_CONSENT  # not without the answer
+    agreed = pia.post(f"/careplans/me/{hanako.pk}/plans/{plan.pk}/agree/", {"confirmed": "1"})
+    assert agreed.status_code == 302
     assert CarePlan.objects.get(pk=plan.pk).status == PlanStatus.AGREED
     client.logout()
     bob = login(cast["bob"])

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from consent.views import person_required
 from kaigo_portal import access
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from .. import selectors, services
 from ..life.views import acting_for
@@ -54,6 +56,18 @@ def my_plan_agree(request, pk: int, plan_pk: int):
     plan = selectors.plan_for(actor, pk=plan_pk, purpose=PURPOSE)
     if plan.person_id != person.pk:
         raise access.NotVisible("another person's plan")
+    if not confirm.confirmed(request) and plan.status == PlanStatus.FOR_CONSENT:
+        return confirm.ask(
+            request,
+            title="このケアプランに同意しますか",
+            question=(
+                "同意すると、この計画がケアマネジャーから交付され、計画に書かれたサービスの事業所に送られます。"
+                "同意は取り消せません。内容を変えたいときは、同意せずにケアマネジャーにご相談ください。"
+            ),
+            details=[("計画", f"第{plan.version}版（作成：{plan.author_office.name}）")],
+            button="この計画に同意する",
+            back=reverse("careplans:my_plan", args=[person.pk, plan.pk]),
+        )
     try:
         services.plan_agree(actor=actor, plan=plan)
     except ApplicationError as error:

@@ -129,7 +129,11 @@ def test_each_step_through_the_screens(pat, orgs, cast, fy2026, frozen, django_c
     services.application_submit(application=application, by=cast["olive"])
     with django_capture_on_commit_callbacks(execute=True):
         pat.post(f"{base}/start/")
-        pat.post(f"{base}/approve/", {"note": ""})
+        asked = pat.post(f"{base}/approve/", {"note": ""}).content.decode()
+        assert "交付を決定しますか" in asked and "64,000円" in asked
+        application.refresh_from_db()
+        assert application.status == S.UNDER_REVIEW  # the question alone decides nothing
+        pat.post(f"{base}/approve/", {"note": "", "confirmed": "1"})
         response = pat.post(f"{base}/paid/", {"paid_on": "2026-06-01"})
     assert response.status_code == 302
     application.refresh_from_db()

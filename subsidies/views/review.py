@@ -8,9 +8,11 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from .. import payments, selectors, services
 from ..forms import (
@@ -100,6 +102,23 @@ def act(request, application_id: int, action: str):
         elif action == "approve":
             form = ApproveForm(request.POST)
             note = form.cleaned_data["note"] if form.is_valid() else ""
+            # The question only where the decision can be made; otherwise the service says why not.
+            if not confirm.confirmed(request) and application.status == ApplicationStatus.UNDER_REVIEW:
+                return confirm.ask(
+                    request,
+                    title="交付を決定しますか",
+                    question=(
+                        "決定すると、事業所に交付決定のメールが送られ、交付決定通知書を発行します。"
+                        "決定は取り消せません（支払の前に誤りが分かったときは、運営事務局の手順で正します）。"
+                    ),
+                    details=[
+                        ("申請番号", application.reference),
+                        ("事業所", application.office.name),
+                        ("交付額", f"{application.grant_amount:,}円"),
+                    ],
+                    button="交付を決定する",
+                    back=reverse("subsidies:review_detail", args=[application.pk]),
+                )
             services.application_approve(application=application, by=by, note=note)
             messages.success(request, "交付を決定しました。事業所にメールで通知します。")
         elif action == "paid":
