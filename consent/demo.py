@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
 from eligibility.models import InsuredPerson
 from kaigo_portal.accounts.models import Organisation, User
 
-from .models import Consent, ConsentSource, ConsentStatus, PersonAccount, Relationship, VerificationMethod
+from .models import (
+    Consent,
+    ConsentSource,
+    ConsentStatus,
+    PersonAccount,
+    Relationship,
+    Representative,
+    RepresentativeDocument,
+    VerificationMethod,
+)
 
 
 def seed() -> str:
@@ -64,7 +75,18 @@ def seed() -> str:
         if person_user is not None and person_user.name != persons[0].name:
             person_user.name = persons[0].name  # the account is the person's own: one name on every page
             person_user.save(update_fields=["name"])
+        family = User.objects.filter(email="family@example.jp").first()
+        if family is not None:  # a daughter who acts for the demo person (the representative's day)
+            Representative.objects.get_or_create(
+                user=family,
+                person=persons[0],
+                defaults={
+                    "document": RepresentativeDocument.FAMILY,
+                    "valid_from": today - dt.timedelta(days=30),
+                    "valid_to": today + dt.timedelta(days=365),
+                },
+            )
     return (
         f"同意・担当事業所: 担当 {len(persons)} 人（同意 10 人）、本人アカウント person@example.jp → "
-        f"{persons[0].name}（{persons[0].insured_number}）"
+        f"{persons[0].name}（{persons[0].insured_number}）、代理人 family@example.jp"
     )

@@ -36,6 +36,8 @@ ROLES = [
     "doctor@example.jp",
     "clinic.staff@example.jp",
     "person@example.jp",
+    "family@example.jp",  # a representative
+    "reviewer@example.jp",
     None,  # nobody signed in: the public portal
 ]
 SKIPPED_PREFIXES = ("api/", "^api/", "admin/", "accounts/^confirm-email", "accounts/^password/reset/key")

@@ -43,3 +43,16 @@ def test_the_person_reads_who_looked_questions_a_view_and_sees_the_consent(journ
     journey.click("やめて戻る")
     assert Consent.objects.count() == before  # the question alone changes nothing
     assert "現在：同意しています" in journey.look()
+
+
+def test_a_representative_acts_for_the_person_and_their_reads_are_folded_as_the_persons(journey):
+    journey.sign_in("family@example.jp")
+    journey.click("私の情報・同意・閲覧記録（マイページ）")
+    main = journey.look()
+    assert "伊藤　和子 さん（代理人として）" in main
+    journey.click("被保険者証の情報")
+    journey.click("マイページへ")
+    journey.click("私のデータを見た人（閲覧記録）")
+    main = journey.look()
+    own = main[main.index("ご本人・代理人による閲覧") :]
+    assert "伊藤 恵子（代理人）" in own  # the representative's own read, folded by day, never disputable

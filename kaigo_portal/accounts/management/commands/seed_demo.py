@@ -75,6 +75,7 @@ class Command(BaseCommand):
             for email, name, org_key, role in USERS:
                 self._staff(email, name, orgs[org_key], role)
             self._user("person@example.jp", "介護 太郎", UserKind.PERSON)
+            self._user("family@example.jp", "伊藤 恵子", UserKind.PERSON)  # a representative (consent links)
         for _name, seeder in demo.seeders():  # what the apps above the kernel add (persons, news, …)
             self.stdout.write(seeder())
         if not quiet:
@@ -129,6 +130,7 @@ class Command(BaseCommand):
         for email, _name, org_key, role in USERS:
             org = next(spec["name"] for spec in ORGANISATIONS if spec["key"] == org_key)
             self.stdout.write(f"  {role.label:<16} {email:<30} {org}")
+        self.stdout.write(f"  {'代理人':<15} {'family@example.jp':<30} 伊藤 恵子（ご本人の家族）")
         self.stdout.write(f"  {'本人':<16} {'person@example.jp':<30} {_person_name()}")
         self.stdout.write("")
 
