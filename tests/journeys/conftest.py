@@ -45,6 +45,12 @@ class Journey:
         page.wait_for_url(lambda url: "/accounts/" not in url)
         self.look()
 
+    def as_another(self) -> Journey:
+        """A second person at another computer: a browser context of their own (its own cookies)."""
+        page = self.page.context.browser.new_page(locale="ja-JP")
+        page.set_default_timeout(10_000)
+        return Journey(page, self.base, self.secrets)
+
     def home(self) -> str:
         """Back to the home page by the site's name in the header, as a person does."""
         self.page.locator("header a.site-name").click()

@@ -22,3 +22,50 @@ def test_a_care_manager_reads_a_person_and_opens_the_plan(journey):
     journey.click("新しいケアプランを作成")
     main = journey.look()
     assert "第2表 居宅サービス計画書（2）" in main
+
+
+def test_a_care_manager_verifies_a_new_person_by_the_insurance_card(journey):
+    """本人確認 with the card's four items: the person joins the caseload and their page opens."""
+    from eligibility.models import InsuredPerson
+    from kaigo_portal.wareki import to_wareki
+
+    page = journey.page
+    person = InsuredPerson.objects.filter(insurer__insurer_number="131011").order_by("insured_number")[25]
+    journey.sign_in("caremanager@example.jp")
+    journey.click("本人確認（被保険者証）")
+    page.get_by_label("保険者番号（6桁）").fill("131011")
+    page.get_by_label("被保険者番号（10桁）").fill(person.insured_number)
+    page.get_by_label("フリガナ").fill(person.name_kana)
+    page.get_by_label("生年月日（例：昭和25年4月1日、1950年4月1日）").fill(to_wareki(person.birth_date))
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    main = journey.look()
+    assert person.name in main and "資格・被保険者証" in main
+    journey.click("担当利用者の一覧へ")
+    assert "担当利用者（21 人）" in journey.look()
+
+
+def test_the_person_agrees_to_the_draft_and_the_care_manager_delivers_and_sends_it(journey):
+    """The demo's 第2版 waits for the person's agreement: agreed (after the question), delivered, sent."""
+    from careplans.models import CarePlan, PlanStatus
+
+    journey.sign_in("person@example.jp")
+    journey.click("私の情報・同意・閲覧記録（マイページ）")
+    journey.click("ケアプラン", exact=True)
+    journey.click("第2版")
+    journey.click("この計画に同意する", role="button")
+    assert "このケアプランに同意しますか" in journey.look()
+    journey.click("この計画に同意する", role="button")
+    assert "ケアプランに同意しました" in journey.look()
+    plan = CarePlan.objects.get(version=2)
+    assert plan.status == PlanStatus.AGREED
+
+    care_manager = journey.as_another()
+    care_manager.sign_in("caremanager@example.jp")
+    care_manager.click("ケアプラン一覧")
+    row = care_manager.page.locator("main table tr", has_text="第2版").filter(has_text="同意済み（交付前）")
+    row.get_by_role("link").click()
+    care_manager.look()
+    assert care_manager.page.locator("#plan-status").inner_text() == "同意済み（交付前）"
+    care_manager.click("交付用登録", role="button")
+    assert care_manager.page.locator("#plan-status").inner_text() == "交付用登録"
