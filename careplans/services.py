@@ -23,6 +23,7 @@ from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.numbers import contains_my_number
 from kaigo_portal.validators import MY_NUMBER_MESSAGE
+from kaigo_portal.wareki import to_wareki_with_seireki
 
 from . import selectors
 from .models import (
@@ -394,7 +395,7 @@ def plan_record_paper_agreement(
         plan.agreement_method = AgreementMethod.PAPER
         plan.agreed_by_name = agreed_by_name[:100] or plan.person.name
         _save(plan, "status", "agreed_on", "agreement_method", "agreed_by_name")
-        _event(plan, PlanEventKind.PAPER_AGREEMENT, actor, note=f"同意日 {agreed_on.isoformat()}")
+        _event(plan, PlanEventKind.PAPER_AGREEMENT, actor, note=f"同意日 {to_wareki_with_seireki(agreed_on)}")
     return plan
 
 

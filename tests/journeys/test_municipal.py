@@ -43,5 +43,8 @@ def test_a_municipal_admin_manages_staff_and_api_keys(journey):
     journey.click("職員ユーザーの管理")
     main = journey.look()
     assert "千代田 花子" in main
+    journey.click("職員を登録する")
+    assert "役割" in journey.look()
+    journey.home()
     journey.home()
     journey.click("API キーの管理")

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 
-def test_an_office_admin_opens_the_subsidy_staff_and_keys(journey):
+def test_an_office_admin_starts_the_subsidy_application_and_opens_staff_and_keys(journey):
     journey.sign_in("office.admin@example.jp")
     journey.click("助成金の申請（マイページ）")
+    journey.click("令和8年度の申請を始める", role="button")
+    main = journey.look()
+    assert "申請する" in main and "領収書" in main  # the form of the year's application, as a draft
     journey.home()
     journey.click("職員ユーザーの管理")
     journey.home()
     journey.click("API キーの管理")
 
 
-def test_a_provider_reads_the_inbox_and_the_caseload(journey):
+def test_a_provider_reads_the_plan_in_the_inbox_and_the_caseload(journey):
     journey.sign_in("provider@example.jp")
     journey.click("ケアプラン受信箱")
+    journey.click("伊藤　和子")
+    main = journey.look()
+    assert "第2表" in main or "居宅サービス計画書（2）" in main
     journey.home()
     journey.click("担当利用者の一覧")
 
