@@ -118,9 +118,11 @@ def test_a_plan_is_written_agreed_and_delivered_to_a_homon_office(browser_page, 
     page.get_by_role("link", name="髙﨑 花子").click()
     assert page.locator("#plan-status").inner_text() == "同意済み（交付前）"
     page.get_by_role("button", name="交付用登録").click()
+    page.get_by_role("button", name="交付用登録をする").click()  # after the question
     assert page.locator("#plan-status").inner_text() == "交付用登録"
     page.get_by_label("送付先（1回に1事業所）").select_option("1370100024")
     page.get_by_role("button", name="送付", exact=True).click()
+    page.get_by_role("button", name="送付する").click()  # after the question
     assert "訪問介護ステーション九段 に送付しました。" in page.locator(".messages").inner_text()
 
     # The 訪問介護 office finds it in its inbox.

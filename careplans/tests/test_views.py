@@ -150,8 +150,13 @@ def test_the_walk_from_draft_to_inbox_through_the_pages(hanako, cast, login, cli
     assert CarePlan.objects.get(pk=plan.pk).status == PlanStatus.AGREED
     client.logout()
     bob = login(cast["bob"])
-    bob.post(f"/careplans/{plan.pk}/deliver/")
-    bob.post(f"/careplans/{plan.pk}/send/", {"office_number": "1370100024"})
+    assert "交付用登録をしますか" in bob.post(f"/careplans/{plan.pk}/deliver/").content.decode()
+    assert CarePlan.objects.get(pk=plan.pk).status == PlanStatus.AGREED  # not without the answer
+    bob.post(f"/careplans/{plan.pk}/deliver/", {"confirmed": "1"})
+    asked = bob.post(f"/careplans/{plan.pk}/send/", {"office_number": "1370100024"}).content.decode()
+    assert "訪問介護ステーション九段 に送付しますか" in asked
+    assert not CarePlan.objects.get(pk=plan.pk).deliveries.exists()  # not without the answer
+    bob.post(f"/careplans/{plan.pk}/send/", {"office_number": "1370100024", "confirmed": "1"})
     assert CarePlan.objects.get(pk=plan.pk).deliveries.get().office == orgs["homon"]
     client.logout()
     carol = login(cast["carol"])

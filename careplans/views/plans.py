@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from eligibility import pdf as eligibility_pdf
 from kaigo_portal import access
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from .. import pdf, selectors, services
 from ..forms import PaperAgreementForm, RowFormSet, Table1Form, WeeklyFormSet
@@ -327,11 +329,49 @@ ACTIONS = {
 }
 
 
+def _ask_before(request, plan, action: str):
+    """The question before 交付用登録 and before a send, asked of the plan's own office only where the step
+    can be taken (otherwise the service says why not, at once)."""
+    back = reverse("careplans:plan_detail", args=[plan.pk])
+    if action == "deliver" and plan.status == PlanStatus.AGREED:
+        return confirm.ask(
+            request,
+            title="交付用登録をしますか",
+            question=(
+                "登録すると、この版がご本人に交付した計画になり、前に交付した版は置き換わります。"
+                "取り消せません（変えるときは、変更の新しい版を作ります）。"
+            ),
+            details=[("計画", f"{plan.person.name} さん 第{plan.version}版")],
+            button="交付用登録をする",
+            back=back,
+        )
+    office = Organisation.objects.filter(office_number=request.POST.get("office_number", "")).first()
+    if action == "send" and plan.status == PlanStatus.DELIVERED and office is not None:
+        return confirm.ask(
+            request,
+            title=f"{office.name} に送付しますか",
+            question=(
+                "送付すると、この計画がその事業所の受信箱に届き、事業所が閲覧できるようになります。"
+                "送付は取り消せません。"
+            ),
+            details=[
+                ("計画", f"{plan.person.name} さん 第{plan.version}版"),
+                ("送付先", f"{office.name}（{office.office_number}）"),
+            ],
+            button="送付する",
+            back=back,
+        )
+    return None
+
+
 @office_required
 @require_POST
 def plan_action(request, pk: int, action: str):
     actor = access.Actor.for_request(request)
     plan = selectors.plan_for(actor, pk=pk, purpose=PURPOSE)
+    authored = plan.author_office_id == actor.organisation.pk
+    if not confirm.confirmed(request) and authored and (question := _ask_before(request, plan, action)):
+        return question
     try:
         if action in ACTIONS:
             call, done = ACTIONS[action]

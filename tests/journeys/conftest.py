@@ -82,6 +82,20 @@ class Journey:
         return page.locator("main").inner_text()
 
 
+def _load_master_data() -> None:
+    """The migrations' data (the benefit limits, the subsidy's program years), which a live-server test's
+    flush empties: loaded again by the migrations' own idempotent functions."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "eligibility.migrations.0002_benefit_limits_2019",
+        "subsidies.migrations.0002_master_data",
+    ):
+        importlib.import_module(module).load(apps, None)
+
+
 @pytest.fixture
 def journey(browser_page, live_server, settings):
     require_tool("axe-core", hint="npm ci (axe-core is in package.json)", available=AXE.exists())
@@ -90,6 +104,7 @@ def journey(browser_page, live_server, settings):
 
     from kaigo_portal.accounts.models import User
 
+    _load_master_data()
     settings.DEBUG = True  # seed_demo loads known passwords only with DEBUG on
     # The demo as seeded on one day (a subsidy window open, applications at each step); the pages then run
     # at the real time.
@@ -101,12 +116,3 @@ def journey(browser_page, live_server, settings):
         secrets[user.email] = generate_totp_secret()
         TOTP.activate(user, secrets[user.email])
     return Journey(browser_page, live_server.url, secrets)
-
-
-def pytest_collection_modifyitems(config, items):
-    """The journeys run against a live server, so each test commits (transaction=True); the migrations'
-    data (the subsidy's program years, the benefit limits) is loaded back after each (serialized_rollback),
-    since the next journey's demo needs it."""
-    for item in items:
-        if "tests/journeys/" in str(item.fspath):
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))

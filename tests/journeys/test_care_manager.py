@@ -68,4 +68,11 @@ def test_the_person_agrees_to_the_draft_and_the_care_manager_delivers_and_sends_
     care_manager.look()
     assert care_manager.page.locator("#plan-status").inner_text() == "同意済み（交付前）"
     care_manager.click("交付用登録", role="button")
+    assert "交付用登録をしますか" in care_manager.look()
+    care_manager.click("交付用登録をする", role="button")
     assert care_manager.page.locator("#plan-status").inner_text() == "交付用登録"
+    care_manager.page.get_by_label("送付先（1回に1事業所）").select_option("1370100024")
+    care_manager.click("送付", role="button", exact=True)
+    assert "訪問介護ステーション九段 に送付しますか" in care_manager.look()
+    care_manager.click("送付する", role="button")
+    assert "訪問介護ステーション九段 に送付しました。" in care_manager.look()
