@@ -179,6 +179,9 @@ def test_the_office_ends_a_relationship_and_sees_nothing_from_the_next_request(l
     asked = client.post(reverse("consent:relationship_end", args=[relationship.pk]), {"back": "javascript:x"})
     assert asked.status_code == 200 and "担当を終了する" in asked.content.decode()
     assert 'href="javascript:' not in asked.content.decode()  # the way back is one of our pages
+    # The question names the person, and that read went through the door into the log.
+    assert "131011-0000000201" in asked.content.decode()
+    assert AccessLogEntry.objects.filter(insured_number="0000000201", outcome="granted").exists()
     relationship.refresh_from_db()
     assert relationship.ended_at is None  # not without the answer to the question
     response = client.post(reverse("consent:relationship_end", args=[relationship.pk]), {"confirmed": "1"})

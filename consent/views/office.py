@@ -193,6 +193,19 @@ def person_detail(request, insurer_number: str, insured_number: str):
     return render(request, "consent/person_detail.html", context)
 
 
+def _named_if_visible(request, person) -> list[tuple[str, str]]:
+    """Who the question is about, read through the door (logged); an office the policy no longer lets see
+    the person may still end the relationship, and is asked without the name."""
+    try:
+        access.authorize(access.Actor.for_request(request), person, Category.ELIGIBILITY, PURPOSE)
+    except (access.Forbidden, access.NotVisible):
+        return []
+    return [
+        ("氏名", person.name),
+        ("被保険者番号", f"{person.insurer.insurer_number}-{person.insured_number}"),
+    ]
+
+
 @office_required
 @require_POST
 def relationship_end(request, pk: int):
@@ -209,7 +222,7 @@ def relationship_end(request, pk: int):
                 "再び担当するには、本人確認からやり直します。"
             ),
             details=[
-                ("被保険者番号", f"{person.insurer.insurer_number}-{person.insured_number}"),
+                *_named_if_visible(request, person),
                 ("本人確認の日", to_wareki_with_seireki(timezone.localtime(relationship.verified_at))),
             ],
             button="担当を終了する",

@@ -1,5 +1,5 @@
-"""`{{ code|label:"family" }}`: the Japanese label of a stable code (see kaigo_portal.labels); `{{ amount|yen }}`:
-an amount as people read it (200,000円)."""
+"""`{{ code|label:"family" }}`: the Japanese label of a stable code (see kaigo_portal.labels); (amounts use Django's
+`floatformat:"0g"`, as the eligibility pages do)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,3 @@ register = template.Library()
 @register.filter(name="label")
 def label(code, family: str) -> str:
     return labels.label(family, code)
-
-
-@register.filter(name="yen")
-def yen(amount) -> str:
-    """200000 → 「200,000円」; "" for no amount. Decimals are rounded to the yen."""
-    if amount is None or amount == "":
-        return ""
-    try:
-        return f"{round(float(amount)):,}円"
-    except (TypeError, ValueError):
-        return ""
