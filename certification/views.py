@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -17,10 +16,10 @@ from eligibility import pdf as eligibility_pdf
 from eligibility.models import CareLevel, InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required
-from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Organisation
+from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.wareki import to_wareki_with_seireki
-from kaigo_portal.web import confirm
+from kaigo_portal.web import confirm, links
 
 from . import pdf, selectors, services
 from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
@@ -277,12 +276,7 @@ def person_progress(request, insurer_no: str, insured_no: str):
             "application_id", flat=True
         )
     )
-    membership = getattr(request, "membership", None)
-    back = (
-        reverse("person_detail", args=[insurer_no, insured_no])
-        if membership and membership.role in MUNICIPAL_ROLES
-        else reverse("consent:office_person", args=[insurer_no, insured_no])
-    )
+    back = links.person_page(request, insurer_no, insured_no)
     return render(
         request,
         "certification/person_progress.html",

@@ -94,3 +94,9 @@ def to_wareki_month(d: date | datetime) -> str:
     """Format the year and month only, e.g. 令和10年3月 (used for go-live months)."""
     day = _checked_date(d)
     return f"{_year_label(day)}{day.month}月"
+
+
+def to_wareki_month_with_seireki(d: date | datetime) -> str:
+    """A month as 和暦 with the Gregorian month beside it, e.g. 令和8年12月（2026年12月）."""
+    day = _checked_date(d)
+    return f"{to_wareki_month(day)}（{day.year}年{day.month}月）"

@@ -22,7 +22,7 @@ from kaigo_portal import access
 from kaigo_portal.accounts.decorators import municipal_required, roles_required
 from kaigo_portal.accounts.models import CLINIC_ROLES
 from kaigo_portal.errors import ApplicationError
-from kaigo_portal.web import confirm
+from kaigo_portal.web import confirm, links
 from kaigo_portal.web.search import held_search
 
 from . import form, pdf, selectors, services, webform
@@ -355,4 +355,7 @@ def person_opinions(request, insurer_no: str, insured_no: str):
     person, opinions = selectors.person_opinions(
         _actor(request), insurer_number=insurer_no, insured_number=insured_no
     )
-    return render(request, "opinions/person_opinions.html", {"person": person, "opinions": opinions})
+    back = links.person_page(request, insurer_no, insured_no)
+    return render(
+        request, "opinions/person_opinions.html", {"person": person, "opinions": opinions, "back": back}
+    )

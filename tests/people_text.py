@@ -33,3 +33,21 @@ def problems_in(text: str) -> list[str]:
         if re.search(rf"(?<![A-Za-z0-9_/.-]){re.escape(code)}(?![A-Za-z0-9_/.-])", text)
     ]
     return found + [f"ISO date {date}" for date in sorted(set(ISO_DATE.findall(text)))]
+
+
+_MAIN = re.compile(r"(?is)<main\b.*?</main>")
+_LINK = re.compile(r'(?is)<a\b[^>]*\bhref="(/[^"#]*)"[^>]*>(.*?)</a>')
+BACK_WORDS = re.compile(r"^←|戻る|(?<![次前])へ$|一覧$")  # 次へ・前へ page through a list
+
+
+def ways_back(html: str, path: str) -> list[str]:
+    """The links in the page's main part that lead away from it the way a person turns back: a link
+    named 「← …」, 「…へ戻る」, 「…へ」 or 「…一覧」 to another page of the site (the header's home link,
+    which every page has, does not count)."""
+    main = _MAIN.search(html)
+    found = []
+    for href, inner in _LINK.findall(main.group(0) if main else ""):
+        name = " ".join(re.sub(r"(?s)<[^>]+>", " ", inner).split())
+        if href.split("?")[0] != path and BACK_WORDS.search(name):
+            found.append(name)
+    return found

@@ -5,7 +5,9 @@ each page it asserts:
 - no 500;
 - an HTML page is in the site's layout (never a bare status page);
 - no raw code of a label table (roles, purposes, methods) in the text a person reads;
-- no ISO date (2026-12-07) in the text a person reads: 和暦, with 西暦 beside it.
+- no ISO date (2026-12-07) in the text a person reads: 和暦, with 西暦 beside it;
+- a detail page (one with arguments in its URL) and a form to add or edit has a way back in its main part
+  (「← 一覧」, 「…へ戻る」): the header's home link alone is a long way round.
 JSON, CSV and PDF answers, the API, Django's admin and allauth's one-time-key links are not pages a person
 reads here (the API keeps its codes; the PDFs have their own tests).
 """
@@ -21,7 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.people_text import problems_in, visible_text
+from tests.people_text import problems_in, visible_text, ways_back
 
 pytestmark = pytest.mark.django_db
 
@@ -180,5 +182,16 @@ def _walk() -> None:
             if 'class="skip-link"' not in html:
                 problems.append(f"no site layout: {response.status_code} {url} as {who}")
             problems += [f"{problem}: {url} as {who}" for problem in problems_in(visible_text(html))]
+            detail = bool(kwargs) or name.endswith(("_new", "_add", "_edit"))
+            if detail and response.status_code == 200 and email and not ways_back(html, url):
+                problems.append(f"no way back: {url} as {who}")
     assert walked > 1000 and shown > 300, (walked, shown)  # signed in past MFA: the pages, not redirects
     assert not problems, "\n".join(problems)
+
+
+def test_a_way_back_is_a_named_link_in_main_to_another_page():
+    header = '<header><a href="/">介護情報ポータル</a></header>'
+    assert not ways_back(f'{header}<main><h1>詳細</h1><a href="/x/?page=2">次へ</a></main>', "/persons/1/")
+    assert not ways_back(f'{header}<main><a href="/persons/1/">← 一覧</a></main>', "/persons/1/")  # itself
+    assert ways_back(f'{header}<main><a href="/persons/">← 被保険者の検索へ</a></main>', "/persons/1/")
+    assert ways_back('<main><a class="x" href="/me/">マイページへ<span>戻る</span></a></main>', "/me/1/")

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.access import Actor
+from kaigo_portal.wareki import to_wareki_month_with_seireki
 
 from ..models import LifeAssessment
 
@@ -105,7 +106,7 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
                 dots=format_html_join(
                     "",
                     '<circle cx="{}" cy="{}" r="4" fill="{}"><title>{} {}</title></circle>',
-                    ((x, y, colour, f"{m:%Y年%m月}", v) for x, y, m, v in coords),
+                    ((x, y, colour, to_wareki_month_with_seireki(m), v) for x, y, m, v in coords),
                 ),
             )
         )
@@ -115,7 +116,7 @@ def chart_svg(points: list[MonthPoint], *, title: str) -> SafeString:
         ((round(LEFT + i * step, 1), height - 4, f"{p.month:%y/%m}") for i, p in enumerate(points)),
     )
     desc = "、".join(
-        f"{p.month:%Y年%m月}: Barthel {_v(p.barthel_total)}、DBD13 {_v(p.dbd13_total)}、BMI {_v(p.bmi)}"
+        f"{to_wareki_month_with_seireki(p.month)}: Barthel {_v(p.barthel_total)}、DBD13 {_v(p.dbd13_total)}、BMI {_v(p.bmi)}"
         for p in points
     )
     return format_html(

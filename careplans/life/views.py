@@ -15,6 +15,7 @@ from consent.views import office_required, person_required, persons_acting_for
 from eligibility.models import InsuredPerson
 from kaigo_portal import access
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_month_with_seireki
 
 from .. import selectors
 from ..forms import LifeForm
@@ -73,7 +74,7 @@ def life_new(request, insurer_no: str, insured_no: str):
                 if not error.fields:
                     form.add_error(None, error.message)
             else:
-                messages.success(request, f"{month:%Y年%m月}の評価を登録しました。")
+                messages.success(request, f"{to_wareki_month_with_seireki(month)}の評価を登録しました。")
                 return redirect("careplans:life_home")
     context = {
         "person": person,

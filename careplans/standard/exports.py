@@ -26,6 +26,7 @@ from kaigo_portal import access
 from kaigo_portal.access import Actor, Channel
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_month_with_seireki
 
 from .. import selectors
 from ..models import (
@@ -476,7 +477,8 @@ def month_unit(
     months.sort(key=lambda m: _person_key(m.person))
     if not months:
         _fail(
-            f"{month:%Y年%m月}に送付先の事業所の予定がある利用票がありません。", "careplans.nothing_to_send"
+            f"{to_wareki_month_with_seireki(month)}に送付先の事業所の予定がある利用票がありません。",
+            "careplans.nothing_to_send",
         )
     people = [m.person for m in months]
     _gate(actor, receiver, people)
@@ -573,7 +575,7 @@ def actuals_unit(
     ]
     months.sort(key=lambda m: _person_key(m.person))
     if not months:
-        _fail(f"{month:%Y年%m月}に送れる実績がありません。", "careplans.nothing_to_send")
+        _fail(f"{to_wareki_month_with_seireki(month)}に送れる実績がありません。", "careplans.nothing_to_send")
     people = [m.person for m in months]
     _gate(actor, receiver, people)
     unit = Unit(

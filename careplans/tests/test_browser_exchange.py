@@ -46,7 +46,6 @@ def test_a_month_goes_to_the_homon_office_and_its_actuals_come_back(browser_page
     consent(person, on=dt.date(2026, 4, 1))
     month = timezone.localdate().replace(day=1)
     page = browser_page
-    page.on("dialog", lambda dialog: dialog.accept())
 
     # The care manager plans 訪問介護 on three days of this month, and 第7表 is computed.
     sign_in(page, base, "kimura@example.jp")
@@ -68,7 +67,6 @@ def test_a_month_goes_to_the_homon_office_and_its_actuals_come_back(browser_page
 
     # The office imports it, sees the month, records 実績 (one visit did not happen) and sends them back.
     homon = another_browser(page)
-    homon.on("dialog", lambda dialog: dialog.accept())
     sign_in(homon, base, "homon@example.jp")
     homon.goto(f"{base}/careplans/units/import/")
     homon.set_input_files("input[name=files]", plan_zip)
@@ -78,6 +76,8 @@ def test_a_month_goes_to_the_homon_office_and_its_actuals_come_back(browser_page
     counts = homon.locator("input[type=number]")
     assert counts.count() == 3
     counts.nth(1).fill("0")
+    homon.get_by_role("button", name="実績を記録する").click()
+    assert homon.locator("h1").inner_text() == "今月の実績を記録しますか"
     homon.get_by_role("button", name="実績を記録する").click()
     assert "実績を2行記録しました" in homon.locator(".messages").inner_text()
     homon.goto(f"{base}/careplans/units/")

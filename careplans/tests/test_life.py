@@ -256,7 +256,7 @@ def test_the_chart_draws_the_months_with_title_and_description(hanako, carol):
     svg = str(life.chart_svg(points, title="髙﨑 花子 さんの LIFE 評価の推移"))
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" role="img"')
     assert '<title id="life-chart-title">髙﨑 花子 さんの LIFE 評価の推移</title>' in svg
-    assert "2026年10月: Barthel 70、DBD13 0、BMI 20.4" in svg
+    assert "令和8年10月（2026年10月）: Barthel 70、DBD13 0、BMI 20.4" in svg
     assert svg.count("<polyline") == 3 and svg.count("<circle") == 9
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # no external resource
 

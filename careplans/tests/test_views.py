@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from careplans import services
 from careplans.life import services as life_services
-from careplans.models import CarePlan, LifeAssessment, PlanStatus
+from careplans.models import CarePlan, LifeAssessment, LineKind, PlanStatus, ServiceLine
 from consent.models import ConsentStatus
 from consent.tests.factories import consent
 
@@ -258,13 +258,31 @@ def test_the_month_page_adds_planned_lines_and_the_provider_records_actuals(hana
     assert len(ids) == 3
     action = f"/careplans/persons/{PERSON}/month/record_actuals/"
     counts = {f"count_{ids[0]}": "1", f"count_{ids[1]}": "0", f"count_{ids[2]}": "1", "month": "2026-12"}
-    assert carol.post(action, counts).status_code == 302
+    question = carol.post(action, counts)
+    assert "今月の実績を記録しますか" in question.content.decode()
+    assert not ServiceLine.objects.filter(kind=LineKind.ACTUAL).exists()  # asked, not yet recorded
+    assert carol.post(action, {**counts, "confirmed": "1"}).status_code == 302
     carol.logout()
     page = login(cast["carol"]).get(url).content.decode()
     assert page.count('value="1"') >= 2
     login(cast["bob"])
     page = bob.get(url).content.decode()
     assert page.count("1回") == 2 and "なし" in page
+
+
+def test_the_care_manager_deletes_a_planned_line_only_after_the_question(hanako, cast, login):
+    bob = login(cast["bob"])
+    url = f"/careplans/persons/{PERSON}/month/?month=2026-12"
+    data = {"office_number": "1370100024", "service_code": "111211", "units": "387", "days": "2,9"}
+    assert bob.post(url, {**data, "starts": "1000", "ends": "1100", "count": "1"}).status_code == 302
+    first = ServiceLine.objects.filter(kind=LineKind.PLAN).order_by("day").first()
+    action = f"/careplans/persons/{PERSON}/month/delete_line/"
+    question = bob.post(action, {"line": first.pk, "month": "2026-12"}).content.decode()
+    assert "予定を削除しますか" in question and "12月2日" in question
+    assert ServiceLine.objects.filter(kind=LineKind.PLAN).count() == 2  # asked, nothing deleted
+    response = bob.post(action, {"line": first.pk, "month": "2026-12", "confirmed": "1"})
+    assert response.status_code == 302
+    assert list(ServiceLine.objects.filter(kind=LineKind.PLAN).values_list("day__day", flat=True)) == [9]
 
 
 def test_menus_and_person_links(hanako, cast, login, client):
@@ -292,7 +310,7 @@ def test_life_entry_chart_and_distribution(hanako, cast, login):
     assessment = LifeAssessment.objects.get()
     assert (assessment.barthel_total, str(assessment.bmi)) == (100, "20.0")
     page = client.get(f"/careplans/life/persons/{PERSON}/").content.decode()
-    assert "<svg" in page and "2026年10月: Barthel 100" in page and "<caption>月ごとの評価" in page
+    assert "<svg" in page and "令和8年10月（2026年10月）: Barthel 100" in page and "<caption>月ごとの評価" in page
 
 
 def test_life_entry_refuses_bad_items_on_the_form(hanako, cast, login):
@@ -314,7 +332,7 @@ def test_life_pages_with_no_data_and_without_consent(hanako, cast, login, client
 def test_the_person_sees_their_life_chart(hanako, cast, login, carol):
     life_services.life_submit(actor=carol, person=hanako, month=dt.date(2026, 9, 1), barthel=FULL_BARTHEL)
     page = login(cast["pia"]).get(f"/careplans/me/{hanako.pk}/life/").content.decode()
-    assert "<svg" in page and "2026年09月: Barthel 100" in page
+    assert "<svg" in page and "令和8年9月（2026年9月）: Barthel 100" in page
 
 
 def test_the_list_and_the_inbox_take_no_query_per_row(hanako, cast, login, orgs, django_assert_num_queries):

@@ -24,6 +24,8 @@ from eligibility import pdf as eligibility_pdf
 from kaigo_portal import access
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_month_with_seireki
+from kaigo_portal.web import confirm
 
 from .. import months, pdf, selectors
 from ..models import ExchangeUnit, LineKind, ServiceMonth
@@ -332,9 +334,24 @@ def person_month_action(request, insurer_no: str, insured_no: str, action: str):
             service_month = _service_month(actor, person=person, office=actor.organisation, month=month)
             if service_month is None:
                 raise ApplicationError("利用票がありません。", code="careplans.no_month", status=404)
-            months.plan_line_delete(
-                actor=actor, service_month=service_month, line_id=int(request.POST.get("line", 0))
-            )
+            line_id = int(request.POST.get("line", 0))
+            line = service_month.lines.filter(pk=line_id, kind=LineKind.PLAN).first()
+            if line is not None and service_month.author_office_id == actor.organisation.pk:
+                if not confirm.confirmed(request):
+                    return confirm.ask(
+                        request,
+                        title="予定を削除しますか",
+                        question="この予定を1行削除します。第7表は計算し直されます。",
+                        details=[
+                            ("利用日", f"{line.day.month}月{line.day.day}日"),
+                            ("サービスコード", line.service_code),
+                            ("事業所", f"{line.office_name}（{line.office_number}）"),
+                        ],
+                        button="削除する",
+                        back=back.url,
+                        danger=True,
+                    )
+            months.plan_line_delete(actor=actor, service_month=service_month, line_id=line_id)
             messages.success(request, "予定を1行削除し、第7表を計算し直しました。")
         elif action == "record_actuals":
             number = actor.organisation.office_number
@@ -346,6 +363,15 @@ def person_month_action(request, insurer_no: str, insured_no: str, action: str):
             if service_month is None:
                 raise ApplicationError(
                     "自事業所の予定がある利用票がありません。", code="careplans.no_month", status=404
+                )
+            if not confirm.confirmed(request):
+                return confirm.ask(
+                    request,
+                    title="今月の実績を記録しますか",
+                    question=f"{to_wareki_month_with_seireki(month)}の実績を、入力した回数で記録します。"
+                    "この事業所が以前に記録した実績は置き換わります。",
+                    button="実績を記録する",
+                    back=back.url,
                 )
             counts = {
                 int(key.split("_", 1)[1]): int(value or 0)

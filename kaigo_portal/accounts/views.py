@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from . import selectors, services
 from .forms import ApiKeyCreateForm, StaffAddForm
@@ -76,6 +78,17 @@ def staff_revoke(request, organisation, membership_id: int):
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=membership_id, organisation=organisation
     )
+    if membership.is_active and membership.user_id != request.user.pk and not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="職員の所属を失効させますか",
+            question=f"{membership.user.name} さんは、{organisation.name} の職員としてサインインできなくなります。"
+            "使用中の画面もすぐに使えなくなります。",
+            details=[("氏名", membership.user.name), ("メールアドレス", membership.user.email)],
+            button="失効させる",
+            back=reverse("staff_list"),
+            danger=True,
+        )
     try:
         services.membership_revoke(membership=membership, by=request.user)
     except ApplicationError as error:
@@ -111,6 +124,17 @@ def api_key_list(request, organisation):
 @require_POST
 def api_key_revoke(request, organisation, key_id: int):
     key = get_object_or_404(ApiKey, pk=key_id, organisation=organisation)
+    if key.revoked_at is None and not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="API キーを失効させますか",
+            question=f"API キー「{key.name}」を使うシステムは、すぐにポータルへ接続できなくなります。"
+            "失効したキーは元に戻せません。",
+            details=[("名前", key.name), ("スコープ", key.get_scope_display())],
+            button="失効させる",
+            back=reverse("api_key_list"),
+            danger=True,
+        )
     services.api_key_revoke(key=key, by=request.user)
     messages.success(request, f"API キー「{key.name}」を失効させました。")
     return redirect("api_key_list")

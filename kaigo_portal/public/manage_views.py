@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaigo_portal.accounts.decorators import operator_required
 from kaigo_portal.accounts.models import User
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.web import confirm
 
 from . import selectors, services
 from .forms import AssignForm, FaqForm, NewsForm, NoteForm, ReplyForm, StatusForm
@@ -64,6 +66,15 @@ def news_edit(request, pk: int | None = None):
 @require_POST
 def news_delete(request, pk: int):
     item = get_object_or_404(NewsItem, pk=pk)
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="お知らせを削除しますか",
+            question=f"お知らせ「{item.title}」を削除します。公開ポータルからも消え、元に戻せません。",
+            button="削除する",
+            back=reverse("public:manage_news"),
+            danger=True,
+        )
     services.news_delete(item=item, by=request.user)
     messages.success(request, f"お知らせ「{item.title}」を削除しました。")
     return redirect("public:manage_news")
@@ -123,6 +134,15 @@ def _edit(request, obj, form_class, fields, *, create, update, name, template, b
 @require_POST
 def faq_delete(request, pk: int):
     entry = get_object_or_404(FaqEntry, pk=pk)
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request,
+            title="よくある質問を削除しますか",
+            question=f"よくある質問「{entry.question}」を削除します。公開ポータルからも消え、元に戻せません。",
+            button="削除する",
+            back=reverse("public:manage_faq"),
+            danger=True,
+        )
     services.faq_delete(entry=entry, by=request.user)
     messages.success(request, f"よくある質問「{entry.question}」を削除しました。")
     return redirect("public:manage_faq")

@@ -22,6 +22,21 @@ def test_a_care_manager_reads_a_person_and_opens_the_plan(journey):
     journey.click("新しいケアプランを作成")
     main = journey.look()
     assert "第2表 居宅サービス計画書（2）" in main
+    page = journey.page
+    page.get_by_label("利用者及び家族の生活に対する意向").fill("自宅で暮らし続けたい。")
+    page.locator("textarea[name=rows-0-need]").fill("一人で安全に入浴したい")
+    page.locator("input[name=rows-0-long_goal]").fill("安全に入浴できる")
+    page.locator("input[name=rows-0-short_goal]").fill("介助で週2回入浴する")
+    page.locator("input[name=rows-0-service_content]").fill("入浴介助")
+    page.locator("input[name=rows-0-service_kind]").fill("訪問介護")
+    page.locator("select[name=rows-0-office_number]").select_option("1370100024")
+    page.locator("input[name=rows-0-frequency]").fill("週2回")
+    journey.click("第2表に行を追加", role="button")  # a round trip: what was typed stays
+    assert page.locator("input[name=rows-0-long_goal]").input_value() == "安全に入浴できる"
+    page.get_by_role("button", name="原案を保存").last.click()
+    page.wait_for_load_state()
+    main = journey.look()
+    assert "一人で安全に入浴したい" in main and "原案" in main
 
 
 def test_a_care_manager_verifies_a_new_person_by_the_insurance_card(journey):

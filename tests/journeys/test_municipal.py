@@ -45,6 +45,15 @@ def test_a_municipal_admin_manages_staff_and_api_keys(journey):
     assert "千代田 花子" in main
     journey.click("職員を登録する")
     assert "役割" in journey.look()
-    journey.home()
+    page = journey.page
+    page.get_by_label("氏名").fill("千代田 次郎")
+    page.get_by_label("メールアドレス").fill("jiro@city.chiyoda.example.jp")
+    page.get_by_label("役割").select_option(label="市町村職員")
+    journey.click("登録して案内を送る", role="button")
+    assert "千代田 次郎 さんを登録し、案内メールを送りました。" in journey.look()
+    page.locator("tr", has_text="千代田 次郎").get_by_role("button", name="失効").click()
+    assert "千代田 次郎 さんは" in journey.look()  # the question: what the revocation does
+    journey.click("失効させる", role="button")
+    assert "千代田 次郎 さんの所属を失効させました。" in journey.look()
     journey.home()
     journey.click("API キーの管理")

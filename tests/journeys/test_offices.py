@@ -33,8 +33,32 @@ def test_the_reviewer_opens_the_waiting_subsidy_application(journey):
     journey.page.locator("main table a").first.click()  # the application's number
     main = journey.look()
     assert "訪問介護（11）" in main and "審査を開始する" in main
+    journey.click("審査を開始する", role="button")
+    assert "審査中" in journey.look()
+    journey.click("交付を決定する", role="button")
+    assert "交付を決定しますか" in journey.look()  # the question, with the amount
+    journey.click("交付を決定する", role="button")
+    main = journey.look()
+    assert "交付決定" in main and "支払済みにする" in main
+    journey.click("← 申請一覧")
 
 
-def test_the_operator_runs_the_public_portal(journey):
+def test_the_operator_publishes_news_and_deletes_it_after_the_question(journey):
+    from kaigo_portal.public.models import NewsItem
+
+    page = journey.page
     journey.sign_in("operator@example.jp")
     journey.click("公開ポータルの運営（お問い合わせ対応・お知らせ・よくある質問）")
+    journey.click("お知らせの管理")
+    journey.click("お知らせを作成")
+    page.get_by_label("件名").fill("年末年始の窓口について")
+    page.get_by_label("本文").fill("12月29日から1月3日まではお休みです。")
+    journey.click("保存する", role="button")
+    assert "年末年始の窓口について" in journey.look()
+    page.locator("tr", has_text="年末年始の窓口について").get_by_role("button", name="削除").click()
+    main = journey.look()
+    assert "お知らせを削除しますか" in page.locator("h1").inner_text() and "元に戻せません" in main
+    assert NewsItem.objects.filter(title="年末年始の窓口について").exists()
+    journey.click("削除する", role="button")
+    assert "お知らせ「年末年始の窓口について」を削除しました" in journey.look()
+    assert not NewsItem.objects.filter(title="年末年始の窓口について").exists()

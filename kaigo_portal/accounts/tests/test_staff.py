@@ -99,7 +99,15 @@ def test_adding_an_existing_member_is_refused_with_a_reason(login, cast):
 
 def test_office_admin_revokes_own_staff(login, cast):
     bob_membership = Membership.objects.get(user=cast["bob"])
-    response = login(cast["olive"]).post(f"/org/staff/{bob_membership.pk}/revoke/")
+    client = login(cast["olive"])
+    question = client.post(f"/org/staff/{bob_membership.pk}/revoke/")
+    assert (
+        "職員の所属を失効させますか" in question.content.decode()
+        and "bob@example.jp" in question.content.decode()
+    )
+    bob_membership.refresh_from_db()
+    assert bob_membership.is_active  # asked, not yet done
+    response = client.post(f"/org/staff/{bob_membership.pk}/revoke/", {"confirmed": "1"})
     assert response.status_code == 302
     bob_membership.refresh_from_db()
     assert not bob_membership.is_active and bob_membership.revoked_by == cast["olive"]
@@ -158,7 +166,7 @@ def test_municipal_admin_manages_municipal_staff(login, cast, orgs):
     alice = Membership.objects.get(user=cast["alice"])
     hank = Membership.objects.get(user=cast["hank"])
     assert client.post(f"/org/staff/{hank.pk}/revoke/").status_code == 404  # 日立市's staff
-    assert client.post(f"/org/staff/{alice.pk}/revoke/").status_code == 302
+    assert client.post(f"/org/staff/{alice.pk}/revoke/", {"confirmed": "1"}).status_code == 302
 
 
 def test_home_lists_what_needs_the_admins_attention(login, cast, orgs):
@@ -167,3 +175,18 @@ def test_home_lists_what_needs_the_admins_attention(login, cast, orgs):
     make_user("nomfa@example.jp", org=orgs["kyotaku"], role=Role.CARE_MANAGER, mfa=False)
     body = login(cast["olive"]).get("/").content.decode()
     assert "多要素認証を未設定の職員が 1 人います" in body
+
+
+def test_an_api_key_is_revoked_only_after_the_question(login, cast):
+    from kaigo_portal.accounts.models import ApiKey
+
+    client = login(cast["olive"])
+    client.post("/org/api-keys/", {"scope": "device", "name": "受付のカードリーダー", "days": 365})
+    key = ApiKey.objects.get(name="受付のカードリーダー")
+    question = client.post(f"/org/api-keys/{key.pk}/revoke/").content.decode()
+    assert "API キーを失効させますか" in question and "受付のカードリーダー" in question
+    key.refresh_from_db()
+    assert key.revoked_at is None  # asked, not yet revoked
+    assert client.post(f"/org/api-keys/{key.pk}/revoke/", {"confirmed": "1"}).status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_at is not None

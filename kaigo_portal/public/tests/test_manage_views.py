@@ -165,7 +165,10 @@ def test_an_operator_writes_a_draft_then_schedules_it(client, cast, login):
 
 def test_an_operator_deletes_news(client, cast, login):
     item = factories.news_item(title="古いお知らせ")
-    response = login(cast["pat"]).post(f"/portal/manage/news/{item.pk}/delete/")
+    operator = login(cast["pat"])
+    question = operator.post(f"/portal/manage/news/{item.pk}/delete/")
+    assert "お知らせ「古いお知らせ」を削除します" in question.content.decode() and NewsItem.objects.exists()
+    response = operator.post(f"/portal/manage/news/{item.pk}/delete/", {"confirmed": "1"})
     assert response.status_code == 302 and not NewsItem.objects.exists()
 
 
@@ -200,6 +203,8 @@ def test_an_operator_manages_faq_entries(client, cast, login):
     )
     assert "同意は撤回できますか。" not in text(public.get("/portal/people/"))  # back to draft
     operator.post(f"/portal/manage/faq/{entry.pk}/delete/")
+    assert FaqEntry.objects.exists()  # the question first
+    operator.post(f"/portal/manage/faq/{entry.pk}/delete/", {"confirmed": "1"})
     assert not FaqEntry.objects.exists()
 
 
