@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki
 
 from . import bank
 from .models import Application
@@ -170,16 +171,19 @@ def zengin_transfer_file(
 CSV_COLUMNS = [
     ("申請番号", lambda a: a.reference),
     ("年度", lambda a: a.program_year.fiscal_year),
+    ("年度（和暦）", lambda a: a.program_year.name),
     ("事業所番号", lambda a: a.office.office_number),
     ("事業所名", lambda a: a.office.name),
     ("都道府県", lambda a: a.office.prefecture_name),
+    # Excel reads the first as a date (sortable); people read the second.
     ("交付決定日", lambda a: timezone.localdate(a.approved_at).isoformat()),
+    ("交付決定日（和暦）", lambda a: to_wareki(timezone.localdate(a.approved_at))),
     ("助成額", lambda a: a.grant_amount),
     ("金融機関コード", lambda a: a.bank_code),
     ("金融機関名", lambda a: a.bank_name),
     ("支店コード", lambda a: a.branch_code),
     ("支店名", lambda a: a.branch_name),
-    ("預金種目", lambda a: a.account_type),
+    ("預金種目", lambda a: a.get_account_type_display() if a.account_type else ""),
     ("口座番号", lambda a: a.account_number),
     ("口座名義", lambda a: a.account_holder),
 ]
