@@ -14,12 +14,12 @@ from django.views.decorators.cache import never_cache
 from consent import selectors as consent_selectors
 from eligibility import pdf as eligibility_pdf
 from eligibility.models import CareLevel, InsuredPerson
-from kaigo_portal import access
+from kaigo_portal import access, links
 from kaigo_portal.accounts.decorators import municipal_required
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.wareki import to_wareki_with_seireki
-from kaigo_portal.web import confirm, links
+from kaigo_portal.web import confirm
 
 from . import pdf, selectors, services
 from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm

@@ -77,3 +77,14 @@ def self_person_links(person_pk: int) -> list[tuple[str, str]]:
     return [
         (link.label, reverse(link.url_name, args=[person_pk])) for link in _person if link.audience == "self"
     ]
+
+
+def person_page(request, insurer_number: str, insured_number: str) -> str:
+    """The way back to the person's page as the viewer knows it: the municipality's 被保険者 page for its
+    staff, the office's person page for everyone else (where the policy decides what it shows)."""
+    from kaigo_portal.accounts.models import MUNICIPAL_ROLES  # apps.py modules import this one before models
+
+    membership = getattr(request, "membership", None)
+    if membership is not None and membership.role in MUNICIPAL_ROLES:
+        return reverse("person_detail", args=[insurer_number, insured_number])
+    return reverse("consent:office_person", args=[insurer_number, insured_number])

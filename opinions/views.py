@@ -18,11 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from eligibility import pdf as eligibility_pdf
-from kaigo_portal import access
+from kaigo_portal import access, links
 from kaigo_portal.accounts.decorators import municipal_required, roles_required
 from kaigo_portal.accounts.models import CLINIC_ROLES
 from kaigo_portal.errors import ApplicationError
-from kaigo_portal.web import confirm, links
+from kaigo_portal.web import confirm
 from kaigo_portal.web.search import held_search
 
 from . import form, pdf, selectors, services, webform
