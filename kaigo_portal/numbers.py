@@ -342,3 +342,26 @@ def contains_my_number(text: str) -> bool:
         return False
     normalised = unicodedata.normalize("NFKC", text)
     return any(is_my_number("".join(match.groups())) for match in _MY_NUMBER_RUN.finditer(normalised))
+
+
+def corporate_number_check_digit(base12: str) -> int:
+    """法人番号の検査用数字 (国税庁「法人番号の指定」): 9 − (Σ Pn × Qn mod 9), Pn the n-th digit of the
+    12-digit base counted from the right, Qn 1 where n is odd and 2 where it is even."""
+    total = sum(int(d) * (1 if n % 2 else 2) for n, d in enumerate(reversed(base12), start=1))
+    return 9 - total % 9
+
+
+def check_corporate_number(value: str) -> list[NumberIssue]:
+    """法人番号: 13 digits, the first being the check digit of the other 12."""
+    value = _require_str(value)
+    if len(value) != 13 or not value.isdigit():
+        return [_error("corporate_number.format", "法人番号は13桁の数字です。")]
+    expected = corporate_number_check_digit(value[1:])
+    if int(value[0]) != expected:
+        return [
+            _warning(
+                "corporate_number.check_digit",
+                f"法人番号の検査用数字（先頭の1桁）が計算結果（{expected}）と一致しません。",
+            )
+        ]
+    return []

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kaigo_portal.accounts",
     "kaigo_portal.audit",
     "kaigo_portal.web",
+    "kaigo_portal.offices",
     "eligibility",
     "consent",
     "certification",

@@ -53,6 +53,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("org/", include("kaigo_portal.accounts.urls")),
     path("portal/", include("kaigo_portal.public.urls")),
+    path("offices/", include("kaigo_portal.offices.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("", include("eligibility.urls")),
     path("", include("consent.urls")),

@@ -96,6 +96,7 @@ NOT_A_PERSON: dict[str, str] = {
     "public:news_detail": "a public news item", "public:manage_news_edit": "a public news item",
     "public:manage_news_delete": "a public news item", "public:manage_faq_edit": "a FAQ entry",
     "public:manage_faq_delete": "a FAQ entry",
+    "offices:detail": "an office of the national master, by its 事業所番号",
     "public:my_inquiry": "the asker's own inquiry ticket", "public:manage_inquiry": "an inquiry ticket",
     "public:manage_inquiry_reply": "an inquiry ticket", "public:manage_inquiry_note": "an inquiry ticket",
     "public:manage_inquiry_assign": "an inquiry ticket", "public:manage_inquiry_status": "an inquiry ticket",
@@ -108,6 +109,7 @@ SEARCHES_OF_NO_PERSON: dict[str, str] = {
     "public:rollout": "insurers by name or number",
     "public:manage_inquiries": "inquiry tickets",
     "subsidies:review_queue": "offices by name or number",
+    "offices:search": "offices of the national master by name, kana, service or town",
 }
 
 

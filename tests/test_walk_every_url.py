@@ -63,6 +63,7 @@ def _arguments() -> dict[str, object]:
     from consent.models import PersonAccount, Relationship
     from eligibility.models import ImportJob
     from kaigo_portal.audit.models import AccessLogEntry
+    from kaigo_portal.offices.models import Office
     from kaigo_portal.public.models import FaqEntry, Inquiry, NewsItem
     from opinions.models import Opinion, OpinionRequest
     from subsidies.models import Application as SubsidyApplication
@@ -90,6 +91,7 @@ def _arguments() -> dict[str, object]:
         "news": first(NewsItem),
         "faq": first(FaqEntry),
         "ticket_number": Inquiry.objects.values_list("ticket_number", flat=True).first(),
+        "number": Office.objects.order_by("office_number").values_list("office_number", flat=True).first(),
     }
 
 
