@@ -1,4 +1,4 @@
-"""`python -m bench [audit_log|ingest|eligibility_api|person_search|card|careplan_units|load ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
+"""`python -m bench [audit_log|ingest|eligibility_api|person_search|card|careplan_units|office_master|load ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
 
 With DATABASE_URL set (PostgreSQL), it runs there, which is where the access-log chains matter. Each
 benchmark starts from the freshly migrated database: afterwards every table is emptied and the migrations'
@@ -19,7 +19,16 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import audit_log, card, careplan_units, eligibility_api, ingest, load, person_search
+    from bench import (
+        audit_log,
+        card,
+        careplan_units,
+        eligibility_api,
+        ingest,
+        load,
+        office_master,
+        person_search,
+    )
 
     modules = {
         "audit_log": audit_log,
@@ -28,6 +37,7 @@ def main() -> int:
         "person_search": person_search,
         "card": card,
         "careplan_units": careplan_units,
+        "office_master": office_master,
         "load": load,
     }
     chosen = [modules[name] for name in sys.argv[1:]] or list(modules.values())

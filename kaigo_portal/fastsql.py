@@ -121,3 +121,25 @@ def insert(instance: models.Model, *, before: Sequence[tuple[str, Sequence]] = (
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def copy_insert(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """Inserts many new rows, each a dict of attname → value naming every column the table needs: with
+    COPY on PostgreSQL, with bulk_create elsewhere. For bulk loads (the office master), where building an
+    INSERT per 2,000 rows costs more than the data. The values are plain ones that psycopg adapts as the
+    ORM would (str, int, bool, Decimal, date, aware datetime, None); no field's own conversion runs."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=2_000)
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    names = list(rows[0])
+    quote = connection.ops.quote_name
+    sql = (
+        f"COPY {quote(model._meta.db_table)} ({', '.join(quote(by_attname[n].column) for n in names)}) "
+        "FROM STDIN"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([row[n] for n in names])

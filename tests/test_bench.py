@@ -85,6 +85,19 @@ def test_the_kanji_search_bench_prints_its_median_from_the_index(monkeypatch):
     )
 
 
+def test_the_office_master_bench_prints_its_time_and_its_copy_floor(monkeypatch):
+    from bench import office_master
+
+    monkeypatch.setenv("BENCH_OFFICES", "500")
+    found = lines_of(office_master)
+    assert re.fullmatch(rf"{NUMBER} \(500 offices added\)", found["office_master_import_s"])
+    assert re.fullmatch(NUMBER, found["office_master_import_vs_copy_floor"])
+    assert re.fullmatch(
+        rf"{NUMBER} \(updated [0-9]+, unchanged [0-9]+, not seen [1-9][0-9]*\)",
+        found["office_master_update_s"],
+    )
+
+
 def test_the_card_bench_prints_the_server_and_end_to_end_medians(monkeypatch, settings):
     from bench import card
 
@@ -109,6 +122,7 @@ TINY = {
     "BENCH_CARD_RUNS": "3",
     "BENCH_CAREPLAN_RUNS": "2",
     "BENCH_CAREPLAN_PERSONS": "10",
+    "BENCH_OFFICES": "300",
     "BENCH_LOAD_PERSONS": "3000",
     "BENCH_LOAD_OFFICES": "5",
     "BENCH_LOAD_APPLICATIONS": "300",
@@ -167,6 +181,9 @@ def test_make_bench_runs_whole_in_one_command():
         "card_verify_server_ms",
         "card_verify_end_to_end_ms",
         "careplan_unit_import_ms",
+        "office_master_import_s",
+        "office_master_import_vs_copy_floor",
+        "office_master_update_s",
         "load_cm_caseload",
         "load_clerk_search",
         "load_clinic_requests",

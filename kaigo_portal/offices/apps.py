@@ -13,5 +13,7 @@ class OfficesConfig(AppConfig):
         from . import demo as offices_demo
 
         links.register_menu_link("事業所の検索（公表データ）", "offices:search", set(Role))
-        links.register_menu_link("事業所マスタ（公表データ）の取込", "offices:master", {Role.PLATFORM_OPERATOR})
+        links.register_menu_link(
+            "事業所マスタ（公表データ）の取込", "offices:master", {Role.PLATFORM_OPERATOR}
+        )
         demo.register("offices", offices_demo.seed, order=5)

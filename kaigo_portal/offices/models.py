@@ -2,8 +2,10 @@
 
 A snapshot is one published file (one service type, as of one data date), kept with its name and SHA-256.
 An office is one 事業所番号; a listing is the office under one 3-digit service code, with what the file
-said of it. Nothing is deleted: an office that a newer snapshot of its service no longer lists is marked
-not seen (`Listing.in_latest`), and the snapshot in which it was last seen stays on it.
+said of it. Nothing is deleted: a listing that a newer snapshot of its service no longer lists gets
+`seen_until`, the last snapshot that listed it; while it is listed, `seen_until` is empty and the service's
+latest snapshot is the one it was last seen in. So a new snapshot writes only what changed, appeared or
+disappeared, not every office again.
 """
 
 from __future__ import annotations
@@ -73,9 +75,6 @@ class Office(models.Model):
     first_seen = models.ForeignKey(
         Snapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="初出"
     )
-    last_seen = models.ForeignKey(
-        Snapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="最終掲載"
-    )
     updated_at = models.DateTimeField("更新日時", default=timezone.now)
 
     class Meta:
@@ -94,6 +93,12 @@ class Office(models.Model):
     def is_seen(self) -> bool:
         """Listed in the latest snapshot of at least one of its services (always, for one added by hand)."""
         return self.added_by_hand or any(listing.in_latest for listing in self.listings.all())
+
+    @property
+    def last_seen_on(self):
+        """The data date of the last snapshot that listed it (the latest one where it is still listed)."""
+        dates = [listing.last_seen_on for listing in self.listings.all()]
+        return max((d for d in dates if d), default=None)
 
 
 class Listing(models.Model):
@@ -115,8 +120,15 @@ class Listing(models.Model):
     )
     remarks = models.TextField("備考", blank=True)
     line = models.PositiveIntegerField("行", default=0)
-    last_seen = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="listings")
-    in_latest = models.BooleanField("最新の公表データに掲載", default=True)
+    seen_until = models.ForeignKey(
+        Snapshot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="最終掲載",
+        help_text="最新の公表データに掲載されなくなったとき、最後に掲載された取込。掲載中は空欄。",
+    )
 
     class Meta:
         verbose_name = "提供サービス（公表データ）"
@@ -125,8 +137,21 @@ class Listing(models.Model):
             models.UniqueConstraint(fields=["office", "info_code"], name="one_listing_per_service")
         ]
         indexes = [
-            models.Index(fields=["claims_code", "office"], name="listing_claims", condition=Q(in_latest=True))
+            models.Index(
+                fields=["claims_code", "office"], name="listing_claims", condition=Q(seen_until__isnull=True)
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.office.office_number} {self.info_code}"
+
+    @property
+    def in_latest(self) -> bool:
+        return self.seen_until_id is None
+
+    @property
+    def last_seen_on(self):
+        if self.seen_until_id is not None:
+            return self.seen_until.data_date
+        latest = Snapshot.objects.filter(info_code=self.info_code).order_by("-data_date").first()
+        return latest.data_date if latest else None

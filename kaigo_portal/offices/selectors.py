@@ -30,20 +30,20 @@ def search(
     if include_unseen:
         offices = offices.filter(Exists(listed)) if service else offices
     elif service:
-        offices = offices.filter(Exists(listed.filter(in_latest=True)))
+        offices = offices.filter(Exists(listed.filter(seen_until__isnull=True)))
     else:  # listed now, or added by hand (an office the national data does not list yet)
-        offices = offices.filter(Exists(listed.filter(in_latest=True)) | Q(added_by_hand=True))
-    return offices.prefetch_related(Prefetch("listings", Listing.objects.order_by("info_code"))).order_by(
-        "name_kana", "office_number"
-    )
+        offices = offices.filter(Exists(listed.filter(seen_until__isnull=True)) | Q(added_by_hand=True))
+    return offices.prefetch_related(
+        Prefetch("listings", Listing.objects.select_related("seen_until").order_by("info_code"))
+    ).order_by("name_kana", "office_number")
 
 
 def office(number: str) -> Office | None:
     return (
         Office.objects.filter(office_number=number)
-        .select_related("first_seen", "last_seen")
+        .select_related("first_seen")
         .prefetch_related(
-            Prefetch("listings", Listing.objects.select_related("last_seen").order_by("info_code"))
+            Prefetch("listings", Listing.objects.select_related("seen_until").order_by("info_code"))
         )
         .first()
     )

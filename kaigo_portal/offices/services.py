@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from kaigo_portal import fastsql
+
 from . import master
 from .models import Listing, Office, Snapshot
 
 logger = logging.getLogger(__name__)
-CHUNK = 5_000  # numbers per IN (…): well under SQLite's 32,766 variables
+CHUNK = 5_000  # values per `any_of` (one array on PostgreSQL; an IN list under SQLite's 32,766 elsewhere)
 
 
 @dataclass
@@ -117,6 +119,7 @@ def _refuse_conflicts(read: list[master.MasterFile]) -> None:
 
 def _apply(parsed: master.MasterFile, result: ImportResult, *, by: str) -> None:
     now = timezone.now()
+    previous = Snapshot.objects.filter(info_code=parsed.info_code).order_by("-data_date").first()
     snapshot = Snapshot.objects.create(
         info_code=parsed.info_code,
         data_date=parsed.data_date,
@@ -127,39 +130,32 @@ def _apply(parsed: master.MasterFile, result: ImportResult, *, by: str) -> None:
         rows=len(parsed.rows),
         imported_by=by,
     )
-    numbers = [row.office["office_number"] for row in parsed.rows]
-    existing: dict[str, Office] = {}
-    for start in range(0, len(numbers), CHUNK):
-        chunk = numbers[start : start + CHUNK]
-        existing.update((o.office_number, o) for o in Office.objects.filter(office_number__in=chunk))
-    new, changed, same = [], [], []
     fields = [*master.TEXT_FIELDS, "latitude", "longitude", "url", "email"]
+    numbers = [row.office["office_number"] for row in parsed.rows]
+    existing = {
+        values[1]: values
+        for chunk in _chunks(numbers)
+        for values in Office.objects.filter(office_number__any_of=chunk).values_list(
+            "pk", *fields, "added_by_hand"
+        )
+    }
+    new, changed = [], []
+    fresh = {"added_by_hand": False, "first_seen_id": snapshot.pk, "updated_at": now}
     for row in parsed.rows:
-        office = existing.get(row.office["office_number"])
-        if office is None:
-            new.append(Office(**row.office, first_seen=snapshot, last_seen=snapshot, updated_at=now))
-        elif office.added_by_hand or any(getattr(office, key) != row.office[key] for key in fields):
-            for key in fields:
-                setattr(office, key, row.office[key])
-            office.last_seen, office.added_by_hand, office.updated_at = snapshot, False, now
-            changed.append(office)  # the national data now speaks for an office added by hand
-        else:
-            same.append(office.pk)
-    Office.objects.bulk_create(new, batch_size=2_000)
-    Office.objects.bulk_update(changed, [*fields, "last_seen", "added_by_hand", "updated_at"], batch_size=500)
-    _in_chunks(Office.objects.all(), same, last_seen=snapshot)
+        held = existing.get(row.office["office_number"])
+        if held is None:
+            new.append({**row.office, **fresh})
+        elif held[-1] or held[1:-1] != tuple(row.office[key] for key in fields):
+            # Changed, or added by hand before: the national data now speaks for it.
+            changed.append(Office(pk=held[0], **row.office, added_by_hand=False, updated_at=now))
+    fastsql.copy_insert(Office, new)
+    Office.objects.bulk_update(changed, [*fields, "added_by_hand", "updated_at"], batch_size=500)
     result.added += len(new)
     result.updated += len(changed)
-    result.unchanged += len(same)
-    ids = {
-        o.office_number: o.pk for o in Office.objects.filter(last_seen=snapshot).only("id", "office_number")
-    }
-    _apply_listings(parsed, snapshot, ids)
-    result.not_seen += (
-        Listing.objects.filter(info_code=parsed.info_code, in_latest=True)
-        .exclude(last_seen=snapshot)
-        .update(in_latest=False)
-    )
+    result.unchanged += len(parsed.rows) - len(new) - len(changed)
+    ids = {number: values[0] for number, values in existing.items()}
+    ids.update(Office.objects.filter(first_seen=snapshot).values_list("office_number", "pk"))  # the new ones
+    result.not_seen += _apply_listings(parsed, ids, previous)
     logger.info(
         "office master snapshot: service=%s date=%s sha256=%s rows=%d by=%s",
         parsed.info_code,
@@ -170,37 +166,32 @@ def _apply(parsed: master.MasterFile, result: ImportResult, *, by: str) -> None:
     )
 
 
-def _in_chunks(queryset, ids: list[int], **values) -> None:
-    for start in range(0, len(ids), CHUNK):
-        queryset.filter(pk__in=ids[start : start + CHUNK]).update(**values)
+def _chunks(values: list) -> list[list]:
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)]
 
 
-def _apply_listings(parsed: master.MasterFile, snapshot: Snapshot, ids: dict[str, int]) -> None:
-    current: dict[int, Listing] = {}
-    office_ids = list(ids.values())
-    for start in range(0, len(office_ids), CHUNK):
-        chunk = office_ids[start : start + CHUNK]
-        current.update(
-            (listing.office_id, listing)
-            for listing in Listing.objects.filter(info_code=parsed.info_code, office_id__in=chunk)
-        )
-    new, changed, same = [], [], []
-    keys = [key for key in master.LISTING_FIELDS if key != "info_code"]
+def _apply_listings(parsed: master.MasterFile, ids: dict[str, int], previous: Snapshot | None) -> int:
+    """Writes the file's listings (new, changed, or back after a gap) and marks those of the service that
+    the file no longer lists as seen until the previous snapshot. Returns how many were marked."""
+    keys = [key for key in master.LISTING_FIELDS if key not in ("info_code", "line")]
+    ours = Listing.objects.filter(info_code=parsed.info_code)
+    # Every listing of the service at once (one file holds the whole country's): no IN list of ids.
+    held = {values[1]: values for values in ours.values_list("pk", "office_id", *keys, "seen_until_id")}
+    new, changed = [], []
     for row in parsed.rows:
         office_id = ids[row.office["office_number"]]
-        listing = current.get(office_id)
-        if listing is None:
-            new.append(Listing(office_id=office_id, **row.listing, last_seen=snapshot, in_latest=True))
-        elif any(getattr(listing, key) != row.listing[key] for key in keys if key != "line"):
-            for key in keys:
-                setattr(listing, key, row.listing[key])
-            listing.last_seen, listing.in_latest = snapshot, True
-            changed.append(listing)
-        else:
-            same.append(listing.pk)
-    Listing.objects.bulk_create(new, batch_size=2_000)
-    Listing.objects.bulk_update(changed, [*keys, "last_seen", "in_latest"], batch_size=500)
-    _in_chunks(Listing.objects.all(), same, last_seen=snapshot, in_latest=True)
+        values = held.get(office_id)
+        if values is None:
+            new.append({"office_id": office_id, **row.listing, "seen_until_id": None})
+        elif values[-1] is not None or values[2:-1] != tuple(row.listing[key] for key in keys):
+            changed.append(Listing(pk=values[0], office_id=office_id, **row.listing, seen_until=None))
+    fastsql.copy_insert(Listing, new)
+    Listing.objects.bulk_update(changed, [*keys, "line", "seen_until"], batch_size=500)
+    listed = set(ids.values())
+    gone = [values[0] for office_id, values in held.items() if values[-1] is None and office_id not in listed]
+    for chunk in _chunks(gone):
+        Listing.objects.filter(pk__any_of=chunk).update(seen_until=previous)
+    return len(gone)
 
 
 def office_add_by_hand(*, by: str, **fields) -> Office:

@@ -150,9 +150,13 @@ def test_a_real_layout_file_is_read_field_by_field_then_a_second_snapshot_marks_
     assert (second.added, second.updated, second.unchanged, second.not_seen) == (0, 1, 1, 1)
     latest = Snapshot.objects.get(data_date=dt.date(2026, 12, 31))
     sakura = Office.objects.get(office_number=SAKURA)
-    assert not sakura.is_seen and sakura.last_seen.data_date == dt.date(2026, 6, 30)
+    assert not sakura.is_seen and sakura.last_seen_on == dt.date(2026, 6, 30)
     kudan = Office.objects.get(office_number=KUDAN)
-    assert kudan.is_seen and kudan.last_seen == latest and kudan.address == "東京都千代田区九段北1-1-1"
+    assert (
+        kudan.is_seen
+        and kudan.last_seen_on == latest.data_date
+        and kudan.address == "東京都千代田区九段北1-1-1"
+    )
     assert Office.objects.count() == 3  # never deleted
     # And the second file again changes nothing either.
     services.import_files([("jigyosho_110_all_20270120100000.csv", csv_file(second_rows))])
