@@ -22,6 +22,7 @@ from kaigo_portal.access import Actor
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.numbers import contains_my_number
+from kaigo_portal.offices import rules as office_rules
 from kaigo_portal.validators import MY_NUMBER_MESSAGE
 from kaigo_portal.wareki import to_wareki_with_seireki
 
@@ -455,6 +456,7 @@ def plan_send(*, actor: Actor, plan: CarePlan, office: Organisation) -> Delivery
 
     if office.pk == plan.author_office_id:
         _fail("自分の事業所には送付できません。", "careplans.send_to_self")
+    office_rules.require_listed(office.office_number, what="送付先の事業所")
     if not selectors.may_receive(office, plan.person):
         _fail(
             "送付先はこの方の担当事業所（本人確認済みで、本人の同意がある事業所）でなければなりません。",

@@ -26,6 +26,7 @@ from kaigo_portal import access
 from kaigo_portal.access import Actor, Channel
 from kaigo_portal.accounts.models import Organisation
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.offices import rules as office_rules
 from kaigo_portal.wareki import to_wareki_month_with_seireki
 
 from .. import selectors
@@ -183,6 +184,7 @@ def _require_sender(actor: Actor, care_manager: bool) -> Organisation:
 
 
 def _receiver_type(receiver: Organisation, receiver_type: str) -> str:
+    office_rules.require_listed(receiver.office_number, [receiver_type], what="送付先の事業所")
     if receiver_type not in receiver.service_type_codes():
         _fail(
             f"送付先の事業所はサービス種類{receiver_type}の指定を受けていません。", "careplans.receiver_type"

@@ -215,6 +215,14 @@ def test_a_plan_goes_only_to_an_office_that_serves_the_person_with_consent(hanak
     )
 
 
+def test_a_plan_goes_only_to_an_office_the_national_master_lists(hanako, bob, orgs):
+    from kaigo_portal.offices.tests.factories import master
+
+    plan = delivered(actor=bob, person=hanako)
+    master({"1370100016": ["43"]})  # the master does not know 訪問介護ステーション九段 (1370100024)
+    refused("office.unknown", services.plan_send, actor=bob, plan=plan, office=orgs["homon"])
+
+
 def test_drafts_are_not_sent(hanako, bob, orgs, carol):
     plan = awaiting(actor=bob, person=hanako)
     refused("careplans.wrong_state", services.plan_send, actor=bob, plan=plan, office=orgs["homon"])

@@ -867,3 +867,20 @@ def test_a_known_limit_comes_from_the_card(serving, bob):
     month = _month_with_lines(bob, serving)
     assert (month.care_level, month.limit_units) == ("22", 19705)
     assert Table7Row.objects.filter(month=month, service_code="999999").get().managed_units == 387 * 5 + 655
+
+
+def test_a_send_unit_goes_only_to_an_office_listed_for_its_service_type(serving, bob, carol):
+    from kaigo_portal.errors import ApplicationError
+    from kaigo_portal.offices.tests.factories import master
+
+    f.delivered(actor=bob, person=serving)
+    homon = carol.organisation
+    master({"1370100016": ["43"], homon.office_number: ["13"]})  # the master lists it for 訪問看護 only
+    with pytest.raises(ApplicationError) as refused:
+        exports.plans_unit(actor=bob, receiver=homon, receiver_type="11", stamp=STAMP)
+    assert (
+        refused.value.code == "office.wrong_service"
+        and "訪問介護（11）の指定がありません" in refused.value.message
+    )
+    master({homon.office_number: ["11"]}, made="20270120100000")  # the next data lists it for 訪問介護
+    assert exports.plans_unit(actor=bob, receiver=homon, receiver_type="11", stamp=STAMP).files

@@ -310,7 +310,11 @@ def test_life_entry_chart_and_distribution(hanako, cast, login):
     assessment = LifeAssessment.objects.get()
     assert (assessment.barthel_total, str(assessment.bmi)) == (100, "20.0")
     page = client.get(f"/careplans/life/persons/{PERSON}/").content.decode()
-    assert "<svg" in page and "令和8年10月（2026年10月）: Barthel 100" in page and "<caption>月ごとの評価" in page
+    assert (
+        "<svg" in page
+        and "令和8年10月（2026年10月）: Barthel 100" in page
+        and "<caption>月ごとの評価" in page
+    )
 
 
 def test_life_entry_refuses_bad_items_on_the_form(hanako, cast, login):

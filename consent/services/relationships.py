@@ -21,6 +21,7 @@ from kaigo_portal import access, fastsql
 from kaigo_portal.accounts.models import Organisation, OrganisationKind, Role, User
 from kaigo_portal.audit.models import Category
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.offices import rules as office_rules
 from kaigo_portal.prepared import Prepared
 from kaigo_portal.validators import refuse_my_number
 
@@ -51,6 +52,8 @@ def _open_new(
 ) -> Relationship:
     """Ends the office's open relationship with the person (if any) and opens a new one; `also` are new
     rows that belong to the same step (the card attempt's log row), written in the same statement."""
+    if office.office_number:
+        office_rules.require_listed(office.office_number, what="本人確認をする事業所")
     now = timezone.now()
     end_open = fastsql.update_sql(
         Relationship.objects.filter(office_id=office.pk, person_id=person.pk, ended_at__isnull=True),

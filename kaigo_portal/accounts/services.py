@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from kaigo_portal import numbers
 from kaigo_portal.errors import ApplicationError, unless_away
+from kaigo_portal.offices import rules as office_rules
 
 from .models import (
     ADMIN_ROLE_BY_KIND,
@@ -212,6 +213,8 @@ def api_key_create(
         )
     if not 1 <= days <= 3 * 365:
         raise ApplicationError("有効期間は1日から3年までです。", code="api_key.bad_expiry")
+    if organisation.office_number:
+        office_rules.require_listed(organisation.office_number, what="API キーを発行する事業所")
     prefix = secrets.token_hex(4)
     raw = f"{API_KEY_PREFIX}{prefix}.{secrets.token_urlsafe(30)}"
     key = ApiKey(

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from kaigo_portal import numbers, wareki
 from kaigo_portal.accounts.models import Organisation, Role, User
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.offices import rules as office_rules
 
 from .. import bank
 from ..calculation import Calculation, calculate_grant
@@ -100,6 +101,8 @@ def check_office(office: Organisation) -> None:
             "介護保険事業所番号が登録された事業所（みなし事業所を含む）だけが申請できます。",
             code="application.not_an_office",
         )
+    # The service types the grant counts must be the ones the national data lists for the office.
+    office_rules.require_listed(office.office_number, office.service_type_codes(), what="申請する事業所")
 
 
 # --- the calculation and the submission -------------------------------------------------------------------
