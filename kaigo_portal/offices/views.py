@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from kaigo_portal.accounts.decorators import operator_required, roles_required
 from kaigo_portal.accounts.models import MUNICIPAL_ROLES, Role
@@ -61,15 +63,26 @@ def search(request):
         include_unseen=data.get("include_unseen", False),
     )
     page = Paginator(offices, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    markers = [
+        {
+            "name": office.name,
+            "number": office.office_number,
+            "lat": float(office.latitude),
+            "lng": float(office.longitude),
+            "url": reverse("offices:detail", args=[office.office_number]),
+        }
+        for office in page.object_list
+        if office.latitude is not None and office.longitude is not None
+    ]
     return render(
         request,
         "offices/search.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "markers": markers,
+            "tiles": settings.KAIGO_MAP_TILES_URL,
+            "attribution": settings.KAIGO_MAP_TILES_ATTRIBUTION,
             "area": area,
             "municipal": membership.role in MUNICIPAL_ROLES,
         },

@@ -91,3 +91,23 @@ def test_the_person_agrees_to_the_draft_and_the_care_manager_delivers_and_sends_
     assert "訪問介護ステーション九段 に送付しますか" in care_manager.look()
     care_manager.click("送付する", role="button")
     assert "訪問介護ステーション九段 に送付しました。" in care_manager.look()
+
+
+def test_a_care_manager_finds_a_provider_in_the_persons_town_on_the_map(journey, settings):
+    settings.KAIGO_MAP_TILES_URL = ""  # no tiles from outside in the test: the map shows the offices alone
+    page = journey.page
+    journey.sign_in("caremanager@example.jp")
+    journey.click("担当利用者の一覧")
+    page.locator("main table a").first.click()
+    journey.look()
+    journey.click("千代田区の事業所を探す（地図つき）")
+    main = journey.look()
+    assert "訪問介護ステーション九段" in main and "検索結果（" in main
+    page.wait_for_selector(".leaflet-marker-icon")
+    assert page.locator(".leaflet-marker-icon").count() >= 2  # the offices of the page, on the map
+    page.get_by_label("サービスの種類").select_option("11")
+    journey.click("検索", role="button", exact=True)
+    journey.click("1370100024")
+    main = journey.look()
+    assert "11（情報公表 110）" in main and "定員なし" in main
+    journey.click("← 事業所の検索へ")
