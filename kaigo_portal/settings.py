@@ -360,9 +360,12 @@ KAIGO_IMPORT_MAX_BYTES = env_int("KAIGO_IMPORT_MAX_BYTES", 1_000_000_000, minimu
 # A larger one is refused from its Content-Length before it is read (kaigo_portal.middleware).
 # The office map's background (国土地理院's 地理院タイル by default, with its attribution). Empty: the map
 # shows the offices without a background, for a network with no way out.
-KAIGO_MAP_TILES_URL = env_str("KAIGO_MAP_TILES_URL", "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png")
+KAIGO_MAP_TILES_URL = env_str(
+    "KAIGO_MAP_TILES_URL", "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+)
 KAIGO_MAP_TILES_ATTRIBUTION = env_str(
-    "KAIGO_MAP_TILES_ATTRIBUTION", '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'
+    "KAIGO_MAP_TILES_ATTRIBUTION",
+    '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
 )
 KAIGO_REQUEST_MAX_BYTES = env_int("KAIGO_REQUEST_MAX_BYTES", 25_000_000, minimum=1_000_000)
 # A CSV at least this large is validated in two processes (the machines have two cores).
