@@ -27,6 +27,10 @@ from .models import (
 HISTORY_SECTIONS: tuple[tuple[type[Version], str, tuple[str, ...]], ...] = (
     (PersonVersion, "被保険者情報（一面）", ("name", "name_kana", "birth_date", "sex", "address", "category",
                                             "qualified_on", "disqualified_on", "issued_on")),
+    (PersonVersion, "資格の取得・喪失と住所地特例", ("acquisition_reason", "previous_insurer_number",
+                                                "previous_insured_number", "loss_reason", "loss_event_on",
+                                                "special_residence", "facility_insurer_number",
+                                                "special_residence_from", "special_residence_to")),
     (CertificationVersion, "認定情報（二面）", ("care_level", "certified_on", "valid_from", "valid_to",
                                               "panel_opinion", "care_plan_office_name", "care_plan_notified_on")),
     (BurdenRatioVersion, "負担割合", ("ratio", "valid_from", "valid_to")),
@@ -36,6 +40,7 @@ HISTORY_SECTIONS: tuple[tuple[type[Version], str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 YEN_FIELDS = {"residence_cap", "food_cap", "amount"}
+SPARSE = {"資格の取得・喪失と住所地特例"}
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,15 @@ def history_tables(person: InsuredPerson, *, with_ledger: bool) -> list[HistoryT
             HistoryRow(version, [display(version, field) for field in meta_fields])
             for version in selectors.history(model, person)
         ]
+        if title in SPARSE:  # only the versions that say something of it
+            rows = [row for row in rows if any(cell != "—" for cell in row.cells)]
         headers = [str(field.verbose_name) for field in meta_fields]
-        tables.append(HistoryTable(model._meta.model_name, title, headers, rows))
+        key = (
+            model._meta.model_name
+            if not any(t.key == model._meta.model_name for t in tables)
+            else f"{model._meta.model_name}-{len(tables)}"
+        )
+        tables.append(HistoryTable(key, title, headers, rows))
     return tables
 
 

@@ -47,6 +47,44 @@ class InsuredCategory(models.TextChoices):
     SECOND = "2", "第2号被保険者"
 
 
+class AcquisitionReason(models.TextChoices):
+    """資格取得事由 (the portal's codes [I]: the national format is not published; docs/moves.md)."""
+
+    AGE = "01", "65歳到達"
+    MOVED_IN = "02", "転入"
+    LEFT_EXEMPT_FACILITY = "03", "適用除外施設の退所"
+    MEDICAL_INSURANCE = "04", "医療保険加入（第2号）"
+    FROM_ABROAD = "05", "国外からの転入"
+    OTHER = "09", "その他"
+
+
+class LossReason(models.TextChoices):
+    """資格喪失事由 and how 介護保険法 §11 dates the loss from the event (docs/moves.md)."""
+
+    MOVED_SAME_DAY = "11", "転出（同日に他市町村に転入）"
+    MOVED_OUT = "12", "転出（その他）"
+    DEATH = "21", "死亡"
+    EMIGRATION = "22", "国外転出"
+    EXEMPT_FACILITY = "23", "適用除外施設への入所"
+    MEDICAL_INSURANCE = "31", "医療保険の資格喪失（第2号）"
+    OTHER = "99", "その他"
+
+
+# §11: the qualification ends on the event's day (a move with the same day's 転入 elsewhere; a 第2号 person
+# leaving medical insurance) or on the next day (death, emigration, an 適用除外施設, any other move).
+LOSS_ON_THE_DAY = frozenset({LossReason.MOVED_SAME_DAY, LossReason.MEDICAL_INSURANCE})
+LOSS_THE_NEXT_DAY = frozenset(
+    {LossReason.MOVED_OUT, LossReason.DEATH, LossReason.EMIGRATION, LossReason.EXEMPT_FACILITY}
+)
+
+
+class SpecialResidence(models.TextChoices):
+    """住所地特例 (介護保険法 §13): a resident of a covered facility in another municipality who stays insured by
+    the municipality where they lived before."""
+
+    APPLIES = "1", "住所地特例対象者"
+
+
 class BurdenRatio(models.IntegerChoices):
     ONE = 1, "1割"
     TWO = 2, "2割"
@@ -190,6 +228,21 @@ class PersonVersion(Version):
     disqualified_on = models.DateField("資格喪失日", null=True, blank=True)
     category = models.CharField("被保険者区分", max_length=1, choices=InsuredCategory.choices)
     issued_on = models.DateField("交付年月日", null=True, blank=True)
+    acquisition_reason = models.CharField(
+        "資格取得事由", max_length=2, choices=AcquisitionReason.choices, blank=True, default=""
+    )
+    previous_insurer_number = models.CharField("転入前の保険者番号", max_length=6, blank=True, default="")
+    previous_insured_number = models.CharField("転入前の被保険者番号", max_length=10, blank=True, default="")
+    loss_reason = models.CharField(
+        "資格喪失事由", max_length=2, choices=LossReason.choices, blank=True, default=""
+    )
+    loss_event_on = models.DateField("喪失事由の発生日", null=True, blank=True)
+    special_residence = models.CharField(
+        "住所地特例", max_length=1, choices=SpecialResidence.choices, blank=True, default=""
+    )
+    facility_insurer_number = models.CharField("施設所在保険者番号", max_length=6, blank=True, default="")
+    special_residence_from = models.DateField("住所地特例の開始日", null=True, blank=True)
+    special_residence_to = models.DateField("住所地特例の終了日", null=True, blank=True)
 
     class Meta(Version.Meta):
         verbose_name = "被保険者情報"

@@ -97,6 +97,21 @@ def postal_code(value: str) -> str:
     return value if "-" in value else f"{value[:3]}-{value[3:]}"
 
 
+def insurer_number(value: str) -> str:
+    """Another insurer's 保険者番号 (転入前, 施設所在): its form is checked; its check digit is the every-row
+    column's business (a warning there), not repeated here."""
+    errors = [i for i in numbers.check_insurer_number(value) if i.severity == "error"]
+    if errors:
+        raise RowErrors(errors[0].code, errors[0].message)
+    return value
+
+
+def insured_number(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{10}", value):
+        raise RowErrors("insured_number.format", "被保険者番号は10桁の半角数字で入力してください。")
+    return value
+
+
 def office_number(value: str) -> str:
     issues = numbers.check_office_number(value)
     errors = [issue for issue in issues if issue.severity == "error"]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kaigo_portal import wareki
+
 from ..models import (
+    LOSS_ON_THE_DAY,
+    AcquisitionReason,
     BurdenRatio,
     BurdenRatioVersion,
     CareLevel,
@@ -14,10 +18,12 @@ from ..models import (
     InsuredCategory,
     LedgerKind,
     LedgerLineVersion,
+    LossReason,
     PersonVersion,
     RestrictionKind,
     RestrictionVersion,
     Sex,
+    SpecialResidence,
 )
 from . import fields as f
 from .registry import Column, ParsedRow, RecordType, register
@@ -46,9 +52,21 @@ class PersonRecord(RecordType):
         Column("disqualified_on", "資格喪失日", f.date, required=False),
         Column("category", "被保険者区分", f.choice(InsuredCategory)),
         Column("issued_on", "交付年月日", f.date, required=False),
+        Column("acquisition_reason", "資格取得事由", f.choice(AcquisitionReason), required=False),
+        Column("previous_insurer_number", "転入前の保険者番号", f.insurer_number, required=False),
+        Column("previous_insured_number", "転入前の被保険者番号", f.insured_number, required=False),
+        Column("loss_reason", "資格喪失事由", f.choice(LossReason), required=False),
+        Column("loss_event_on", "喪失事由の発生日", f.date, required=False),
+        Column("special_residence", "住所地特例", f.choice(SpecialResidence), required=False),
+        Column("facility_insurer_number", "施設所在保険者番号", f.insurer_number, required=False),
+        Column("special_residence_from", "住所地特例の開始日", f.date, required=False),
+        Column("special_residence_to", "住所地特例の終了日", f.date, required=False),
     )
 
     def check(self, row: ParsedRow) -> None:
+        self._check_loss(row)
+        self._check_move_in(row)
+        self._check_special_residence(row)
         v = row.values
         if v.get("birth_date") and v.get("qualified_on"):
             if v["birth_date"] > v["qualified_on"]:
@@ -82,6 +100,128 @@ class PersonRecord(RecordType):
                 v["disqualified_on"],
                 "person.disqualified_before_qualified",
                 "資格喪失日が資格取得日より前です。",
+            )
+
+    @staticmethod
+    def _check_loss(row: ParsedRow) -> None:
+        """介護保険法 §11: the 資格喪失日 follows from the reason and the day of the event."""
+        v = row.values
+        reason, lost, event = v.get("loss_reason"), v.get("disqualified_on"), v.get("loss_event_on")
+        if lost and not reason:
+            row.error(
+                "loss_reason",
+                "",
+                "person.loss_reason_missing",
+                "資格喪失日があるのに資格喪失事由がありません。",
+                "warning",
+            )
+        if not reason:
+            return
+        if not lost:
+            row.error(
+                "disqualified_on",
+                "",
+                "person.loss_date_missing",
+                "資格喪失事由があるのに資格喪失日がありません。",
+            )
+            return
+        if reason == LossReason.OTHER:
+            return
+        if not event:
+            row.error(
+                "loss_event_on",
+                "",
+                "person.loss_event_missing",
+                "資格喪失事由の発生日（転出日・死亡日など）がありません。",
+            )
+            return
+        if reason == LossReason.MEDICAL_INSURANCE and v.get("category") != InsuredCategory.SECOND:
+            row.error(
+                "loss_reason",
+                reason,
+                "person.loss_reason_category",
+                "医療保険の資格喪失による喪失は第2号被保険者だけです。",
+            )
+        expected = event if reason in LOSS_ON_THE_DAY else event + dt.timedelta(days=1)
+        if lost != expected:
+            when = "その日" if reason in LOSS_ON_THE_DAY else "翌日"
+            row.error(
+                "disqualified_on",
+                lost,
+                "person.loss_date_rule",
+                f"資格喪失日は、{LossReason(reason).label}の場合は事由発生日の{when}"
+                f"（{wareki.to_wareki_with_seireki(expected)}）です（介護保険法第11条）。",
+            )
+
+    @staticmethod
+    def _check_move_in(row: ParsedRow) -> None:
+        v = row.values
+        previous = v.get("previous_insurer_number"), v.get("previous_insured_number")
+        if any(previous) and not all(previous):
+            row.error(
+                "previous_insured_number",
+                "",
+                "person.previous_incomplete",
+                "転入前の保険者番号と被保険者番号は両方を入力してください。",
+            )
+        if v.get("acquisition_reason") == AcquisitionReason.MOVED_IN and not all(previous):
+            row.error(
+                "previous_insurer_number",
+                "",
+                "person.previous_missing",
+                "転入による取得では、転入前の保険者番号と被保険者番号があると前の記録とつなげられます。",
+                "warning",
+            )
+        if previous[0] and previous[0] == row.insurer_number:
+            row.error(
+                "previous_insurer_number",
+                previous[0],
+                "person.previous_same_insurer",
+                "転入前の保険者番号が自保険者の番号です。",
+            )
+
+    @staticmethod
+    def _check_special_residence(row: ParsedRow) -> None:
+        """介護保険法 §13: a 住所地特例 person names the facility's municipality and when it began."""
+        v = row.values
+        start, end, facility = (
+            v.get("special_residence_from"),
+            v.get("special_residence_to"),
+            v.get("facility_insurer_number"),
+        )
+        if not v.get("special_residence"):
+            if start or end or facility:
+                row.error(
+                    "special_residence",
+                    "",
+                    "person.special_residence_missing",
+                    "住所地特例の項目があるのに住所地特例の区分がありません。",
+                )
+            return
+        if not facility:
+            row.error(
+                "facility_insurer_number",
+                "",
+                "person.facility_insurer_missing",
+                "住所地特例対象者には施設所在保険者番号が必要です。",
+            )
+        elif facility == row.insurer_number:
+            row.error(
+                "facility_insurer_number",
+                facility,
+                "person.facility_insurer_same",
+                "施設所在保険者番号が自保険者の番号です（住所地特例は他市町村の施設の入所者です）。",
+            )
+        if not start:
+            row.error(
+                "special_residence_from",
+                "",
+                "person.special_residence_start",
+                "住所地特例の開始日がありません。",
+            )
+        elif end and end < start:
+            row.error(
+                "special_residence_to", end, "period.reversed", "住所地特例の終了日が開始日より前です。"
             )
 
 
