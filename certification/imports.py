@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from eligibility.imports import fields as f
 from eligibility.imports.registry import Column, Issue, ParsedRow, RecordType
+from kaigo_portal.wareki import to_wareki_with_seireki
 
 from .models import STEP_REQUIRES, Application, ProgressEvent, StepKind
 from .selectors import completed_steps
@@ -118,7 +119,7 @@ class ProgressEventRecord(RecordType):
             return [Issue.make(row.line, "kind", kind, "certification.step_order", message)]
         earliest = max([d for d in [applied_on, *(dates[k] for k in STEP_REQUIRES[kind])] if d is not None])
         if completed_on is not None and completed_on < earliest:
-            message = f"「{label}」の完了日は{earliest:%Y-%m-%d}以降にしてください。"
+            message = f"「{label}」の完了日は{to_wareki_with_seireki(earliest)}以降にしてください。"
             return [
                 Issue.make(row.line, "completed_on", completed_on, "certification.step_date_order", message)
             ]

@@ -8,6 +8,7 @@ import calendar
 import datetime as dt
 
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_with_seireki
 
 DECISION_DAYS = 30  # 介護保険法 §27⑪: the decision within 30 days of the application
 RENEWAL_WINDOW_DAYS = 60  # 更新申請 is accepted from 60 days before the expiry [MTS]
@@ -76,7 +77,7 @@ def check_renewal_window(*, applied_on: dt.date, expiry: dt.date) -> None:
     opens = renewal_window_opens(expiry)
     if applied_on < opens:
         raise ApplicationError(
-            f"更新申請は有効期間満了日（{expiry:%Y-%m-%d}）の60日前（{opens:%Y-%m-%d}）から受け付けます。",
+            f"更新申請は有効期間満了日（{to_wareki_with_seireki(expiry)}）の60日前（{to_wareki_with_seireki(opens)}）から受け付けます。",
             code="certification.renewal_too_early",
         )
     if applied_on > expiry:

@@ -14,6 +14,7 @@ from eligibility.models import CareLevel, CertificationVersion, InsuredPerson
 from eligibility.selectors import current_versions
 from kaigo_portal.accounts.models import Organisation, OrganisationKind, User
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.wareki import to_wareki_with_seireki
 
 from . import rules, signals
 from .models import STEP_REQUIRES, Application, ApplicationKind, Step, StepKind, Survey
@@ -33,7 +34,7 @@ def _check_kind(person: InsuredPerson, kind: str, applied_on: dt.date) -> Certif
     if kind == ApplicationKind.NEW:
         if current is not None and current.care_level != CareLevel.NOT_APPLICABLE:
             raise ApplicationError(
-                f"有効な認定（{current.valid_to:%Y-%m-%d}まで）があります。更新または区分変更として申請してください。",
+                f"有効な認定（{to_wareki_with_seireki(current.valid_to)}まで）があります。更新または区分変更として申請してください。",
                 code="certification.already_certified",
             )
         return None
@@ -145,7 +146,7 @@ def _check_step(application: Application, kind: str, completed_on: dt.date) -> N
     earliest = max([application.applied_on, *(done[k].completed_on for k in STEP_REQUIRES[kind])])
     if completed_on < earliest:
         raise ApplicationError(
-            f"「{label}」の完了日は{earliest:%Y-%m-%d}以降にしてください。",
+            f"「{label}」の完了日は{to_wareki_with_seireki(earliest)}以降にしてください。",
             code="certification.step_date_order",
         )
 

@@ -72,6 +72,7 @@ def test_renewal_window_opens_60_days_before_expiry_inclusive(applied_on, code):
         with pytest.raises(ApplicationError) as error:
             rules.check_renewal_window(applied_on=applied_on, expiry=D(2027, 3, 31))
         assert error.value.code == code
+        assert "2027-" not in error.value.message  # dates for people: 和暦 with 西暦
 
 
 def test_the_30_day_limit_does_not_count_the_day_of_application():
