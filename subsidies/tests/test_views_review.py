@@ -107,8 +107,19 @@ def test_the_application_page_shows_receipts_beside_the_amounts(pat, orgs, cast,
     application.refresh_from_db()
     assert application.service_codes  # the office's サービス種類 at submission, shown by name with its code
     assert "居宅介護支援（43）" in body and "<dd>43</dd>" not in body
+    assert "<dd>掲載なし</dd>" in body  # no office master loaded: the reviewer is told
     # The receipt may be framed by this page (same origin), and by no other.
     assert pat.get(f"/subsidies/receipts/{pdf_receipt.pk}/")["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_the_reviewer_sees_the_office_in_the_national_master(pat, orgs, cast, fy2026, frozen):
+    from kaigo_portal.offices.tests.factories import master
+
+    master({"1370100016": ["43"]})
+    application = draft(orgs["kyotaku"], cast["olive"], fy2026)
+    services.application_submit(application=application, by=cast["olive"])
+    body = pat.get(f"/subsidies/review/{application.pk}/").content.decode()
+    assert '<a href="/offices/1370100016/">掲載中（居宅介護支援）</a>' in body
 
 
 def test_a_draft_is_not_visible_to_the_operator(pat, orgs, cast, fy2026, frozen):

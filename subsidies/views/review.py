@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.offices import selectors as office_selectors
 from kaigo_portal.web import confirm
 
 from .. import payments, selectors, services
@@ -69,6 +70,7 @@ def _render_detail(request, application, *, return_form=None, paid_form=None, st
             "application": application,
             "office": application.office,
             "service_labels": selectors.service_labels(application),
+            "master_office": office_selectors.office(application.office.office_number),
             "calculation": services.calculation_for_display(application),
             "receipts": list(application.receipts.all()),
             "history": list(selectors.history_of(application)),
