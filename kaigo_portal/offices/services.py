@@ -13,10 +13,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kaigo_portal import fastsql
+from kaigo_portal.wareki import to_wareki_with_seireki
 
 from . import master
 from .models import Listing, Office, Snapshot
@@ -62,12 +63,26 @@ def import_files(
     _refuse_conflicts(read)
     if result.errors or dry_run:
         return result
-    with transaction.atomic():
-        for parsed in read:
-            if Snapshot.objects.filter(info_code=parsed.info_code, sha256=parsed.sha256).exists():
-                result.already.append(parsed.file_name)
-                continue
-            _apply(parsed, result, by=by)
+    try:
+        with transaction.atomic():
+            for parsed in read:
+                if Snapshot.objects.filter(info_code=parsed.info_code, sha256=parsed.sha256).exists():
+                    result.already.append(parsed.file_name)
+                    continue
+                _apply(parsed, result, by=by)
+    except IntegrityError:  # another run took the same snapshot first: nothing of this one is kept
+        read[0].issues.append(
+            master.Issue(
+                read[0].file_name,
+                0,
+                "",
+                "file.concurrent",
+                "同じ公表データが同時に取り込まれました。何も取り込んでいません。履歴を確認してください。",
+            )
+        )
+        result.added = result.updated = result.unchanged = result.not_seen = 0
+        result.already.clear()
+        return result
     result.applied = True
     logger.info(
         "office master imported: files=%d added=%d updated=%d not_seen=%d",
@@ -111,7 +126,7 @@ def _refuse_conflicts(read: list[master.MasterFile]) -> None:
                     0,
                     "",
                     "file.not_newer",
-                    f"サービスコード {parsed.info_code} は基準日 {newer.data_date:%Y年%m月%d日} の公表データ"
+                    f"サービスコード {parsed.info_code} は基準日 {to_wareki_with_seireki(newer.data_date)} の公表データ"
                     f"（{newer.file_name}）を取込済みです。それより新しい基準日のファイルだけを取り込めます。",
                 )
             )

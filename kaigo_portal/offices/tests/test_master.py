@@ -245,3 +245,23 @@ def test_the_data_date_of_a_file_is_the_end_of_june_or_december_before_it():
     assert master.data_date_before(dt.date(2026, 6, 30)) == dt.date(2026, 6, 30)
     assert master.data_date_before(dt.date(2026, 6, 29)) == dt.date(2025, 12, 31)
     assert master.data_date_before(dt.date(2027, 1, 20)) == dt.date(2026, 12, 31)
+
+
+def test_a_run_beaten_by_another_to_the_same_snapshot_keeps_nothing_and_says_so(monkeypatch):
+    from django.db import IntegrityError
+
+    def taken(parsed, result, *, by):
+        result.added = 3
+        raise IntegrityError("one_snapshot_per_service_and_date")
+
+    monkeypatch.setattr(services, "_apply", taken)
+    result = services.import_files([("jigyosho_110_all_20260715093000.csv", csv_file(FIRST))])
+    assert not result.applied and result.added == 0
+    assert [i.code for i in result.errors] == ["file.concurrent"]
+    assert not Office.objects.exists()
+
+
+def test_an_older_file_is_refused_with_the_date_in_wareki():
+    services.import_files([("jigyosho_110_all_20270120100000.csv", csv_file(FIRST))])
+    older = services.import_files([("jigyosho_110_all_20260715093000.csv", csv_file(FIRST[:1]))])
+    assert "令和8年12月31日（2026年12月31日）" in older.errors[0].message
