@@ -144,3 +144,22 @@ class SurveyForm(forms.Form):
             if self.cleaned_data.get(f"note_{code}"):
                 notes[code] = self.cleaned_data[f"note_{code}"]
         return answers, notes
+
+
+class CertificateIssueForm(forms.Form):
+    """The old insurer's 受給資格証明書 for a certified person who moves out."""
+
+    insured_number = forms.RegexField(label="被保険者番号（10桁）", regex=r"^\d{10}$")
+    moved_out_on = forms.DateField(label="転出（予定）日", **DATE)
+
+
+class CertificateLinkForm(forms.Form):
+    """The new insurer names the 受給資格証明書 the person brought (介護保険法 §36)."""
+
+    number = forms.CharField(label="受給資格証明書の証明書番号（例：ABCD-EFGH-JKLM）", max_length=20)
+    moved_in_on = forms.DateField(label="転入日", **DATE)
+
+
+class TransferDecisionForm(forms.Form):
+    decided_on = forms.DateField(label="認定年月日", **DATE)
+    validity_months = forms.IntegerField(label="認定有効期間（か月）", min_value=1, max_value=12, initial=6)

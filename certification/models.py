@@ -47,6 +47,38 @@ STEP_REQUIRES: dict[str, tuple[str, ...]] = {
 }
 
 
+class EligibilityCertificate(models.Model):
+    """受給資格証明書: what the old insurer certifies of a certified person who moves out (介護保険法 §36).
+
+    The person hands the paper to the new insurer. Its number, random and printed on it, is how the new
+    insurer's application names it (`services.certificate_link`); nothing else of it crosses insurers."""
+
+    number = models.CharField("証明書番号", max_length=14, unique=True)
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    moved_out_on = models.DateField("転出（予定）日")
+    issued_on = models.DateField("交付日")
+    care_level = models.CharField("要介護状態区分", max_length=2, choices=CareLevel.choices)
+    certified_on = models.DateField("認定年月日")
+    valid_from = models.DateField("認定有効期間（開始）")
+    valid_to = models.DateField("認定有効期間（終了）")
+    panel_opinion = models.TextField("認定審査会の意見", blank=True, validators=[reject_my_number])
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "受給資格証明書"
+        verbose_name_plural = "受給資格証明書"
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"受給資格証明書 {self.number}"
+
+
+TRANSFER_DAYS = 14  # 介護保険法 §36: the application within 14 days of the 転入
+
+
 class Application(models.Model):
     """要介護認定等申請 — one application and, once decided, its result."""
 
@@ -90,6 +122,16 @@ class Application(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # §36: a person certified at their old insurer, applying with its 受給資格証明書.
+    certificate = models.ForeignKey(
+        EligibilityCertificate,
+        verbose_name="受給資格証明書",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
+    moved_in_on = models.DateField("転入日", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -107,6 +149,21 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.applied_on} ({self.person})"
+
+    @property
+    def days_after_moving_in(self) -> int | None:
+        return (self.applied_on - self.moved_in_on).days if self.moved_in_on else None
+
+    @property
+    def may_take_certificate(self) -> bool:
+        """A 受給資格証明書 is attached to an undecided new application (services.certificate_link)."""
+        return self.decided_on is None and self.kind == ApplicationKind.NEW and self.certificate_id is None
+
+    @property
+    def is_timely_transfer(self) -> bool:
+        """Applied with a 受給資格証明書 within 14 days of the 転入: certified in line with it (§36)."""
+        days = self.days_after_moving_in
+        return self.certificate_id is not None and days is not None and 0 <= days <= TRANSFER_DAYS
 
 
 class Step(models.Model):

@@ -60,3 +60,15 @@ def notice_pdf(application, *, today) -> tuple[str, bytes]:
         },
     )
     return kind, weasyprint.HTML(string=html).write_pdf()
+
+
+def certificate_pdf(certificate) -> bytes:
+    """受給資格証明書, for the person to take to the new insurer. The caller has authorised the read."""
+    if not available():
+        raise RuntimeError(f"WeasyPrint is not available: {eligibility_pdf.unavailable_reason()}")
+    import weasyprint
+
+    html = render_to_string(
+        "certification/certificate_pdf.html", {"certificate": certificate, "person": certificate.person}
+    )
+    return weasyprint.HTML(string=html).write_pdf()

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
 from consent.services import consent_record_with_application
 from eligibility import services as eligibility_services
-from eligibility.models import CareLevel, CertificationVersion, InsuredPerson
+from eligibility.models import CareLevel, CertificationVersion, InsuredPerson, PersonVersion
 from eligibility.selectors import current_versions
 from kaigo_portal.accounts.models import Organisation, OrganisationKind, User
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.wareki import to_wareki_with_seireki
 
 from . import rules, signals
-from .models import STEP_REQUIRES, Application, ApplicationKind, Step, StepKind, Survey
+from .models import (
+    STEP_REQUIRES,
+    Application,
+    ApplicationKind,
+    EligibilityCertificate,
+    Step,
+    StepKind,
+    Survey,
+)
 from .survey_form import survey_validate
 
 logger = logging.getLogger(__name__)
@@ -244,36 +253,167 @@ def application_decide(
                 previous_valid_to=application.previous_valid_to,
             )
             valid_to = rules.validity_end(valid_from, months)
-        application.care_level, application.decided_on = care_level, decided_on
-        application.valid_from, application.valid_to, application.panel_opinion = (
-            valid_from,
-            valid_to,
-            panel_opinion,
-        )
-        application.full_clean()
-        application.save(
-            update_fields=["care_level", "decided_on", "valid_from", "valid_to", "panel_opinion"]
-        )
-        step = Step.objects.create(
-            application=application,
-            kind=StepKind.SECONDARY_JUDGEMENT,
-            completed_on=decided_on,
-            completed_by=by,
-        )
-        transaction.on_commit(lambda: _notify_step(step.pk))
-        if valid_from is not None:
-            if application.kind == ApplicationKind.CHANGE:
-                _end_previous(application, ends=valid_from - dt.timedelta(days=1))
-            eligibility_services.certification_version_add(
-                person=application.person,
-                care_level=care_level,
-                certified_on=decided_on,
-                valid_from=valid_from,
-                valid_to=valid_to,
-                panel_opinion=panel_opinion,
-                effective_date=decided_on,
-            )
+        _record_decision(application, care_level, decided_on, valid_from, valid_to, panel_opinion, by)
     logger.info("certification decided: application=%s level=%s", application.pk, care_level)
+    return application
+
+
+def _record_decision(
+    application: Application,
+    care_level: str,
+    decided_on: dt.date,
+    valid_from: dt.date | None,
+    valid_to: dt.date | None,
+    panel_opinion: str,
+    by: User | None,
+) -> None:
+    """The decision on the application, its 二次判定 step and the card's new certification."""
+    application.care_level, application.decided_on = care_level, decided_on
+    application.valid_from, application.valid_to, application.panel_opinion = (
+        valid_from,
+        valid_to,
+        panel_opinion,
+    )
+    application.full_clean()
+    application.save(update_fields=["care_level", "decided_on", "valid_from", "valid_to", "panel_opinion"])
+    step = Step.objects.create(
+        application=application, kind=StepKind.SECONDARY_JUDGEMENT, completed_on=decided_on, completed_by=by
+    )
+    transaction.on_commit(lambda: _notify_step(step.pk))
+    if valid_from is not None:
+        if application.kind == ApplicationKind.CHANGE:
+            _end_previous(application, ends=valid_from - dt.timedelta(days=1))
+        eligibility_services.certification_version_add(
+            person=application.person,
+            care_level=care_level,
+            certified_on=decided_on,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            panel_opinion=panel_opinion,
+            effective_date=decided_on,
+        )
+
+
+# --- 受給資格証明書 (介護保険法 §36) -------------------------------------------------------------------------
+CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper and typed again
+TRANSFER_VALIDITY_MONTHS = 6  # what municipalities usually give a §36 certification [I] (docs/moves.md)
+
+
+def certificate_issue(
+    *, person: InsuredPerson, moved_out_on: dt.date, by: User | None
+) -> EligibilityCertificate:
+    """The old insurer certifies the certification in force on the day of the 転出."""
+    current = _current_certification(person, moved_out_on)
+    if current is None or current.care_level == CareLevel.NOT_APPLICABLE:
+        raise ApplicationError(
+            f"{to_wareki_with_seireki(moved_out_on)}に有効な要介護・要支援の認定がありません。"
+            "受給資格証明書は認定を受けている方に交付します。",
+            code="certification.nothing_to_certify",
+        )
+    number = "-".join(
+        "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(4)) for _ in range(3)
+    )  # 60 bits: not guessed
+    certificate = EligibilityCertificate.objects.create(
+        number=number,
+        person=person,
+        moved_out_on=moved_out_on,
+        issued_on=timezone.localdate(),
+        care_level=current.care_level,
+        certified_on=current.certified_on,
+        valid_from=current.valid_from,
+        valid_to=current.valid_to,
+        panel_opinion=current.panel_opinion,
+        issued_by=by,
+    )
+    logger.info("eligibility certificate issued: id=%s person=%s", certificate.pk, person.pk)
+    return certificate
+
+
+def _previous_numbers(person: InsuredPerson) -> tuple[str, str]:
+    """The old insurer's numbers that the new insurer's import gave for this person (転入)."""
+    version = (
+        PersonVersion.objects.filter(person=person, deleted=False)
+        .exclude(previous_insured_number="")
+        .order_by("-effective_date", "-id")
+        .first()
+    )
+    return (version.previous_insurer_number, version.previous_insured_number) if version else ("", "")
+
+
+def certificate_link(
+    *, application: Application, number: str, moved_in_on: dt.date, by: User | None
+) -> Application:
+    """The new insurer names the 受給資格証明書 the person brought. It is linked only when its number belongs
+    to the person's record at the old insurer, as the new insurer's own import names it; one answer for a
+    number that does not exist and one that does not match, so that nothing of another insurer's records
+    can be learnt by trying."""
+    if application.decided_on is not None or application.kind != ApplicationKind.NEW:
+        raise ApplicationError(
+            "受給資格証明書は、判定前の新規申請にだけ添付できます。", code="certification.certificate_not_new"
+        )
+    if moved_in_on > application.applied_on:
+        raise ApplicationError("転入日が申請日より後です。", code="certification.moved_in_after_applied")
+    wanted = "".join(ch for ch in number.upper() if ch.isalnum())
+    wanted = "-".join(wanted[i : i + 4] for i in range(0, len(wanted), 4))
+    certificate = (
+        EligibilityCertificate.objects.select_related("person__insurer").filter(number=wanted).first()
+    )
+    previous = _previous_numbers(application.person)
+    if certificate is None or previous != (
+        certificate.person.insurer.insurer_number,
+        certificate.person.insured_number,
+    ):
+        raise ApplicationError(
+            "この番号の受給資格証明書は、この方の転入前の記録（保険者番号・被保険者番号）と一致しません。"
+            "証明書の番号と、転入前の番号の取込をご確認ください。",
+            code="certification.certificate_mismatch",
+        )
+    application.certificate, application.moved_in_on = certificate, moved_in_on
+    application.save(update_fields=["certificate", "moved_in_on"])
+    logger.info(
+        "eligibility certificate linked: application=%s certificate=%s", application.pk, certificate.pk
+    )
+    return application
+
+
+def application_decide_by_certificate(
+    *,
+    application: Application,
+    decided_on: dt.date,
+    by: User | None,
+    validity_months: int = TRANSFER_VALIDITY_MONTHS,
+) -> Application:
+    """§36: within 14 days of the 転入, certified in line with the 受給資格証明書, without a survey or a panel."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update().select_related("certificate").get(pk=application.pk)
+        )
+        if application.decided_on is not None:
+            raise ApplicationError("判定済みの申請です。", code="certification.step_done")
+        if not application.is_timely_transfer:
+            raise ApplicationError(
+                "受給資格証明書による認定は、転入から14日以内の申請だけです（介護保険法第36条）。"
+                "通常の新規申請として調査・審査を行ってください。",
+                code="certification.transfer_late",
+            )
+        if decided_on > timezone.localdate() or decided_on < application.applied_on:
+            raise ApplicationError(
+                "認定年月日は申請日から今日までの日付です。", code="certification.decided_on"
+            )
+        if not 1 <= validity_months <= 12:
+            raise ApplicationError("有効期間は1〜12か月です。", code="certification.validity_months")
+        certificate = application.certificate
+        valid_from = application.applied_on
+        _record_decision(
+            application,
+            certificate.care_level,
+            decided_on,
+            valid_from,
+            rules.validity_end(valid_from, validity_months),
+            f"受給資格証明書（{certificate.number}）により認定（介護保険法第36条）",
+            by,
+        )
+    logger.info("certification decided by certificate: application=%s", application.pk)
     return application
 
 

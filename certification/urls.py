@@ -14,5 +14,8 @@ urlpatterns = [
     path("applications/<int:pk>/survey.pdf", views.survey_pdf, name="survey_pdf"),
     path("applications/<int:pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
     path("progress/", views.my_applications, name="my_applications"),
+    path("certificates/new/", views.certificate_new, name="certificate_new"),
+    path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
+    path("certificates/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
     re_path(rf"^{PERSON}/$", views.person_progress, name="person_progress"),
 ]

@@ -22,8 +22,16 @@ from kaigo_portal.wareki import to_wareki_with_seireki
 from kaigo_portal.web import confirm
 
 from . import pdf, selectors, services
-from .forms import ApplicationForm, DecisionForm, StepForm, SurveyForm
-from .models import Application, StepKind, Survey
+from .forms import (
+    ApplicationForm,
+    CertificateIssueForm,
+    CertificateLinkForm,
+    DecisionForm,
+    StepForm,
+    SurveyForm,
+    TransferDecisionForm,
+)
+from .models import Application, EligibilityCertificate, StepKind, Survey
 from .survey_form import answer_labels
 from .timeline import stats_svg, timeline_svg
 
@@ -137,6 +145,7 @@ def application_detail(request, pk: int):
         request.POST if action == "step" else None, prefix="step", done=done, today=timezone.localdate()
     )
     decision_form = DecisionForm(request.POST if action == "decide" else None, prefix="decide")
+    link_form = transfer_form = None
     if action == "step" and step_form.is_valid():
         if _apply(
             request,
@@ -172,6 +181,41 @@ def application_detail(request, pk: int):
             lambda **d: services.application_decide(application=application, by=request.user, **d),
         ):
             return redirect(request.path)
+    elif action == "certificate":
+        link_form = CertificateLinkForm(request.POST, prefix="certificate")
+        if link_form.is_valid() and _apply(
+            request,
+            link_form,
+            lambda **d: services.certificate_link(application=application, by=request.user, **d),
+        ):
+            return redirect(request.path)
+    elif action == "transfer_decide":
+        transfer_form = TransferDecisionForm(request.POST, prefix="transfer")
+        if transfer_form.is_valid():
+            if not confirm.confirmed(request):
+                certificate = application.certificate
+                return confirm.ask(
+                    request,
+                    title="受給資格証明書のとおり認定しますか",
+                    question="認定調査と認定審査会を行わずに、受給資格証明書の要介護状態区分で認定します（介護保険法第36条）。"
+                    "被保険者の資格情報に反映され、担当の事業所にも表示されます。",
+                    details=[
+                        ("被保険者", f"{application.person.insured_number} {application.person.name}"),
+                        ("要介護状態区分", certificate.get_care_level_display() if certificate else "—"),
+                        ("認定年月日", to_wareki_with_seireki(transfer_form.cleaned_data["decided_on"])),
+                        ("有効期間", f"{transfer_form.cleaned_data['validity_months']}か月"),
+                    ],
+                    button="認定する",
+                    back=request.path,
+                )
+            if _apply(
+                request,
+                transfer_form,
+                lambda **d: services.application_decide_by_certificate(
+                    application=application, by=request.user, **d
+                ),
+            ):
+                return redirect(request.path)
     elif action == "extension":
         try:
             services.extension_notice_record(
@@ -194,7 +238,12 @@ def application_detail(request, pk: int):
             "decision_form": decision_form,
             "steps": StepKind.choices,
             "has_survey": Survey.objects.filter(application=application).exists(),
+            "link_form": link_form if action == "certificate" else CertificateLinkForm(prefix="certificate"),
+            "transfer_form": transfer_form
+            if action == "transfer_decide"
+            else TransferDecisionForm(prefix="transfer", initial={"decided_on": timezone.localdate()}),
         },
+        status=400 if action in ("certificate", "transfer_decide") else 200,
     )
 
 
@@ -332,3 +381,50 @@ def notice_pdf(request, pk: int):
         return eligibility_pdf.unavailable_response()
     kind, document = pdf.notice_pdf(application, today=today)
     return eligibility_pdf.inline_response(document, f"{kind}_{application.reference}.pdf")
+
+
+@municipal_required
+def certificate_new(request):
+    """受給資格証明書の交付: the old insurer, for a certified person who moves out."""
+    form = CertificateIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actor = access.Actor.for_request(request)
+        person = consent_selectors.own_person_for(actor, form.cleaned_data["insured_number"])
+        if person is None:
+            form.add_error("insured_number", "この被保険者番号は見つかりません。")
+        else:
+            try:
+                certificate = services.certificate_issue(
+                    person=person, moved_out_on=form.cleaned_data["moved_out_on"], by=request.user
+                )
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "受給資格証明書を交付しました。印刷して本人にお渡しください。")
+                return redirect("certification:certificate_detail", pk=certificate.pk)
+    return render(request, "certification/certificate_new.html", {"form": form})
+
+
+def _own_certificate(request, pk: int) -> EligibilityCertificate:
+    """The insurer's own certificate, its read authorised and logged as the person's certification."""
+    certificates = EligibilityCertificate.objects.select_related("person__insurer")
+    return access.fetch(
+        access.Actor.for_request(request), certificates, selectors.CATEGORY_PROGRESS, INSURER, pk=pk
+    )
+
+
+@municipal_required
+def certificate_detail(request, pk: int):
+    return render(
+        request, "certification/certificate_detail.html", {"certificate": _own_certificate(request, pk)}
+    )
+
+
+@municipal_required
+def certificate_pdf(request, pk: int):
+    if not pdf.available():
+        return eligibility_pdf.unavailable_response()
+    certificate = _own_certificate(request, pk)
+    return eligibility_pdf.inline_response(
+        pdf.certificate_pdf(certificate), f"jukyu_{certificate.number}.pdf"
+    )

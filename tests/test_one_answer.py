@@ -70,6 +70,7 @@ PERSON_ROUTES: dict[str, dict[str, str]] = {
     # certification
     **{f"certification:{name}": {"pk": "application"} for name in
        ("application_detail", "survey_entry", "survey_view", "survey_pdf", "notice_pdf")},
+    **{f"certification:{name}": {"pk": "certificate"} for name in ("certificate_detail", "certificate_pdf")},
     # opinions
     "opinions:write": {"pk": "opinion_request"},
     "opinions:paper": {"pk": "opinion_request"},
@@ -185,6 +186,9 @@ FORM_ROUTES: dict[str, FormRoute] = {
     "consent:municipal_representatives": FormRoute("post", _number),
     "consent:municipal_card_certificates": FormRoute("post", _number),
     "certification:application_new": FormRoute("post", _number),
+    "certification:certificate_new": FormRoute(
+        "post", lambda ref: {"insured_number": ref.insured_number, "moved_out_on": "2026-10-15"}
+    ),
     "opinions:clinic_queue": FormRoute("post", _search),
     "opinions:clinic_written": FormRoute("post", _search),
     "opinions:insurer_queue": FormRoute("post", _search),
@@ -293,7 +297,20 @@ def _hidden_rows(hidden, koto, office, clinic, manager) -> dict[str, int]:
     entry = AccessLogEntry.objects.filter(insured_number=hidden.insured_number).latest("id")
     dispute = Dispute.objects.create(person=hidden, entry_id=entry.pk, note="心当たりがない")
     job = ef.import_job(insurer=koto)
+    from certification.models import EligibilityCertificate
+
+    certificate = EligibilityCertificate.objects.create(
+        number="ABCD-EFGH-JKLM",
+        person=hidden,
+        moved_out_on=dt.date(2026, 10, 15),
+        issued_on=dt.date(2026, 10, 1),
+        care_level="22",
+        certified_on=dt.date(2026, 4, 1),
+        valid_from=dt.date(2026, 4, 1),
+        valid_to=dt.date(2027, 3, 31),
+    )
     return {
+        "certificate": certificate.pk,
         "person": hidden.pk,
         "log_entry": entry.pk,
         "relationship": relationship.pk,
