@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 
-from conftest import make_user
+from conftest import make_org, make_user
 from consent import services
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
 from kaigo_portal import access
 from kaigo_portal.access import Actor
-from kaigo_portal.accounts.models import ApiScope, Role, User, UserKind
+from kaigo_portal.accounts.models import ApiScope, OrganisationKind, Role, User, UserKind
 from kaigo_portal.accounts.services import api_key_create
 from kaigo_portal.audit.models import AccessLogEntry, Category, Channel
 
@@ -95,6 +95,7 @@ TABLE: dict[str, tuple[str, dict[str, str]]] = {
     "care manager, no relationship": (Role.CARE_MANAGER, every_state("xr xr xr xr xr xr xr |")),
     "office admin of the 居宅, relationship": (Role.OFFICE_ADMIN, OFFICE_STAFF_WITH_RELATIONSHIP),
     "provider staff 訪問介護, relationship": (Role.PROVIDER_STAFF, OFFICE_STAFF_WITH_RELATIONSHIP),
+    "facility staff in another municipality (住所地特例), relationship": (Role.PROVIDER_STAFF, OFFICE_STAFF_WITH_RELATIONSHIP),
     "office API key (居宅), relationship": (Role.CARE_MANAGER, CARE_MANAGER_WITH_RELATIONSHIP),
     "clinic doctor, open opinion request": (Role.CLINIC_DOCTOR, every_state("CR BD BD BD BD BD BD | opinion_request")),
     "clinic doctor, author of an opinion": (Role.CLINIC_DOCTOR, every_state("NT NT NT NT CA NT NT | opinion_author")),
@@ -163,7 +164,21 @@ def build_world(state: str, orgs, cast) -> World:
         else cast["amy"]
     )
     other_staff = cast["alice"] if state == "not_live" else cast["hank"]
-    person = ef.person(insurer=insurer, insured_number="0000000101")
+    # A 住所地特例 person (介護保険法 §13): insured here, living in a facility in the other municipality.
+    person = ef.person(
+        insurer=insurer,
+        insured_number="0000000101",
+        special_residence="1",
+        facility_insurer_number=other.insurer_number,
+        special_residence_from=dt.date(2026, 1, 1),
+    )
+    facility = make_org(
+        OrganisationKind.CARE_OFFICE,
+        "特別養護老人ホーム（施設所在地）",
+        office_number="0870100017",
+        services=("51",),
+    )
+    fay = make_user("fay@example.jp", org=facility, role=Role.PROVIDER_STAFF)
     someone_else = ef.person(insurer=insurer, insured_number="0000000102", name="別人 太郎")
     cyd, cyril = (
         cf.care_manager("cyd@example.jp", more["yobo"]),
@@ -185,6 +200,7 @@ def build_world(state: str, orgs, cast) -> World:
         (more["yobo"], cyd),
         (more["houkatsu"], cyril),
         (orgs["homon"], cast["carol"]),
+        (facility, fay),
     ]
 
     if state == "lapsed":
@@ -233,6 +249,9 @@ def build_world(state: str, orgs, cast) -> World:
         ),
         "provider staff 訪問介護, relationship": user_actor(
             cast["carol"], orgs["homon"], Role.PROVIDER_STAFF
+        ),
+        "facility staff in another municipality (住所地特例), relationship": user_actor(
+            fay, facility, Role.PROVIDER_STAFF
         ),
         "office API key (居宅), relationship": Actor(
             None, orgs["kyotaku"], key.acting_role, key, Channel.API, "req-matrix"
