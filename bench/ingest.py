@@ -128,15 +128,17 @@ def _write_floor(insurer_id: int, counts: dict[str, int]) -> tuple[float, float]
         "certifications": counts.get("certification", 0),
         "ratios": counts.get("burden_ratio", 0),
     }
-    start = time.perf_counter()
-    with transaction.atomic():  # the deferred foreign-key checks run at its commit, and are timed
+    try:
+        start = time.perf_counter()
+        with transaction.atomic():  # the deferred foreign-key checks run at its commit, and are timed
+            with connection.cursor() as cursor:
+                for sql in _FLOOR_INSERTS:
+                    cursor.execute(sql, params)
+            inserted = time.perf_counter()
+        seconds = time.perf_counter() - start
+    finally:  # never left behind: its foreign key to the organisations would stop the next flush
         with connection.cursor() as cursor:
-            for sql in _FLOOR_INSERTS:
-                cursor.execute(sql, params)
-        inserted = time.perf_counter()
-    seconds = time.perf_counter() - start
-    with connection.cursor() as cursor:
-        cursor.execute(drop)
+            cursor.execute(drop)
     return seconds, seconds - (inserted - start)
 
 

@@ -229,18 +229,24 @@ class PersonVersion(Version):
     category = models.CharField("被保険者区分", max_length=1, choices=InsuredCategory.choices)
     issued_on = models.DateField("交付年月日", null=True, blank=True)
     acquisition_reason = models.CharField(
-        "資格取得事由", max_length=2, choices=AcquisitionReason.choices, blank=True, default=""
+        "資格取得事由", max_length=2, choices=AcquisitionReason.choices, blank=True, default="", db_default=""
     )
-    previous_insurer_number = models.CharField("転入前の保険者番号", max_length=6, blank=True, default="")
-    previous_insured_number = models.CharField("転入前の被保険者番号", max_length=10, blank=True, default="")
+    previous_insurer_number = models.CharField(
+        "転入前の保険者番号", max_length=6, blank=True, default="", db_default=""
+    )
+    previous_insured_number = models.CharField(
+        "転入前の被保険者番号", max_length=10, blank=True, default="", db_default=""
+    )
     loss_reason = models.CharField(
-        "資格喪失事由", max_length=2, choices=LossReason.choices, blank=True, default=""
+        "資格喪失事由", max_length=2, choices=LossReason.choices, blank=True, default="", db_default=""
     )
     loss_event_on = models.DateField("喪失事由の発生日", null=True, blank=True)
     special_residence = models.CharField(
-        "住所地特例", max_length=1, choices=SpecialResidence.choices, blank=True, default=""
+        "住所地特例", max_length=1, choices=SpecialResidence.choices, blank=True, default="", db_default=""
     )
-    facility_insurer_number = models.CharField("施設所在保険者番号", max_length=6, blank=True, default="")
+    facility_insurer_number = models.CharField(
+        "施設所在保険者番号", max_length=6, blank=True, default="", db_default=""
+    )
     special_residence_from = models.DateField("住所地特例の開始日", null=True, blank=True)
     special_residence_to = models.DateField("住所地特例の終了日", null=True, blank=True)
 

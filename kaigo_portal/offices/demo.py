@@ -3,8 +3,8 @@ around 千代田区 and 日立市, so that the search and the office pages have 
 
 from __future__ import annotations
 
-from .models import Snapshot
-from .services import import_files
+from .models import Office, Snapshot
+from .services import import_files, office_add_by_hand
 from .synthetic import open_data_csv
 
 DEMO_OFFICES = {
@@ -39,7 +39,23 @@ DEMO_OFFICES = {
 
 def seed() -> str:
     if Snapshot.objects.exists():
-        return "事業所マスタ: already loaded"
+        # A master is there already (the operator's, or an earlier demo): the demo's offices must be in it,
+        # or the demo's plans, relationships and subsidy could not name them.
+        added = [
+            office_add_by_hand(
+                office_number=row["office_number"],
+                name=row["name"],
+                name_kana=row["name_kana"],
+                area_code=row["area_code"],
+                prefecture_name=row["prefecture_name"],
+                city_name=row["city_name"],
+                address=row["address"],
+                by="seed_demo",
+            )
+            for row in DEMO_OFFICES.values()
+            if not Office.objects.filter(office_number=row["office_number"]).exists()
+        ]
+        return f"事業所マスタ: already loaded（デモの事業所 {len(added)} 件を手入力で追加）"
     files = [
         (
             f"jigyosho_{code}_all_20260715093000.csv",

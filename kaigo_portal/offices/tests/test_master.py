@@ -265,3 +265,12 @@ def test_an_older_file_is_refused_with_the_date_in_wareki():
     services.import_files([("jigyosho_110_all_20270120100000.csv", csv_file(FIRST))])
     older = services.import_files([("jigyosho_110_all_20260715093000.csv", csv_file(FIRST[:1]))])
     assert "令和8年12月31日（2026年12月31日）" in older.errors[0].message
+
+
+def test_the_demo_adds_its_offices_to_a_master_that_lacks_them():
+    from kaigo_portal.offices import demo
+
+    services.import_files([("jigyosho_110_all_20260715093000.csv", csv_file(FIRST))])  # without the demo's
+    assert "2 件を手入力で追加" in demo.seed()
+    assert Office.objects.get(office_number="1370100024").is_seen  # added by hand: listed for the rules
+    assert "0 件" in demo.seed()
