@@ -386,7 +386,9 @@ def application_decide_by_certificate(
     """§36: within 14 days of the 転入, certified in line with the 受給資格証明書, without a survey or a panel."""
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update().select_related("certificate").get(pk=application.pk)
+            Application.objects.select_for_update(of=("self",))
+            .select_related("certificate")
+            .get(pk=application.pk)
         )
         if application.decided_on is not None:
             raise ApplicationError("判定済みの申請です。", code="certification.step_done")
