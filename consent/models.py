@@ -216,12 +216,24 @@ class VerificationAttempt(models.Model):
 
 
 class PersonAccount(models.Model):
-    """本人アカウント — a 本人 user linked to exactly one insured person."""
+    """本人アカウント — a 本人 user's link to one insured person's record.
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_account"
+    A user has one per record: after a move to another insurer, a second one to the new record follows the
+    first (`moved_from`), and the old one stays so that the person still sees their earlier record
+    (`services.accounts_follow_moves`; docs/moves.md)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person_accounts"
     )
     person = models.OneToOneField(InsuredPerson, on_delete=models.PROTECT, related_name="account")
+    moved_from = models.OneToOneField(
+        "self",
+        verbose_name="転入前の記録のアカウント",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moved_to",
+    )
     notify_new_organisation = models.BooleanField("新しい組織が閲覧したらメールで知らせる", default=False)
     notified_through = models.BigIntegerField("通知済みの閲覧記録ID", default=0)
     created_at = models.DateTimeField(default=timezone.now)

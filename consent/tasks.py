@@ -88,8 +88,10 @@ def send_break_glass_alert(relationship_id: int) -> None:
 
 @shared_task
 def sweep_relationships() -> None:
-    """Nightly: records the end of lapsed, expired and disqualified relationships. Safe to run twice."""
+    """Nightly: records the end of lapsed, expired and disqualified relationships, and lets persons' accounts
+    follow their moves to another insurer. Safe to run twice."""
     services.relationships_sweep()
+    services.accounts_follow_moves()
 
 
 @shared_task

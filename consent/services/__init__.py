@@ -17,6 +17,7 @@ from .consents import (
 from .persons import (
     CODE_ALPHABET,
     INVITATION_DAYS,
+    accounts_follow_moves,
     dispute_close,
     dispute_open,
     invitation_accept,
@@ -50,6 +51,7 @@ __all__ = [
     "CODE_ALPHABET",
     "FACILITY_RESIDENTIAL_SERVICE_TYPES",
     "INVITATION_DAYS",
+    "accounts_follow_moves",
     "break_glass_by_numbers",
     "break_glass_review_close",
     "claims_ingest",

@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from eligibility.models import InsuredPerson
+from eligibility.models import InsuredPerson, PersonVersion
 from kaigo_portal import access
 from kaigo_portal.accounts.models import User, UserKind
 from kaigo_portal.audit.models import AccessLogEntry
@@ -237,3 +237,41 @@ def new_organisations_since(account: PersonAccount) -> tuple[list[AccessLogEntry
         if row.organisation_number not in known and row.organisation_number not in first:
             first[row.organisation_number] = row
     return list(first.values()), fresh[-1].id
+
+
+def accounts_follow_moves() -> int:
+    """A person who moved keeps one account: when the new insurer's record names the old one (its import's
+    転入前の番号) and the old record has an account, the user gets an account on the new record too, which
+    follows from the old (`moved_from`). Consent does not follow: the new record starts without it, and the
+    person's page asks for it (docs/moves.md). Safe to run twice; returns the accounts added."""
+    named = (
+        PersonVersion.objects.filter(deleted=False, person__account__isnull=True)
+        .exclude(previous_insured_number="")
+        .values_list("person_id", "previous_insurer_number", "previous_insured_number")
+        .distinct()
+    )
+    added = 0
+    for person_id, insurer_number, insured_number in named:
+        old = (
+            PersonAccount.objects.select_related("user")
+            .filter(
+                person__insurer__insurer_number=insurer_number,
+                person__insured_number=insured_number,
+                moved_to__isnull=True,
+            )
+            .first()
+        )
+        if old is None:
+            continue
+        try:
+            with transaction.atomic():
+                PersonAccount.objects.create(
+                    user=old.user,
+                    person_id=person_id,
+                    moved_from=old,
+                    notify_new_organisation=old.notify_new_organisation,
+                )
+        except IntegrityError:  # another run linked it first
+            continue
+        added += 1
+    return added

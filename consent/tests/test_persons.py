@@ -46,7 +46,7 @@ def test_an_invitation_is_used_once_sets_a_password_and_sends_to_totp(client, ca
         )
         assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
         user = User.objects.get(email="hanako@example.jp")
-        assert (user.is_person, user.name, user.person_account.person) == (True, "介護 花子", hanako)
+        assert (user.is_person, user.name, user.person_accounts.get().person) == (True, "介護 花子", hanako)
         assert client.get(reverse("consent:my_home")).status_code == 302  # TOTP first: persons need MFA
         client.logout()
         again = client.post(

@@ -87,7 +87,29 @@ def my_home(request):
     persons = [
         (person, how, links.self_person_links(person.pk)) for person, how in persons_acting_for(request.user)
     ]
-    return render(request, "consent/me/home.html", {"persons": persons})
+    # Moves: which record is the earlier one, and whether the new one still waits for the person's consent.
+    accounts = {
+        account.person_id: account
+        for account in PersonAccount.objects.filter(user=request.user).select_related(
+            "moved_from__person__insurer"
+        )
+    }
+    moved_out = set(
+        PersonAccount.objects.filter(user=request.user, moved_to__isnull=False).values_list(
+            "person_id", flat=True
+        )
+    )
+    moves = {
+        person.pk: {
+            "from": accounts[person.pk].moved_from.person.insurer,
+            "asks_consent": selectors.consent_current(person) is None,
+        }
+        for person, _how, _extra in persons
+        if person.pk in accounts and accounts[person.pk].moved_from_id
+    }
+    return render(
+        request, "consent/me/home.html", {"persons": persons, "moves": moves, "moved_out": moved_out}
+    )
 
 
 @person_required

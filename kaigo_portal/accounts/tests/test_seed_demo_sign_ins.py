@@ -23,7 +23,7 @@ def test_the_sign_ins_come_alone_with_the_url_and_the_persons_own_name(settings)
     assert lines[0] == "デモを http://127.0.0.1:8000/ で公開しています（終了は Ctrl+C）。"
     assert lines[1] == "デモ用サインイン（パスワードはすべて kaigo-demo-2026）:"
     user = User.objects.get(email="person@example.jp")
-    assert user.name == user.person_account.person.name  # the account shows the person's own name
+    assert user.name == user.person_accounts.get().person.name  # the account shows the person's own name
     assert lines[-1].split()[:2] == ["本人", "person@example.jp"]
     assert lines[-1].endswith(f"{user.name}（被保険者本人）")
     assert "caremanager@example.jp" in printed.getvalue()
