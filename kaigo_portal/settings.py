@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "kaigo_portal.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kaigo_portal.accounts.middleware.MembershipMiddleware",
     "kaigo_portal.accounts.middleware.MfaRequiredMiddleware",
@@ -367,6 +368,25 @@ KAIGO_MAP_TILES_ATTRIBUTION = env_str(
     "KAIGO_MAP_TILES_ATTRIBUTION",
     '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
 )
+# Content-Security-Policy (django-csp): every script, style, font and frame from the site itself; no inline
+# script or style (the pages' scripts are static files); images also from the map's tile server.
+_TILES_ORIGIN = (
+    "/".join(KAIGO_MAP_TILES_URL.split("/")[:3]) if KAIGO_MAP_TILES_URL.startswith("https://") else ""
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_TILES_ORIGIN] if _TILES_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'self'"],  # a receipt's PDF, shown in the subsidy review
+        "frame-ancestors": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 KAIGO_REQUEST_MAX_BYTES = env_int("KAIGO_REQUEST_MAX_BYTES", 25_000_000, minimum=1_000_000)
 # A CSV at least this large is validated in two processes (the machines have two cores).
 KAIGO_IMPORT_PARALLEL_MIN_BYTES = env_int("KAIGO_IMPORT_PARALLEL_MIN_BYTES", 8_000_000, minimum=0)

@@ -56,3 +56,17 @@ def test_a_representative_acts_for_the_person_and_their_reads_are_folded_as_the_
     main = journey.look()
     own = main[main.index("ご本人・代理人による閲覧") :]
     assert "伊藤 恵子（代理人）" in own  # the representative's own read, folded by day, never disputable
+
+
+def test_an_inline_script_is_refused_by_the_csp_and_the_journey_check_sees_it(journey):
+    """The check in Journey.look() can fail: a script written into the page is refused and reported."""
+    import pytest
+
+    journey.sign_in("person@example.jp")
+    journey.page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        " document.body.appendChild(s); }"
+    )
+    assert journey.page.evaluate("() => window.ran") is None  # not run
+    with pytest.raises(AssertionError, match="CSP on"):
+        journey.look()
