@@ -8,6 +8,7 @@ import secrets
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from eligibility.models import InsuredPerson, PersonVersion
@@ -244,25 +245,24 @@ def accounts_follow_moves() -> int:
     転入前の番号) and the old record has an account, the user gets an account on the new record too, which
     follows from the old (`moved_from`). Consent does not follow: the new record starts without it, and the
     person's page asks for it (docs/moves.md). Safe to run twice; returns the accounts added."""
+    # Only the new records whose old record has an account to follow: most persons never have one, so a
+    # scan of every moved-in person with a look-up each would grow for ever (one query, then one insert each).
+    old_accounts = PersonAccount.objects.filter(
+        person__insurer__insurer_number=OuterRef("previous_insurer_number"),
+        person__insured_number=OuterRef("previous_insured_number"),
+        moved_to__isnull=True,
+    ).values("pk")[:1]
     named = (
         PersonVersion.objects.filter(deleted=False, person__account__isnull=True)
         .exclude(previous_insured_number="")
-        .values_list("person_id", "previous_insurer_number", "previous_insured_number")
+        .annotate(old_account=Subquery(old_accounts))
+        .filter(old_account__isnull=False)
+        .values_list("person_id", "old_account")
         .distinct()
     )
     added = 0
-    for person_id, insurer_number, insured_number in named:
-        old = (
-            PersonAccount.objects.select_related("user")
-            .filter(
-                person__insurer__insurer_number=insurer_number,
-                person__insured_number=insured_number,
-                moved_to__isnull=True,
-            )
-            .first()
-        )
-        if old is None:
-            continue
+    for person_id, old_account in named:
+        old = PersonAccount.objects.select_related("user").get(pk=old_account)
         try:
             with transaction.atomic():
                 PersonAccount.objects.create(

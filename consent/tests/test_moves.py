@@ -80,3 +80,16 @@ def test_the_old_care_team_loses_the_person_after_the_loss_of_qualification(move
         bob = Actor(user=cast["bob"], organisation=orgs["kyotaku"], role="care_manager")
         with pytest.raises(access.NotVisible):
             access.authorize(bob, old, Category.ELIGIBILITY, access.Purpose.CARE_MANAGEMENT)
+
+
+def test_moved_in_persons_without_an_account_cost_one_query_however_many(orgs, django_assert_num_queries):
+    for n in range(20):
+        ef.person(
+            insurer=orgs["hitachi"],
+            effective_date=MOVED,
+            acquisition_reason="02",
+            previous_insurer_number="131011",
+            previous_insured_number=f"{9_000_000 + n:010d}",
+        )
+    with django_assert_num_queries(1):
+        assert services.accounts_follow_moves() == 0
