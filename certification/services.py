@@ -412,7 +412,9 @@ def application_decide_by_certificate(
             decided_on,
             valid_from,
             rules.validity_end(valid_from, validity_months),
-            f"受給資格証明書（{certificate.number}）により認定（介護保険法第36条）",
+            # Not the certificate's number: a free-text field that care offices read (the link is kept).
+            f"受給資格証明書（{certificate.person.insurer.name}、{to_wareki_with_seireki(certificate.issued_on)}交付）"
+            "により認定（介護保険法第36条）",
             by,
         )
     logger.info("certification decided by certificate: application=%s", application.pk)

@@ -405,12 +405,11 @@ def certificate_new(request):
     return render(request, "certification/certificate_new.html", {"form": form})
 
 
-def _own_certificate(request, pk: int) -> EligibilityCertificate:
+def _own_certificate(request, pk: int, *, channel: str | None = None) -> EligibilityCertificate:
     """The insurer's own certificate, its read authorised and logged as the person's certification."""
     certificates = EligibilityCertificate.objects.select_related("person__insurer")
-    return access.fetch(
-        access.Actor.for_request(request), certificates, selectors.CATEGORY_PROGRESS, INSURER, pk=pk
-    )
+    actor = access.Actor.for_request(request, **({"channel": channel} if channel else {}))
+    return access.fetch(actor, certificates, selectors.CATEGORY_PROGRESS, INSURER, pk=pk)
 
 
 @municipal_required
@@ -424,7 +423,7 @@ def certificate_detail(request, pk: int):
 def certificate_pdf(request, pk: int):
     if not pdf.available():
         return eligibility_pdf.unavailable_response()
-    certificate = _own_certificate(request, pk)
+    certificate = _own_certificate(request, pk, channel=access.Channel.PDF)
     return eligibility_pdf.inline_response(
         pdf.certificate_pdf(certificate), f"jukyu_{certificate.number}.pdf"
     )

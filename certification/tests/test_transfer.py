@@ -76,7 +76,8 @@ def test_within_14_days_the_new_insurer_certifies_in_line_with_it_without_survey
         dt.date(2026, 10, 29),
         dt.date(2027, 4, 30),
     )
-    assert "介護保険法第36条" in app.panel_opinion and certificate.number in app.panel_opinion
+    assert "介護保険法第36条" in app.panel_opinion and app.certificate == certificate
+    assert certificate.number not in app.panel_opinion  # the number is a key: never in free text
     card = CertificationVersion.objects.get(person=new)
     assert card.care_level == CareLevel.KAIGO2 and card.valid_from == dt.date(2026, 10, 29)
 
@@ -144,3 +145,21 @@ def test_the_pages_issue_link_and_decide_with_a_question(moved, cast, login):
     assert Application.objects.get(pk=app.pk).decided_on is None  # asked, not yet decided
     assert hank.post(url, {**data, "confirmed": "1"}).status_code == 302
     assert Application.objects.get(pk=app.pk).care_level == CareLevel.KAIGO2
+
+
+def test_the_certificate_pdf_is_printed_for_the_person_and_its_read_logged(moved, cast, login, tmp_path):
+    from conftest import pdf_fonts, pdf_text
+    from kaigo_portal.audit.models import AccessLogEntry
+
+    old, _new = moved
+    certificate = services.certificate_issue(person=old, moved_out_on=MOVED, by=cast["alice"])
+    response = login(cast["alice"]).get(f"/certification/certificates/{certificate.pk}/certificate.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "受給資格証明書" in text and certificate.number in text and "令和8年10月15日" in text
+    assert "IPAex" in pdf_fonts(response.content, tmp_path)
+    assert AccessLogEntry.objects.filter(category="certification_progress", channel="pdf").exists()
+    assert (
+        login(cast["hank"]).get(f"/certification/certificates/{certificate.pk}/certificate.pdf").status_code
+        == 404
+    )
