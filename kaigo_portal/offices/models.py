@@ -153,5 +153,7 @@ class Listing(models.Model):
     def last_seen_on(self):
         if self.seen_until_id is not None:
             return self.seen_until.data_date
+        if hasattr(self, "latest_on"):  # annotated by offices.selectors
+            return self.latest_on
         latest = Snapshot.objects.filter(info_code=self.info_code).order_by("-data_date").first()
         return latest.data_date if latest else None

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import unicodedata
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .models import Listing, Office, Snapshot
+
+
+def _listings() -> QuerySet[Listing]:
+    """An office's listings, each with the data date of its service's latest snapshot (`latest_on`): what
+    a listing still listed was last seen in, without a query per listing on the page."""
+    latest = (
+        Snapshot.objects.filter(info_code=OuterRef("info_code")).order_by("-data_date").values("data_date")
+    )
+    return (
+        Listing.objects.select_related("seen_until")
+        .annotate(latest_on=Subquery(latest[:1]))
+        .order_by("info_code")
+    )
 
 
 def _folded(text: str) -> str:
@@ -33,18 +46,14 @@ def search(
         offices = offices.filter(Exists(listed.filter(seen_until__isnull=True)))
     else:  # listed now, or added by hand (an office the national data does not list yet)
         offices = offices.filter(Exists(listed.filter(seen_until__isnull=True)) | Q(added_by_hand=True))
-    return offices.prefetch_related(
-        Prefetch("listings", Listing.objects.select_related("seen_until").order_by("info_code"))
-    ).order_by("name_kana", "office_number")
+    return offices.prefetch_related(Prefetch("listings", _listings())).order_by("name_kana", "office_number")
 
 
 def office(number: str) -> Office | None:
     return (
         Office.objects.filter(office_number=number)
         .select_related("first_seen")
-        .prefetch_related(
-            Prefetch("listings", Listing.objects.select_related("seen_until").order_by("info_code"))
-        )
+        .prefetch_related(Prefetch("listings", _listings()))
         .first()
     )
 

@@ -97,7 +97,18 @@ WRONG_DIGIT = office_number(100009, "137")[:9] + str((int(office_number(100009, 
 FIRST = [
     row(KUDAN, "訪問介護ステーション九段"),
     row(SAKURA, "さくら訪問介護", **{"URL": "info@sakura.example.jp", "方書（ビル名等）": "さくらビル2階"}),
-    row(HIBARI, "ひばりヘルパー", **{"定員": "12", "法人番号": corporate_number("700110005901")[1:] + "0"}),
+    row(
+        HIBARI,
+        "ひばりヘルパー",
+        **{
+            "定員": "12",
+            "法人番号": corporate_number("700110005901")[1:] + "0",
+            "高齢者の方と障害者の方が同時一体的に利用できるサービス": "○",
+            "介護保険の通常の指定基準を満たしている": "○",
+            "障害福祉の通常の指定基準を満たしている": "×",
+            "備考": "共生型サービス",
+        },
+    ),
 ]
 
 
@@ -137,7 +148,14 @@ def test_a_real_layout_file_is_read_field_by_field_then_a_second_snapshot_marks_
     assert (listing.weekdays, listing.weekdays_note) == ("月,火,水,木,金", "祝日は休み")
     sakura = Office.objects.get(office_number=SAKURA)
     assert (sakura.url, sakura.email, sakura.address_extra) == ("", "info@sakura.example.jp", "さくらビル2階")
-    assert Listing.objects.get(office__office_number=HIBARI).capacity == 12
+    hibari = Listing.objects.get(office__office_number=HIBARI)
+    assert hibari.capacity == 12 and hibari.remarks == "共生型サービス"
+    assert (hibari.kyoseigata, hibari.meets_care_standard, hibari.meets_disability_standard) == (
+        "○",
+        "○",
+        "×",
+    )
+    assert (kudan.prefecture_name, kudan.address) == ("東京都", "東京都千代田区九段南1-2-1")
 
     # The same file again: nothing changes.
     again = services.import_files([("jigyosho_110_all_20260715093000.csv", csv_file(FIRST))])

@@ -88,3 +88,17 @@ def test_municipal_staff_see_their_area_first(login, cast):
 def test_persons_and_visitors_do_not_search_offices(client, login, cast):
     assert client.get("/offices/").status_code == 302  # to the sign-in
     assert login(cast["pia"]).get("/offices/").status_code == 403
+
+
+def test_the_office_page_takes_the_same_queries_however_many_services(
+    login, cast, django_assert_max_num_queries
+):
+    from .test_master import row as open_data_row
+
+    for code, name in (("110", "訪問介護"), ("130", "訪問看護"), ("150", "通所介護")):
+        rows = [open_data_row(KUDAN, "訪問介護ステーション九段", **{"サービスの種類": name})]
+        services.import_files([(f"jigyosho_{code}_all_20260715093000.csv", csv_file(rows))])
+    client = login(cast["bob"])
+    with django_assert_max_num_queries(9):  # a query per listed service would make it 15
+        page = client.get(f"/offices/{KUDAN}/").content.decode()
+    assert page.count("掲載中（基準日 令和8年6月30日") == 3
