@@ -23,11 +23,14 @@ from .models import (
     Version,
 )
 
+# The moves (資格の取得・喪失, 住所地特例): a second table of the 一面's versions, showing only those that say
+# something of them.
+MOVES = "資格の取得・喪失と住所地特例"
 # (model, the section's title, the fields its table shows), in the order of the card.
 HISTORY_SECTIONS: tuple[tuple[type[Version], str, tuple[str, ...]], ...] = (
     (PersonVersion, "被保険者情報（一面）", ("name", "name_kana", "birth_date", "sex", "address", "category",
                                             "qualified_on", "disqualified_on", "issued_on")),
-    (PersonVersion, "資格の取得・喪失と住所地特例", ("acquisition_reason", "previous_insurer_number",
+    (PersonVersion, MOVES, ("acquisition_reason", "previous_insurer_number",
                                                 "previous_insured_number", "loss_reason", "loss_event_on",
                                                 "special_residence", "facility_insurer_number",
                                                 "special_residence_from", "special_residence_to")),
@@ -40,7 +43,6 @@ HISTORY_SECTIONS: tuple[tuple[type[Version], str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 YEN_FIELDS = {"residence_cap", "food_cap", "amount"}
-SPARSE = {"資格の取得・喪失と住所地特例"}
 
 
 @dataclass(frozen=True)
@@ -61,22 +63,21 @@ def history_tables(person: InsuredPerson, *, with_ledger: bool) -> list[HistoryT
     """Every version of every record type, oldest first (one query per type). The ledger is left out
     when the home_modification category was not granted."""
     tables = []
+    versions: dict[type[Version], list[Version]] = {}  # the 一面's two tables read its versions once
     for model, title, fields in HISTORY_SECTIONS:
         if model is LedgerLineVersion and not with_ledger:
             continue
+        if model not in versions:
+            versions[model] = list(selectors.history(model, person))
         meta_fields = [model._meta.get_field(name) for name in fields]
         rows = [
             HistoryRow(version, [display(version, field) for field in meta_fields])
-            for version in selectors.history(model, person)
+            for version in versions[model]
         ]
-        if title in SPARSE:  # only the versions that say something of it
+        if title == MOVES:
             rows = [row for row in rows if any(cell != "—" for cell in row.cells)]
         headers = [str(field.verbose_name) for field in meta_fields]
-        key = (
-            model._meta.model_name
-            if not any(t.key == model._meta.model_name for t in tables)
-            else f"{model._meta.model_name}-{len(tables)}"
-        )
+        key = "moves" if title == MOVES else model._meta.model_name
         tables.append(HistoryTable(key, title, headers, rows))
     return tables
 
