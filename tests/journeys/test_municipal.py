@@ -57,3 +57,14 @@ def test_a_municipal_admin_manages_staff_and_api_keys(journey):
     assert "千代田 次郎 さんの所属を失効させました。" in journey.look()
     journey.home()
     journey.click("API キーの管理")
+
+
+def test_a_clerk_sees_the_offices_of_the_area_first_then_the_whole_country(journey):
+    journey.sign_in("municipal@example.jp")
+    journey.click("事業所の検索（公表データ）")
+    main = journey.look()
+    assert "千代田区 の区域の事業所を表示しています" in main and "訪問介護ステーション九段" in main
+    assert "日立市" not in main  # the demo master's 日立市 offices: not this area's
+    journey.click("全国で探す")
+    main = journey.look()
+    assert "自分の区域に戻す" in main and "日立市" in main

@@ -62,3 +62,26 @@ def test_the_operator_publishes_news_and_deletes_it_after_the_question(journey):
     journey.click("削除する", role="button")
     assert "お知らせ「年末年始の窓口について」を削除しました" in journey.look()
     assert not NewsItem.objects.filter(title="年末年始の窓口について").exists()
+
+
+def test_the_operator_checks_then_imports_the_next_office_master(journey, tmp_path):
+    from kaigo_portal.offices.demo import DEMO_OFFICES
+    from kaigo_portal.offices.models import Office
+    from kaigo_portal.offices.synthetic import open_data_csv
+
+    upload = tmp_path / "jigyosho_110_all_20270120100000.csv"
+    upload.write_bytes(open_data_csv("110", 2, seed=9, first_serial=900, fixed=[DEMO_OFFICES["110"]]))
+    page = journey.page
+    journey.sign_in("operator@example.jp")
+    journey.click("事業所マスタ（公表データ）の取込")
+    page.set_input_files("input[name=files]", str(upload))
+    journey.click("確認する（取り込まない）", role="button")
+    main = journey.look()
+    assert "確認しました（まだ取り込んでいません）" in main and "1 ファイル、3 行" in main
+    assert not Office.objects.filter(name__endswith="900").exists()
+    page.set_input_files("input[name=files]", str(upload))
+    journey.click("取り込む", role="button", exact=True)
+    main = journey.look()
+    assert "取り込みました" in main and "追加 2" in main and "令和8年12月31日" in main  # the history's 基準日
+    journey.click("事業所の検索へ")
+    assert "訪問介護ステーション九段" in journey.look()
