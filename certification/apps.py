@@ -7,12 +7,15 @@ class CertificationConfig(AppConfig):
 
     def ready(self) -> None:
         from eligibility.imports.registry import register
-        from kaigo_portal import demo, links
+        from kaigo_portal import demo, labels, links
 
         from . import demo as certification_demo
-        from .imports import ProgressEventRecord
+        from .imports import CertificateSubmissionRecord, ProgressEventRecord
+        from .services import CERTIFICATE_CHECK
 
         register(ProgressEventRecord)
+        register(CertificateSubmissionRecord)
+        labels.register("purpose", [(CERTIFICATE_CHECK, "受給資格証明書の照合（転入先の保険者）")])
         # The office's person page: the sections the policy shows link here (the survey from its application).
         links.register_person_link(
             "office",

@@ -252,3 +252,19 @@ class ProgressEvent(Version):
         verbose_name = "進捗段階（取込）"
         verbose_name_plural = "進捗段階（取込）"
         indexes = [models.Index(fields=["person", "application_number"], name="certevent_key")]
+
+
+class CertificateSubmission(Version):
+    """A 受給資格証明書 submitted with an application, as the new insurer's own system records it
+    (imported, record type `certification_certificate`). Keyed by 申請番号; committing the row links the
+    application to the certificate (`services.certificates_apply_imported`), as the screen does."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False)
+    application_number = models.CharField("申請番号", max_length=20)
+    certificate_number = models.CharField("受給資格証明書番号", max_length=20)
+    moved_in_on = models.DateField("転入日")
+
+    class Meta(Version.Meta):
+        verbose_name = "受給資格証明書の提出（取込）"
+        verbose_name_plural = "受給資格証明書の提出（取込）"
+        indexes = [models.Index(fields=["person", "application_number"], name="certsubmission_key")]

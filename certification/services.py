@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 
@@ -13,6 +14,8 @@ from consent.services import consent_record_with_application
 from eligibility import services as eligibility_services
 from eligibility.models import CareLevel, CertificationVersion, InsuredPerson, PersonVersion
 from eligibility.selectors import current_versions
+from kaigo_portal import access
+from kaigo_portal.access import Actor, Category
 from kaigo_portal.accounts.models import Organisation, OrganisationKind, User
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.wareki import to_wareki_with_seireki
@@ -22,6 +25,7 @@ from .models import (
     STEP_REQUIRES,
     Application,
     ApplicationKind,
+    CertificateSubmission,
     EligibilityCertificate,
     Step,
     StepKind,
@@ -340,40 +344,109 @@ def _previous_numbers(person: InsuredPerson) -> tuple[str, str]:
     return (version.previous_insurer_number, version.previous_insured_number) if version else ("", "")
 
 
+def certificate_number(typed: str) -> str:
+    """The number as printed (XXXX-XXXX-XXXX) from what was typed or imported: case, hyphens and spaces
+    do not matter."""
+    wanted = "".join(ch for ch in typed.upper() if ch.isalnum())
+    return "-".join(wanted[i : i + 4] for i in range(0, len(wanted), 4))
+
+
+CERTIFICATE_MISMATCH = (
+    "この番号の受給資格証明書は、この方の転入前の記録（保険者番号・被保険者番号）と一致しません。"
+    "証明書の番号と、転入前の番号の取込をご確認ください。"
+)
+CERTIFICATE_CHECK = "certificate_check"  # the access log's purpose: 受給資格証明書の照合
+
+
+def find_certificate(person: InsuredPerson, number: str) -> tuple[EligibilityCertificate | None, bool]:
+    """The 受給資格証明書 with this number (or None), and whether it belongs to the person's record at the
+    old insurer as the new insurer's own import names it. Logs nothing: `certificate_matching` does."""
+    certificate = (
+        EligibilityCertificate.objects.select_related("person__insurer")
+        .filter(number=certificate_number(number))
+        .first()
+    )
+    if certificate is None:
+        return None, False
+    old = (certificate.person.insurer.insurer_number, certificate.person.insured_number)
+    return certificate, _previous_numbers(person) == old
+
+
+def certificate_matching(person: InsuredPerson, number: str, actor: Actor) -> EligibilityCertificate | None:
+    """The certificate if it is this person's (`find_certificate`); None otherwise, for a number that does
+    not exist as for one that is not this person's (one answer: nothing of another insurer's records is
+    learnt by trying).
+
+    Comparing the numbers reads the old record, so every try at an existing certificate is in the old
+    record's access log, matched or not: the person sees who checked their certificate."""
+    certificate, matched = find_certificate(person, number)
+    if certificate is None:
+        return None
+    _log_certificate_check(actor, certificate, matched)
+    return certificate if matched else None
+
+
+def _log_certificate_check(actor: Actor, certificate: EligibilityCertificate, matched: bool) -> None:
+    access.log_lookup(
+        actor,
+        certificate.person.insurer.insurer_number,
+        certificate.person.insured_number,
+        Category.ELIGIBILITY,
+        CERTIFICATE_CHECK,
+        granted=matched,
+        reason="certificate.match" if matched else "certificate.mismatch",
+    )
+
+
+def _attach_certificate(
+    application: Application, certificate: EligibilityCertificate | None, moved_in_on: dt.date | None
+) -> None:
+    application.certificate, application.moved_in_on = certificate, moved_in_on
+    application.save(update_fields=["certificate", "moved_in_on"])
+    logger.info(
+        "eligibility certificate %s: application=%s certificate=%s",
+        "linked" if certificate else "unlinked",
+        application.pk,
+        certificate.pk if certificate else None,
+    )
+
+
 def certificate_link(
-    *, application: Application, number: str, moved_in_on: dt.date, by: User | None
+    *, application: Application, number: str, moved_in_on: dt.date, actor: Actor
 ) -> Application:
-    """The new insurer names the 受給資格証明書 the person brought. It is linked only when its number belongs
-    to the person's record at the old insurer, as the new insurer's own import names it; one answer for a
-    number that does not exist and one that does not match, so that nothing of another insurer's records
-    can be learnt by trying."""
+    """The new insurer names the 受給資格証明書 the person brought (on screen; the import's record
+    `certification_certificate` does the same with the same rules, `imports.CertificateSubmissionRecord`)."""
     if application.decided_on is not None or application.kind != ApplicationKind.NEW:
         raise ApplicationError(
             "受給資格証明書は、判定前の新規申請にだけ添付できます。", code="certification.certificate_not_new"
         )
     if moved_in_on > application.applied_on:
         raise ApplicationError("転入日が申請日より後です。", code="certification.moved_in_after_applied")
-    wanted = "".join(ch for ch in number.upper() if ch.isalnum())
-    wanted = "-".join(wanted[i : i + 4] for i in range(0, len(wanted), 4))
-    certificate = (
-        EligibilityCertificate.objects.select_related("person__insurer").filter(number=wanted).first()
-    )
-    previous = _previous_numbers(application.person)
-    if certificate is None or previous != (
-        certificate.person.insurer.insurer_number,
-        certificate.person.insured_number,
-    ):
-        raise ApplicationError(
-            "この番号の受給資格証明書は、この方の転入前の記録（保険者番号・被保険者番号）と一致しません。"
-            "証明書の番号と、転入前の番号の取込をご確認ください。",
-            code="certification.certificate_mismatch",
-        )
-    application.certificate, application.moved_in_on = certificate, moved_in_on
-    application.save(update_fields=["certificate", "moved_in_on"])
-    logger.info(
-        "eligibility certificate linked: application=%s certificate=%s", application.pk, certificate.pk
-    )
+    certificate = certificate_matching(application.person, number, actor)
+    if certificate is None:
+        raise ApplicationError(CERTIFICATE_MISMATCH, code="certification.certificate_mismatch")
+    _attach_certificate(application, certificate, moved_in_on)
     return application
+
+
+def certificates_apply_imported(job) -> None:
+    """After an import has written its `certification_certificate` rows (checked by the import, in the same
+    transaction): each application named links to its certificate, or a deleted row unlinks it.
+
+    The comparison with the old record is logged as the screen's is, once the import commits: the log's
+    own transaction is durable and cannot sit inside the import's (kaigo_portal.audit.services.record), and
+    a rolled-back import linked nothing."""
+    actor = access.Actor.for_import(job)
+    for row in CertificateSubmission.objects.filter(job=job).select_related("person").order_by("line"):
+        application = Application.objects.get(person=row.person, reference=row.application_number)
+        if row.deleted:
+            _attach_certificate(application, None, None)
+            continue
+        certificate, matched = find_certificate(row.person, row.certificate_number)
+        if not matched:  # the import's check refused this; a change since then must not link
+            raise ApplicationError(CERTIFICATE_MISMATCH, code="certification.certificate_mismatch")
+        _attach_certificate(application, certificate, row.moved_in_on)
+        transaction.on_commit(functools.partial(_log_certificate_check, actor, certificate, True))
 
 
 def application_decide_by_certificate(

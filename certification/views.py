@@ -186,7 +186,9 @@ def application_detail(request, pk: int):
         if link_form.is_valid() and _apply(
             request,
             link_form,
-            lambda **d: services.certificate_link(application=application, by=request.user, **d),
+            lambda **d: services.certificate_link(
+                application=application, actor=access.Actor.for_request(request), **d
+            ),
         ):
             return redirect(request.path)
     elif action == "transfer_decide":

@@ -94,6 +94,7 @@ class Actor:
     api_key: ApiKey | None = None
     channel: str = Channel.PAGE
     request_id: str = ""
+    label: str = ""  # the name logged for an actor that is neither a user nor a key (an import)
 
     @classmethod
     def for_request(cls, request, *, channel: str = Channel.PAGE) -> Actor:
@@ -111,8 +112,16 @@ class Actor:
             request_id=request_id,
         )
 
+    @classmethod
+    def for_import(cls, job) -> Actor:
+        """A bulk import of the insurer's own system (eligibility's ImportJob): the insurer acts, as
+        保険者事務; the job is named in the request id."""
+        return cls(None, job.insurer, None, None, Channel.IMPORT, f"import-{job.pk}", label="一括取込")
+
     @property
     def name(self) -> str:
+        if self.label:
+            return self.label
         if self.api_key is not None:
             return f"{self.api_key.organisation.name} / {self.api_key.name}"
         return self.user.name if self.user is not None else "匿名"

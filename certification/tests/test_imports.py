@@ -117,3 +117,26 @@ def test_steps_are_checked_in_order_across_the_rows_of_a_file(orgs, uncertified)
     )
     assert in_order.status == "succeeded", issues_of(in_order)
     assert selectors.progress(app, D(2026, 4, 20)).waiting_for == [StepKind.PANEL_ASSIGNED]
+
+
+def test_checking_a_row_alone_needs_no_database(django_assert_num_queries):
+    """A large file's second half is validated in a forked process that has no database (imports.parallel):
+    the certification types check the database only in sequence, in the importing process."""
+    from eligibility.imports.reader import RawRecord
+    from eligibility.imports.validate import validate
+
+    common = {"action": "add", "effective_date": "2026-04-20", "insurer_number": "131011"}
+    progress = {"kind": "survey_requested", "completed_on": "2026-04-02"}
+    certificate = {"certificate_number": "ABCD-EFGH-JKLM", "moved_in_on": "2026-04-01"}
+    rows = [
+        {"record_type": "certification_progress", "application_number": "C00000001", **progress},
+        {"record_type": "certification_certificate", "application_number": "C00000001", **certificate},
+    ]
+    with django_assert_num_queries(0):
+        parsed = [
+            validate(
+                RawRecord(2, {**common, "insured_number": "0000000001", **cells}), insurer_number="131011"
+            )
+            for cells in rows
+        ]
+    assert [row.issues for row in parsed] == [[], []]

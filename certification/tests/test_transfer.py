@@ -12,7 +12,11 @@ from certification.models import Application, EligibilityCertificate
 from certification.tests.factories import application
 from eligibility.models import CareLevel, CertificationVersion, InsuredCategory
 from eligibility.tests import factories as ef
+from kaigo_portal.access import Actor
+from kaigo_portal.accounts.models import Role
+from kaigo_portal.audit.models import AccessLogEntry
 from kaigo_portal.errors import ApplicationError
+from kaigo_portal.labels import label
 
 pytestmark = pytest.mark.django_db
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -43,6 +47,10 @@ def today():
         yield
 
 
+def as_hitachi(cast, orgs) -> Actor:
+    return Actor(cast["hank"], orgs["hitachi"], Role.MUNICIPAL_STAFF)
+
+
 def refused(call, **kwargs) -> ApplicationError:
     with pytest.raises(ApplicationError) as error:
         call(**kwargs)
@@ -59,12 +67,12 @@ def test_the_old_insurer_certifies_what_is_in_force_on_the_day_of_leaving(moved,
     assert error.code == "certification.nothing_to_certify" and "令和8年10月15日" in error.message
 
 
-def test_within_14_days_the_new_insurer_certifies_in_line_with_it_without_survey_or_panel(moved, cast):
+def test_within_14_days_the_new_insurer_certifies_in_line_with_it_without_survey_or_panel(moved, cast, orgs):
     old, new = moved
     certificate = services.certificate_issue(person=old, moved_out_on=MOVED, by=cast["alice"])
     app = application(person=new, applied_on=MOVED + dt.timedelta(days=14), by=cast["hank"])
     typed = certificate.number.replace("-", "").lower()  # as read from the paper
-    services.certificate_link(application=app, number=typed, moved_in_on=MOVED, by=cast["hank"])
+    services.certificate_link(application=app, number=typed, moved_in_on=MOVED, actor=as_hitachi(cast, orgs))
     app.refresh_from_db()
     assert app.certificate == certificate and app.is_timely_transfer and app.days_after_moving_in == 14
     services.application_decide_by_certificate(
@@ -82,11 +90,13 @@ def test_within_14_days_the_new_insurer_certifies_in_line_with_it_without_survey
     assert card.care_level == CareLevel.KAIGO2 and card.valid_from == dt.date(2026, 10, 29)
 
 
-def test_after_14_days_the_application_is_linked_but_flagged_and_not_certified_by_it(moved, cast):
+def test_after_14_days_the_application_is_linked_but_flagged_and_not_certified_by_it(moved, cast, orgs):
     old, new = moved
     certificate = services.certificate_issue(person=old, moved_out_on=MOVED, by=None)
     app = application(person=new, applied_on=MOVED + dt.timedelta(days=15), by=None)
-    services.certificate_link(application=app, number=certificate.number, moved_in_on=MOVED, by=None)
+    services.certificate_link(
+        application=app, number=certificate.number, moved_in_on=MOVED, actor=as_hitachi(cast, orgs)
+    )
     app.refresh_from_db()
     assert app.certificate == certificate and not app.is_timely_transfer
     error = refused(
@@ -101,15 +111,42 @@ def test_a_number_that_does_not_exist_or_is_not_this_persons_gets_one_answer(mov
     ef.certification(person=stranger)
     theirs = services.certificate_issue(person=stranger, moved_out_on=MOVED, by=None)
     app = application(person=new, applied_on=MOVED + dt.timedelta(days=3), by=None)
+    hitachi = as_hitachi(cast, orgs)
     unknown = refused(
-        services.certificate_link, application=app, number="AAAA-BBBB-CCCC", moved_in_on=MOVED, by=None
+        services.certificate_link, application=app, number="AAAA-BBBB-CCCC", moved_in_on=MOVED, actor=hitachi
     )
     other = refused(
-        services.certificate_link, application=app, number=theirs.number, moved_in_on=MOVED, by=None
+        services.certificate_link, application=app, number=theirs.number, moved_in_on=MOVED, actor=hitachi
     )
     assert unknown.code == other.code == "certification.certificate_mismatch"
     assert unknown.message == other.message  # nothing learnt of another person by trying numbers
     assert Application.objects.get(pk=app.pk).certificate is None
+    # The try at the stranger's certificate is in the stranger's access log; the unknown number names no one.
+    tried = AccessLogEntry.objects.get(purpose=services.CERTIFICATE_CHECK)
+    assert (tried.insured_number, tried.outcome, tried.reason, tried.organisation_name) == (
+        stranger.insured_number,
+        "denied",
+        "certificate.mismatch",
+        orgs["hitachi"].name,
+    )
+
+
+def test_a_matching_certificate_is_logged_as_read_in_the_old_record(moved, cast, orgs):
+    old, new = moved
+    certificate = services.certificate_issue(person=old, moved_out_on=MOVED, by=None)
+    app = application(person=new, applied_on=MOVED + dt.timedelta(days=3), by=None)
+    services.certificate_link(
+        application=app, number=certificate.number, moved_in_on=MOVED, actor=as_hitachi(cast, orgs)
+    )
+    row = AccessLogEntry.objects.get(purpose=services.CERTIFICATE_CHECK)
+    assert (row.insurer_number, row.insured_number, row.outcome, row.category, row.actor_name) == (
+        "131011",
+        old.insured_number,
+        "granted",
+        "eligibility",
+        cast["hank"].name,
+    )
+    assert label("purpose", row.purpose) == "受給資格証明書の照合（転入先の保険者）"
 
 
 def test_the_pages_issue_link_and_decide_with_a_question(moved, cast, login):
@@ -149,7 +186,6 @@ def test_the_pages_issue_link_and_decide_with_a_question(moved, cast, login):
 
 def test_the_certificate_pdf_is_printed_for_the_person_and_its_read_logged(moved, cast, login, tmp_path):
     from conftest import pdf_fonts, pdf_text
-    from kaigo_portal.audit.models import AccessLogEntry
 
     old, _new = moved
     certificate = services.certificate_issue(person=old, moved_out_on=MOVED, by=cast["alice"])

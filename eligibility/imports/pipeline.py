@@ -209,6 +209,8 @@ def _apply(job, names: list[str], progress) -> None:
     for name in names:
         staging.insert_versions(get(name), job_id=job.pk, insurer_id=job.insurer_id, now=now)
         progress({"phase": "apply", "done": 0, "failed": 0, "step": name})
+    for name in names:
+        get(name).after_apply(job)
     _refresh(staging.stale_person_ids_sql(), [job.insurer_id])
 
 

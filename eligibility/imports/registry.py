@@ -104,6 +104,10 @@ class RecordType:
         """The version model's field values from a valid row."""
         return dict(row.values)
 
+    def after_apply(self, job) -> None:
+        """Called in the import's transaction after this type's rows of `job` are written (commit mode
+        only), for a type whose rows also act on its app's own tables. The default does nothing."""
+
 
 _REGISTRY: dict[str, RecordType] = {}
 

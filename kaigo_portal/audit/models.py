@@ -20,6 +20,7 @@ class Channel(models.TextChoices):
     API = "api", "API"
     PDF = "pdf", "PDF"
     EXPORT = "export", "エクスポート"
+    IMPORT = "import", "一括取込"
 
 
 class Outcome(models.TextChoices):

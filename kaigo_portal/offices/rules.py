@@ -19,11 +19,6 @@ from .models import Listing, Office, Snapshot
 HINT = "事業所番号をご確認ください。公表データにまだない新しい事業所は、運営者に登録を依頼してください。"
 
 
-def _name_of(claims_code: str) -> str:
-    names = [s.name.split("（")[0] for s in service_types.table().values() if s.claims_code == claims_code]
-    return f"{names[0]}（{claims_code}）" if names else claims_code
-
-
 def require_listed(number: str, claims_codes: Iterable[str] = (), *, what: str = "事業所") -> None:
     """Raises a clear Japanese ApplicationError (office.unknown, office.not_listed, office.wrong_service)
     unless `number` is a listed office holding every one of `claims_codes`."""
@@ -52,9 +47,9 @@ def require_listed(number: str, claims_codes: Iterable[str] = (), *, what: str =
         )
     missing = sorted(wanted - listed)
     if missing:
-        held = "、".join(_name_of(code) for code in sorted(listed))
+        held = "、".join(service_types.claims_label(code) for code in sorted(listed))
         raise ApplicationError(
-            f"{what}（事業所番号 {number}）は、公表データでは{'、'.join(_name_of(c) for c in missing)}の"
+            f"{what}（事業所番号 {number}）は、公表データでは{'、'.join(service_types.claims_label(c) for c in missing)}の"
             f"指定がありません（公表データのサービス：{held}）。",
             code="office.wrong_service",
         )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from kaigo_portal.accounts.models import Organisation
+
+from . import service_types
 from .models import Listing, Office, Snapshot
 
 
@@ -56,6 +60,52 @@ def office(number: str) -> Office | None:
         .prefetch_related(Prefetch("listings", _listings()))
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PortalComparison:
+    """The service types an organisation of the portal declared, beside those the master lists now."""
+
+    organisation: Organisation
+    declared: tuple[str, ...]
+    listed: tuple[str, ...]
+
+    @property
+    def only_declared(self) -> tuple[str, ...]:
+        """Declared in the portal, not listed: the rule refuses these (office.wrong_service)."""
+        return tuple(code for code in self.declared if code not in self.listed)
+
+    @property
+    def only_listed(self) -> tuple[str, ...]:
+        return tuple(code for code in self.listed if code not in self.declared)
+
+    @staticmethod
+    def labels(codes: tuple[str, ...]) -> str:
+        return "、".join(service_types.claims_label(code) for code in codes) or "なし"
+
+    @property
+    def declared_labels(self) -> str:
+        return self.labels(self.declared)
+
+    @property
+    def only_declared_labels(self) -> str:
+        return self.labels(self.only_declared)
+
+    @property
+    def only_listed_labels(self) -> str:
+        return self.labels(self.only_listed)
+
+
+def portal_comparison(office: Office) -> PortalComparison | None:
+    """The organisation of the portal with this 事業所番号, with its declared and listed service types;
+    None when no organisation of the portal has the number. Uses the office's prefetched listings."""
+    organisation = (
+        Organisation.objects.filter(office_number=office.office_number).prefetch_related("services").first()
+    )
+    if organisation is None:
+        return None
+    listed = sorted({listing.claims_code for listing in office.listings.all() if listing.in_latest})
+    return PortalComparison(organisation, tuple(sorted(organisation.service_type_codes())), tuple(listed))
 
 
 def snapshots() -> QuerySet[Snapshot]:

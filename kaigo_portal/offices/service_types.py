@@ -40,3 +40,10 @@ def by_info_code(code: str) -> ServiceType | None:
 
 def claims_codes_of(info_codes) -> set[str]:
     return {table()[code].claims_code for code in info_codes if code in table()}
+
+
+def claims_label(claims_code: str) -> str:
+    """「訪問介護（11）」: the first service name the table gives the 2-digit code, without its 3-digit
+    variant in brackets; the code alone for one the table lacks."""
+    names = [s.name.split("（")[0] for s in table().values() if s.claims_code == claims_code]
+    return f"{names[0]}（{claims_code}）" if names else claims_code

@@ -94,4 +94,6 @@ def detail(request, number: str):
     office = selectors.office(number)
     if office is None:
         raise Http404("この事業所番号の事業所は公表データにありません。")
-    return render(request, "offices/detail.html", {"office": office})
+    return render(
+        request, "offices/detail.html", {"office": office, "portal": selectors.portal_comparison(office)}
+    )

@@ -99,6 +99,27 @@ def test_the_office_page_takes_the_same_queries_however_many_services(
         rows = [open_data_row(KUDAN, "訪問介護ステーション九段", **{"サービスの種類": name})]
         services.import_files([(f"jigyosho_{code}_all_20260715093000.csv", csv_file(rows))])
     client = login(cast["bob"])
-    with django_assert_max_num_queries(9):  # a query per listed service would make it 15
+    # 9 for the page and its listings, 2 for the portal's organisation of the number and its services;
+    # a query per listed service would make it 17.
+    with django_assert_max_num_queries(11):
         page = client.get(f"/offices/{KUDAN}/").content.decode()
     assert page.count("掲載中（基準日 令和8年6月30日") == 3
+
+
+def test_the_office_page_compares_the_portals_registration_with_the_master(login, cast, orgs):
+    """ケアプランセンター神田 (1370100016) is registered in the portal for 43; the master lists it for 43 and 11,
+    then for 11 only (43 dropped): the page says which service the rules will now refuse."""
+    from .factories import master
+
+    number = orgs["kyotaku"].office_number
+    master({number: ["43", "11"]})
+    client = login(cast["bob"])
+    page = text(client.get(f"/offices/{number}/"))
+    assert "ポータルの組織「ケアプランセンター神田」に登録されています" in page
+    assert "公表データにあり、ポータルに登録されていないサービス種類：訪問介護（11）" in page
+    assert "公表データにないサービス種類" not in page
+    master({number: ["11"], orgs["kyotaku2"].office_number: ["43"]}, made="20270115093000")
+    page = text(client.get(f"/offices/{number}/"))
+    assert "公表データにないサービス種類が登録されています：居宅介護支援（43）" in page
+    other = orgs["kyotaku2"].office_number
+    assert "登録されたサービス種類は、公表データと一致しています" in text(client.get(f"/offices/{other}/"))
