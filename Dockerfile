@@ -2,9 +2,10 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KAIGO_VAR_DIR=/var/lib/kaigo
-# Pango for WeasyPrint, IPAex fonts so that Japanese PDFs embed a real Japanese font.
+# Pango for WeasyPrint, IPAex fonts so that Japanese PDFs embed a real Japanese font; postgresql-client for
+# manage.py backup and restore (pg_dump/pg_restore 15, the server's major version).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-ipaexfont \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-ipaexfont postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /app kaigo && mkdir -p /var/lib/kaigo && chown kaigo /var/lib/kaigo
 

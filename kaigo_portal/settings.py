@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaigo_portal.audit",
     "kaigo_portal.web",
     "kaigo_portal.offices",
+    "kaigo_portal.operations",
     "eligibility",
     "consent",
     "certification",
@@ -390,6 +391,8 @@ CONTENT_SECURITY_POLICY = {
 KAIGO_REQUEST_MAX_BYTES = env_int("KAIGO_REQUEST_MAX_BYTES", 25_000_000, minimum=1_000_000)
 # A CSV at least this large is validated in two processes (the machines have two cores).
 KAIGO_IMPORT_PARALLEL_MIN_BYTES = env_int("KAIGO_IMPORT_PARALLEL_MIN_BYTES", 8_000_000, minimum=0)
+# manage.py backup writes here unless given --folder (docs/operations.md: keep them off this machine too).
+KAIGO_BACKUP_DIR = env_str("KAIGO_BACKUP_DIR", str(VAR_DIR / "backups"))
 # A running import whose progress has not moved for this long has lost its worker and may be queued again.
 # How long a job whose database went away waits for it to come back, to record that it failed.
 KAIGO_DB_RECOVERY_SECONDS = env_int("KAIGO_DB_RECOVERY_SECONDS", 15 * 60, minimum=0)
