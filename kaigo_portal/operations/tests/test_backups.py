@@ -120,6 +120,8 @@ def test_a_changed_or_incomplete_backup_is_refused_before_anything_is_written(da
     with pytest.raises(CommandError, match="チェックサムが一致しません"):
         call_command("restore", str(made.dump), target=f"sqlite:///{target}")
     made.manifest_file.unlink()
-    with pytest.raises(CommandError, match=r"\.json（内容）と \.sha256（チェックサム）が同じフォルダに必要です"):
+    with pytest.raises(
+        CommandError, match=r"\.json（内容）と \.sha256（チェックサム）が同じフォルダに必要です"
+    ):
         call_command("restore", str(made.dump), target=f"sqlite:///{target}")
     assert not target.exists()
