@@ -1,13 +1,14 @@
-"""Background work for consent: notices. Tasks take ids, reload, and send e-mail."""
+"""Background work for consent: notices. Tasks take ids, reload, and send e-mail, each mail once per key
+(kaigo_portal.mail): a message delivered again after a worker died sends nothing twice."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kaigo_portal.accounts.models import Membership, Role
+from kaigo_portal.mail import send_once
 
 from . import services
 from .models import Consent, PrivacyContact, Relationship
@@ -15,9 +16,8 @@ from .models import Consent, PrivacyContact, Relationship
 
 @shared_task
 def send_withdrawal_notices(consent_id: int) -> None:
-    """Tells each office with a live relationship that consent was withdrawn.
-
-    On retry the same notices go again: harmless, and better than none."""
+    """Tells each office with a live relationship that consent was withdrawn; on retry, each office's
+    notice is sent once."""
     from .policy import live_relationship_q
 
     consent = Consent.objects.select_related("person__insurer").filter(pk=consent_id).first()
@@ -33,11 +33,11 @@ def send_withdrawal_notices(consent_id: int) -> None:
         if not recipients:
             continue
         context = {"consent": consent, "office": relationship.office, "person": consent.person}
-        send_mail(
+        send_once(
+            key=f"consent-withdrawn:{consent.pk}:{relationship.pk}",
             subject="【介護情報基盤ポータル】同意の撤回のお知らせ",
-            message=render_to_string("consent/email/withdrawn.txt", context),
-            from_email=None,
-            recipient_list=recipients,
+            body=render_to_string("consent/email/withdrawn.txt", context),
+            recipients=recipients,
         )
 
 
@@ -61,7 +61,8 @@ def _admins(office) -> list[str]:
 
 @shared_task
 def send_break_glass_alert(relationship_id: int) -> None:
-    """Alerts the municipality's privacy contact (else its admins) at once that break-glass was used."""
+    """Alerts the municipality's privacy contact (else its admins) at once that break-glass was used; once
+    per break-glass relationship, however often the message is delivered."""
     relationship = (
         Relationship.objects.select_related("office", "person__insurer").filter(pk=relationship_id).first()
     )
@@ -78,11 +79,11 @@ def send_break_glass_alert(relationship_id: int) -> None:
             ).values_list("user__email", flat=True)
         )
     )
-    send_mail(
+    send_once(
+        key=f"break-glass:{relationship.pk}",
         subject="【介護情報基盤ポータル】災害時の緊急閲覧が行われました",
-        message=render_to_string("consent/email/break_glass.txt", {"relationship": relationship}),
-        from_email=None,
-        recipient_list=recipients,
+        body=render_to_string("consent/email/break_glass.txt", {"relationship": relationship}),
+        recipients=recipients,
     )
 
 
@@ -97,8 +98,8 @@ def sweep_relationships() -> None:
 @shared_task
 def send_new_organisation_notices() -> None:
     """Every few minutes: e-mails persons who asked to hear when an organisation looks at their data for
-    the first time. Moves each account's mark forward after sending; a retry after a crash between send
-    and save sends the same notice again (rather than none)."""
+    the first time. Moves each account's mark forward after sending. A notice is keyed by the account and
+    the log row it reaches, so a run after a crash between send and save sends that notice once."""
     from .models import PersonAccount
     from .services import new_organisations_since
 
@@ -107,13 +108,13 @@ def send_new_organisation_notices() -> None:
     ):
         new, through = new_organisations_since(account)
         if new:
-            send_mail(
+            send_once(
+                key=f"new-organisation:{account.pk}:{through}",
                 subject="【介護情報基盤ポータル】新しい組織があなたの情報を閲覧しました",
-                message=render_to_string(
+                body=render_to_string(
                     "consent/email/new_organisation.txt", {"account": account, "rows": new}
                 ),
-                from_email=None,
-                recipient_list=[account.user.email],
+                recipients=[account.user.email],
             )
         if through != account.notified_through:
             PersonAccount.objects.filter(pk=account.pk).update(notified_through=through)
@@ -123,7 +124,7 @@ def send_new_organisation_notices() -> None:
 def send_invitation_code(invitation_id: int, code: str) -> None:
     """E-mails an invitation code (when the counter gave an address instead of printing it). The code is
     only in this message and the e-mail: the portal keeps its hash. A used or expired invitation gets
-    nothing, so a retry never re-sends a dead code."""
+    nothing, so a retry never re-sends a dead code; a live one is sent once per invitation."""
     from django.conf import settings
 
     from .models import Invitation
@@ -137,9 +138,9 @@ def send_invitation_code(invitation_id: int, code: str) -> None:
     ):
         return
     context = {"invitation": invitation, "code": code, "url": f"{settings.KAIGO_SITE_URL}/me/invitation/"}
-    send_mail(
+    send_once(
+        key=f"invitation-code:{invitation.pk}",
         subject="【介護情報基盤ポータル】利用登録のご案内（招待コード）",
-        message=render_to_string("consent/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
+        body=render_to_string("consent/email/invitation.txt", context),
+        recipients=[invitation.email],
     )

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kaigo_portal.web",
     "kaigo_portal.offices",
     "kaigo_portal.operations",
+    "kaigo_portal.mail",
     "eligibility",
     "consent",
     "certification",
@@ -263,7 +264,12 @@ else:
         "control_folder": str(_control_dir),
     }
 CELERY_TASK_IGNORE_RESULT = True
+# A task's message is acknowledged after it ran, and given back when its worker dies mid-task: no queued
+# import, e-mail or reminder is lost. So every task is safe to run again: imports are one transaction with a
+# run lock, e-mails are sent once per key (kaigo_portal.mail, or the senders' own keyed records), and the
+# periodic tasks are idempotent. Redis keeps the queue across its own restarts (AOF, docker-compose.yml).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -291,6 +297,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kaigo Portal <no-reply@kaigo-portal.invalid>")
+# The right-hand side of the Message-ID of mails sent once per key (kaigo_portal.mail): the portal's domain.
+KAIGO_MAIL_ID_DOMAIN = env_str("KAIGO_MAIL_ID_DOMAIN", "kaigo-portal.invalid")
 KAIGO_SITE_URL = env_str("KAIGO_SITE_URL", "http://127.0.0.1:8000")
 
 LANGUAGE_CODE = "ja"

@@ -10,6 +10,7 @@ from django.core import mail
 
 from consent import selectors, services
 from consent.models import Consent, ConsentSource, ConsentStatus, PrivacyContact, Relationship
+from consent.tasks import send_break_glass_alert, send_withdrawal_notices
 from consent.tests import factories as cf
 from eligibility.tests import factories as ef
 from eligibility.tests.importing import issues_of, run_job
@@ -50,6 +51,9 @@ def test_withdrawal_blocks_the_very_next_request_and_tells_each_office(
             access.authorize(bob_actor(orgs, cast), hanako, Category.CAREPLAN, "x")
     assert sorted(m.to[0] for m in mail.outbox) == ["bob@example.jp", "carol@example.jp"]
     assert "同意が撤回されました" in mail.outbox[0].body
+    # The message delivered again (its worker died before acknowledging it): nothing is sent twice.
+    send_withdrawal_notices(Consent.objects.filter(person=hanako).latest("pk").pk)
+    assert len(mail.outbox) == 2
     assert list(AccessLogEntry.objects.values_list("outcome", "reason")) == [
         ("granted", "relationship"),
         ("denied", "no_consent"),
@@ -181,6 +185,8 @@ def test_break_glass_alerts_at_once_lasts_seven_days_and_waits_for_review(
             )
         assert [m.to for m in mail.outbox] == [["privacy@city.chiyoda.example.jp"]]
         assert "避難所で服薬状況の確認が必要" in mail.outbox[0].body
+        send_break_glass_alert(relationship.pk)  # delivered again: not sent again
+        assert len(mail.outbox) == 1
         assert access.authorize(bob_actor(orgs, cast), hanako, Category.ELIGIBILITY, "x").method == "disaster"
         with pytest.raises(
             access.Forbidden, match="no_consent"

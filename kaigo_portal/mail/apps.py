@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "kaigo_portal.mail"
+    label = "mail"
+    verbose_name = "送信したメール"
