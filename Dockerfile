@@ -10,7 +10,7 @@ RUN apt-get update \
  && useradd --system --home /app kaigo && mkdir -p /var/lib/kaigo && chown kaigo /var/lib/kaigo
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY kaigo_portal ./kaigo_portal
 COPY eligibility ./eligibility
 COPY certification ./certification
@@ -21,7 +21,9 @@ COPY consent ./consent
 COPY cardreader_agent ./cardreader_agent
 COPY templates ./templates
 COPY manage.py ./
-RUN pip install --no-cache-dir . \
+# The locked versions, each checked by its hash; then the portal itself without resolving again.
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+ && pip install --no-cache-dir --no-deps . \
  && DEBUG=true python manage.py collectstatic --noinput
 
 USER kaigo

@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run worker test check lint format bench clean
+.PHONY: install run worker test check lint format bench clean lock
 
-$(STAMP): pyproject.toml
+# Every machine installs the same versions: from the lock file, each package checked by its hash. The
+# ranges in pyproject.toml stay for people who embed the apps; `make lock` pins them again.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -58,6 +61,15 @@ check: lint test
 
 bench: install
 	$(BIN)/python -m bench
+
+# The three lock files (Python 3.11 on Linux): the runtime (the Dockerfile), with the dev tools (make
+# install), and with the card agent too (.ci/run). pip-tools is installed for this only.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: install
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(LOCK) --output-file=requirements.lock pyproject.toml
+	$(LOCK) --extra=dev --output-file=requirements-dev.lock pyproject.toml
+	$(LOCK) --extra=dev --extra=agent --output-file=requirements-agent.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
