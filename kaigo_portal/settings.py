@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kaigo_portal.offices",
     "kaigo_portal.operations",
     "kaigo_portal.mail",
+    "kaigo_portal.terminals",
     "eligibility",
     "consent",
     "certification",
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "kaigo_portal.accounts.middleware.MembershipMiddleware",
     "kaigo_portal.accounts.middleware.MfaRequiredMiddleware",
+    "kaigo_portal.terminals.middleware.ClientCertificateMiddleware",
 ]
 
 ROOT_URLCONF = "kaigo_portal.urls"
@@ -399,6 +401,21 @@ CONTENT_SECURITY_POLICY = {
 KAIGO_REQUEST_MAX_BYTES = env_int("KAIGO_REQUEST_MAX_BYTES", 25_000_000, minimum=1_000_000)
 # A CSV at least this large is validated in two processes (the machines have two cores).
 KAIGO_IMPORT_PARALLEL_MIN_BYTES = env_int("KAIGO_IMPORT_PARALLEL_MIN_BYTES", 8_000_000, minimum=0)
+# 端末のクライアント証明書 (kaigo_portal/terminals, docs/operations.md): with KAIGO_REQUIRE_CLIENT_CERT, staff of
+# the kinds of organisation listed (and those organisations' API keys) work only from a terminal holding a
+# certificate of the portal's CA, as the TLS proxy verified it. The proxy proves itself with
+# KAIGO_PROXY_SECRET. Persons and the public portal never need one; municipal staff on the municipal
+# network only if "insurer" is listed.
+KAIGO_REQUIRE_CLIENT_CERT = env_bool("KAIGO_REQUIRE_CLIENT_CERT", False)
+KAIGO_CLIENT_CERT_KINDS = env_list("KAIGO_CLIENT_CERT_KINDS", ["care_office", "clinic"])
+KAIGO_PROXY_SECRET = env_str("KAIGO_PROXY_SECRET", "")
+if KAIGO_REQUIRE_CLIENT_CERT and len(KAIGO_PROXY_SECRET) < 32:
+    raise ImproperlyConfigured("KAIGO_REQUIRE_CLIENT_CERT needs KAIGO_PROXY_SECRET (32+ random characters)")
+KAIGO_TERMINAL_CA_CERT = env_str("KAIGO_TERMINAL_CA_CERT", "")
+KAIGO_TERMINAL_CA_KEY = env_str("KAIGO_TERMINAL_CA_KEY", "")
+KAIGO_TERMINAL_CA_KEY_PASSWORD = env_str("KAIGO_TERMINAL_CA_KEY_PASSWORD", "")
+KAIGO_TERMINAL_CERT_DAYS = env_int("KAIGO_TERMINAL_CERT_DAYS", 397, minimum=1, maximum=1200)  # [decision]
+
 # manage.py backup writes here unless given --folder (docs/operations.md: keep them off this machine too).
 KAIGO_BACKUP_DIR = env_str("KAIGO_BACKUP_DIR", str(VAR_DIR / "backups"))
 # A running import whose progress has not moved for this long has lost its worker and may be queued again.

@@ -55,6 +55,7 @@ urlpatterns = [
     path("org/", include("kaigo_portal.accounts.urls")),
     path("portal/", include("kaigo_portal.public.urls")),
     path("offices/", include("kaigo_portal.offices.urls")),
+    path("terminals/", include("kaigo_portal.terminals.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("", include("eligibility.urls")),
     path("", include("consent.urls")),

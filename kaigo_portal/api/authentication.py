@@ -7,6 +7,7 @@ from rest_framework import authentication, exceptions
 
 from kaigo_portal.accounts.models import ApiKey
 from kaigo_portal.accounts.services import api_key_authenticate
+from kaigo_portal.terminals import verify
 
 KEYWORD = "Api-Key"
 
@@ -35,6 +36,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_authenticate(header[len(KEYWORD) + 1 :].strip())
         if key is None:
             raise exceptions.AuthenticationFailed("API キーが無効です（誤り、失効、または有効期限切れ）。")
+        if verify.required_for(key.organisation):  # the key works only from a terminal of its organisation
+            reason = verify.refusal(request._request, key.organisation)
+            if reason is not None:
+                raise exceptions.PermissionDenied(f"{verify.MESSAGES[reason]}{verify.HINT}", code=reason)
         return ApiKeyPrincipal(key), key
 
     def authenticate_header(self, request) -> str:
