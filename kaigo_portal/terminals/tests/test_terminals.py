@@ -3,6 +3,7 @@ KAIGO_REQUIRE_CLIENT_CERT, the office's staff and keys work only from a verified
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -22,7 +23,7 @@ SECRET = "s" * 40
 
 @pytest.fixture
 def terminal_ca(tmp_path, settings):
-    call_command("terminal_ca_init", str(tmp_path / "ca"), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("terminal_ca_init", str(tmp_path / "ca"), stdout=io.StringIO())
     settings.KAIGO_TERMINAL_CA_CERT = str(tmp_path / "ca" / "ca.pem")
     settings.KAIGO_TERMINAL_CA_KEY = str(tmp_path / "ca" / "ca-key.pem")
     return x509.load_pem_x509_certificate((tmp_path / "ca" / "ca.pem").read_bytes())
