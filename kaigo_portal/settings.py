@@ -280,6 +280,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eligibility.tasks.refresh_search_fields",
         "schedule": crontab(hour=0, minute=5),
     },
+    "audit-partitions-ahead": {
+        "task": "kaigo_portal.audit.tasks.ensure_partitions",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "audit-archive-monthly": {
+        "task": "kaigo_portal.audit.tasks.archive_old_months",
+        "schedule": crontab(day_of_month=2, hour=3, minute=45),
+    },
     "audit-verify-nightly": {
         "task": "kaigo_portal.audit.tasks.verify_chains",
         "schedule": crontab(hour=3, minute=15),
@@ -415,6 +423,12 @@ KAIGO_TERMINAL_CA_CERT = env_str("KAIGO_TERMINAL_CA_CERT", "")
 KAIGO_TERMINAL_CA_KEY = env_str("KAIGO_TERMINAL_CA_KEY", "")
 KAIGO_TERMINAL_CA_KEY_PASSWORD = env_str("KAIGO_TERMINAL_CA_KEY_PASSWORD", "")
 KAIGO_TERMINAL_CERT_DAYS = env_int("KAIGO_TERMINAL_CERT_DAYS", 397, minimum=1, maximum=1200)  # [decision]
+
+# The access log's retention (docs/operations.md, "Retention"). Months older than ONLINE_MONTHS are archived
+# to files (a dump per month with its hash) and detached; the files are kept KEEP_YEARS [decision].
+KAIGO_ACCESS_LOG_ONLINE_MONTHS = env_int("KAIGO_ACCESS_LOG_ONLINE_MONTHS", 24, minimum=1, maximum=240)
+KAIGO_ACCESS_LOG_KEEP_YEARS = env_int("KAIGO_ACCESS_LOG_KEEP_YEARS", 5, minimum=1, maximum=100)
+KAIGO_ACCESS_LOG_ARCHIVE_DIR = env_str("KAIGO_ACCESS_LOG_ARCHIVE_DIR", str(VAR_DIR / "access-log-archive"))
 
 # manage.py backup writes here unless given --folder (docs/operations.md: keep them off this machine too).
 KAIGO_BACKUP_DIR = env_str("KAIGO_BACKUP_DIR", str(VAR_DIR / "backups"))

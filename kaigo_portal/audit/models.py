@@ -106,3 +106,26 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"chain {self.chain} @ {self.seq}"
+
+
+class ArchivedMonth(models.Model):
+    """One month of the access log, detached from the database and kept as a dump file (audit/archive.py).
+
+    `chains` holds, per chain, the month's first and last link: {"3": [first_seq, first_prev_hash,
+    last_seq, last_hash, rows]}. The database's chains go on from the last hash of the newest archived
+    month, and an archive file is verified against these boundaries."""
+
+    month = models.DateField("月", unique=True)  # the first day
+    file_name = models.CharField("ファイル", max_length=200)
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveBigIntegerField("行数")
+    chains = models.JSONField("チェーンの境界")
+    archived_at = models.DateTimeField("保管日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "保管したアクセスログの月"
+        verbose_name_plural = "保管したアクセスログの月"
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.rows} rows, {self.file_name})"

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AccessLogEntry, ChainHead
+from .models import AccessLogEntry, ArchivedMonth, ChainHead
 
 GENESIS = "0" * 64
 
@@ -301,10 +301,22 @@ class BrokenLink:
         return f"{where}: {self.problem}"
 
 
+def _archived_end(chain: int) -> tuple[int, str]:
+    """Where the chain goes on in the database: after the last link of its newest archived month (the
+    months before are in archive files, verified by `archive.verify_file`), else from the start."""
+    for month in ArchivedMonth.objects.order_by("-month"):
+        span = month.chains.get(str(chain))
+        if span:
+            return span[2] + 1, span[3]
+    return 1, GENESIS
+
+
 def verify_chain(chain: int, head: ChainHead | None) -> tuple[int, BrokenLink | None]:
-    """Walks one chain from its start; returns the rows checked and the first broken link, if any."""
-    expected_prev, expected_seq, checked = GENESIS, 1, 0
-    rows_of_chain = AccessLogEntry.objects.filter(chain=chain)
+    """Walks one chain from its start (or from its archived months' end); returns the rows checked and
+    the first broken link, if any."""
+    expected_seq, expected_prev = _archived_end(chain)
+    checked = 0
+    rows_of_chain = AccessLogEntry.objects.filter(chain=chain, chain_seq__gte=expected_seq)
     if head is not None:
         # Rows appended after the head was read are not part of this check (the portal keeps logging).
         rows_of_chain = rows_of_chain.filter(chain_seq__lte=head.seq)
@@ -323,9 +335,9 @@ def verify_chain(chain: int, head: ChainHead | None) -> tuple[int, BrokenLink | 
                 chain, row.chain_seq, row.id, "content does not match its hash (edited)"
             )
         expected_prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
-    if head is not None and (head.seq != checked or head.last_hash != expected_prev):
+    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != expected_prev):
         return checked, BrokenLink(
-            chain, checked + 1, None, f"rows after {checked} are missing (head is at {head.seq})"
+            chain, expected_seq, None, f"rows after {expected_seq - 1} are missing (head is at {head.seq})"
         )
     return checked, None
 

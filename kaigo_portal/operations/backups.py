@@ -57,7 +57,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _pg_environment(settings_dict: dict) -> dict[str, str]:
+def pg_environment(settings_dict: dict) -> dict[str, str]:
     """libpq's variables for pg_dump and pg_restore: the password never appears on a command line."""
     env = dict(os.environ)
     for variable, key in (
@@ -99,7 +99,7 @@ def _pg_dump(settings_dict: dict, partial: Path) -> tuple[dict, str]:
         command = [tool, "--format=custom", "--no-password", f"--snapshot={snapshot}", f"--file={partial}"]
         completed = subprocess.run(  # noqa: S603  (a fixed program; the database name is one argument)
             [*command, settings_dict["NAME"]],
-            env=_pg_environment(settings_dict),
+            env=pg_environment(settings_dict),
             capture_output=True,
             text=True,
             check=False,
@@ -197,7 +197,7 @@ def restore(backup_: Backup, *, target: dict) -> None:
     if vendor == "postgresql":
         if target["ENGINE"] != "django.db.backends.postgresql":
             raise BackupError("PostgreSQL のバックアップは PostgreSQL に復元してください。")
-        env = _pg_environment(target)
+        env = pg_environment(target)
         if not _pg_is_empty(env, target["NAME"]):
             raise BackupError(
                 f"復元先のデータベース {target['NAME']} は空ではありません。空のデータベースを作ってください。"
