@@ -6,6 +6,11 @@ class ConsentConfig(AppConfig):
     verbose_name = "同意・本人確認・担当事業所"
 
     def ready(self) -> None:
+        from kaigo_portal.operations import retention
+
+        from . import retention as consent_retention
+
+        retention.register(consent_retention.RULE)  # how long its personal data is kept
         from eligibility.imports.registry import register
         from kaigo_portal import access, demo, labels
 

@@ -6,6 +6,11 @@ class EligibilityConfig(AppConfig):
     verbose_name = "被保険者・資格"
 
     def ready(self) -> None:
+        from kaigo_portal.operations import retention
+
+        from . import retention as eligibility_retention
+
+        retention.register(eligibility_retention.RULE)  # how long its personal data is kept
         from kaigo_portal import demo
 
         from . import demo as eligibility_demo

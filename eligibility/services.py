@@ -295,6 +295,12 @@ def import_job_retry(*, job: ImportJob) -> ImportJob:
                 code="import.not_retryable",
                 status=409,
             )
+        if not job.file:
+            raise ApplicationError(
+                "取込ファイルは保存期間を過ぎたため削除されています。もう一度アップロードしてください。",
+                code="import.file_purged",
+                status=410,
+            )
         job.status, job.message = ImportStatus.QUEUED, "再実行を待っています。"
         job.save(update_fields=["status", "message"])
         _progress_delete(job.pk)

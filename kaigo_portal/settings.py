@@ -280,13 +280,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eligibility.tasks.refresh_search_fields",
         "schedule": crontab(hour=0, minute=5),
     },
+    "retention-nightly": {
+        "task": "kaigo_portal.operations.tasks.apply_retention",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "audit-partitions-ahead": {
         "task": "kaigo_portal.audit.tasks.ensure_partitions",
         "schedule": crontab(hour=2, minute=30),
-    },
-    "audit-archive-monthly": {
-        "task": "kaigo_portal.audit.tasks.archive_old_months",
-        "schedule": crontab(day_of_month=2, hour=3, minute=45),
     },
     "audit-verify-nightly": {
         "task": "kaigo_portal.audit.tasks.verify_chains",
@@ -429,6 +429,12 @@ KAIGO_TERMINAL_CERT_DAYS = env_int("KAIGO_TERMINAL_CERT_DAYS", 397, minimum=1, m
 KAIGO_ACCESS_LOG_ONLINE_MONTHS = env_int("KAIGO_ACCESS_LOG_ONLINE_MONTHS", 24, minimum=1, maximum=240)
 KAIGO_ACCESS_LOG_KEEP_YEARS = env_int("KAIGO_ACCESS_LOG_KEEP_YEARS", 5, minimum=1, maximum=100)
 KAIGO_ACCESS_LOG_ARCHIVE_DIR = env_str("KAIGO_ACCESS_LOG_ARCHIVE_DIR", str(VAR_DIR / "access-log-archive"))
+
+# The other personal data's retention (kaigo_portal/operations/retention.py; nightly): decisions, in
+# docs/operations.md.
+KAIGO_IMPORT_FILE_DAYS = env_int("KAIGO_IMPORT_FILE_DAYS", 90, minimum=1, maximum=3650)
+KAIGO_OPINION_KEEP_YEARS = env_int("KAIGO_OPINION_KEEP_YEARS", 5, minimum=1, maximum=100)
+KAIGO_CONSENT_WITHDRAWN_KEEP_YEARS = env_int("KAIGO_CONSENT_WITHDRAWN_KEEP_YEARS", 5, minimum=1, maximum=100)
 
 # manage.py backup writes here unless given --folder (docs/operations.md: keep them off this machine too).
 KAIGO_BACKUP_DIR = env_str("KAIGO_BACKUP_DIR", str(VAR_DIR / "backups"))

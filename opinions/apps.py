@@ -6,6 +6,11 @@ class OpinionsConfig(AppConfig):
     verbose_name = "主治医意見書"
 
     def ready(self) -> None:
+        from kaigo_portal.operations import retention
+
+        from . import retention as opinions_retention
+
+        retention.register(opinions_retention.RULE)  # how long its personal data is kept
         from celery.schedules import crontab
 
         from certification.signals import opinion_requested

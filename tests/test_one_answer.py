@@ -94,6 +94,8 @@ NOT_A_PERSON: dict[str, str] = {
     "api_subsidy_application": "an office's subsidy application",
     "careplans:unit_export": "a kind of send unit (the persons come from the sender's office)",
     "staff_revoke": "a staff membership", "api_key_revoke": "an API key",
+    "terminals:detail": "an office's terminal certificate", "terminals:download": "an office's terminal certificate",
+    "terminals:renew": "an office's terminal certificate", "terminals:revoke": "an office's terminal certificate",
     "public:news_detail": "a public news item", "public:manage_news_edit": "a public news item",
     "public:manage_news_delete": "a public news item", "public:manage_faq_edit": "a FAQ entry",
     "public:manage_faq_delete": "a FAQ entry",

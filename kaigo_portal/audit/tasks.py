@@ -1,11 +1,11 @@
 """The access log's upkeep (Celery beat): the nightly check of its hash chains, the monthly partitions
-created ahead, and old months archived."""
+created ahead. Old months are archived by the retention rules (kaigo_portal/operations/retention.py)."""
 
 import logging
 
 from celery import shared_task
 
-from . import archive, partitions
+from . import partitions
 from .services import verify_all
 
 logger = logging.getLogger(__name__)
@@ -29,14 +29,3 @@ def verify_chains() -> int:
 def ensure_partitions() -> int:
     """Daily: the partitions of this month and the next three exist. Idempotent."""
     return len(partitions.ensure())
-
-
-@shared_task
-def archive_old_months() -> int:
-    """Monthly: months older than the online period are verified, archived to files and detached. A month
-    whose archive fails stays in place (and the error is logged); a run again continues where it stopped."""
-    try:
-        return len(archive.archive_due())
-    except archive.ArchiveError as error:
-        logger.error("access log archive stopped: %s", error)
-        raise

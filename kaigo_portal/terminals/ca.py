@@ -40,6 +40,10 @@ class Authority:
     key: ec.EllipticCurvePrivateKey
 
 
+def configured() -> bool:
+    return bool(settings.KAIGO_TERMINAL_CA_CERT and settings.KAIGO_TERMINAL_CA_KEY)
+
+
 def load() -> Authority:
     """The configured CA; ImproperlyConfigured (a clear message to the operator) without one."""
     cert_path, key_path = settings.KAIGO_TERMINAL_CA_CERT, settings.KAIGO_TERMINAL_CA_KEY

@@ -36,9 +36,14 @@ def _passphrase() -> str:
     return "-".join("".join(secrets.choice(PASSPHRASE_ALPHABET) for _ in range(4)) for _ in range(4))
 
 
+NO_CA = "このポータルには端末の認証局（CA）が設定されていないため、証明書を発行できません。運営者にお問い合わせください。"
+
+
 def _make(
     organisation: Organisation, name: str, by: User, renewed_from: Terminal | None
 ) -> tuple[Terminal, str]:
+    if not ca.configured():
+        raise ApplicationError(NO_CA, code="terminal.no_ca", status=503)
     authority = ca.load()
     certificate, key = ca.issue_terminal(
         authority,

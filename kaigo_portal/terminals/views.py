@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -16,7 +16,7 @@ from kaigo_portal.errors import ApplicationError
 from kaigo_portal.wareki import to_wareki_with_seireki
 from kaigo_portal.web import confirm
 
-from . import services
+from . import ca, services
 from .forms import RevokeForm, TerminalIssueForm
 from .models import RevocationReason, Terminal
 
@@ -53,7 +53,13 @@ def terminal_list(request, organisation):
     return render(
         request,
         "terminals/list.html",
-        {"form": form, "page": page, "organisation": organisation, "show_all": show_all},
+        {
+            "form": form,
+            "page": page,
+            "organisation": organisation,
+            "show_all": show_all,
+            "no_ca": None if ca.configured() else services.NO_CA,
+        },
     )
 
 
@@ -146,6 +152,8 @@ def terminal_revoke(request, organisation, terminal_id: int):
 
 def crl(request):
     """The CRL, for the TLS proxy (public, as CRLs are: it names serial numbers only)."""
+    if not ca.configured():
+        raise Http404("no terminal CA is configured")
     response = HttpResponse(services.crl_pem(), content_type="application/pkix-crl")
     response["Cache-Control"] = "max-age=300"
     return response

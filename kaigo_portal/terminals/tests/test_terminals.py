@@ -152,3 +152,14 @@ def test_with_the_rule_on_an_offices_api_key_works_only_from_its_terminal(termin
         organisation=orgs["chiyoda"], scope=ApiScope.IMPORTS, name="事務", by=None
     )
     assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Api-Key {municipal}").status_code == 200
+
+
+def test_without_a_ca_the_page_says_so_and_nothing_is_issued(login, cast, client):
+    olive = login(cast["olive"])
+    page = olive.get("/terminals/").content.decode()
+    assert "端末の認証局（CA）が設定されていない" in page and "発行する</button>" not in page
+    response = olive.post("/terminals/", {"name": "受付"})
+    assert (
+        "端末の認証局（CA）が設定されていない" in response.content.decode() and not Terminal.objects.exists()
+    )
+    assert client.get("/terminals/crl.pem").status_code == 404
