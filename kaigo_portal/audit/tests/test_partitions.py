@@ -24,9 +24,22 @@ JST = dt.timezone(dt.timedelta(hours=9))
 
 def read(number: str = "0000000001") -> Access:
     return Access(
-        None, "ケアマネ 太郎", "1370100016", "ケアプランセンター神田", "care_manager", "", "131011", number,
-        "eligibility", "care_management", "", "page", "granted", "relationship", "",
-    )  # fmt: skip
+        None,
+        "ケアマネ 太郎",
+        "1370100016",
+        "ケアプランセンター神田",
+        "care_manager",
+        "",
+        "131011",
+        number,
+        "eligibility",
+        "care_management",
+        "",
+        "page",
+        "granted",
+        "relationship",
+        "",
+    )
 
 
 def log_at(year: int, month: int, day: int, count: int = 3) -> None:
