@@ -1,4 +1,4 @@
-"""`python -m bench [audit_log|ingest|eligibility_api|person_search|card|careplan_units|office_master|load ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
+"""`python -m bench [audit_log|ingest|eligibility_api|person_search|card|careplan_units|office_master|access_history|load ...]`: runs the benchmarks (all by default) on a throw-away test database and prints the figures.
 
 With DATABASE_URL set (PostgreSQL), it runs there, which is where the access-log chains matter. Each
 benchmark starts from the freshly migrated database: afterwards every table is emptied and the migrations'
@@ -20,6 +20,7 @@ def main() -> int:
     from django.test.utils import setup_test_environment
 
     from bench import (
+        access_history,
         audit_log,
         card,
         careplan_units,
@@ -38,6 +39,7 @@ def main() -> int:
         "card": card,
         "careplan_units": careplan_units,
         "office_master": office_master,
+        "access_history": access_history,
         "load": load,
     }
     chosen = [modules[name] for name in sys.argv[1:]] or list(modules.values())

@@ -98,6 +98,22 @@ def test_the_office_master_bench_prints_its_time_and_its_copy_floor(monkeypatch)
     )
 
 
+def test_the_access_history_bench_prints_the_page_over_24_partitions_and_a_months_verification(monkeypatch):
+    from bench import access_history
+
+    monkeypatch.setenv("BENCH_ACCESS_LOG_ROWS", "24000")
+    monkeypatch.setattr(access_history, "RUNS", 5)
+    found = lines_of(access_history)
+    assert re.fullmatch(
+        r"24000 in 24 monthly partitions \(made and loaded in [0-9]+ s\)", found["access_log_rows"]
+    )
+    assert (
+        found["access_history_20m_ms"].startswith(tuple("0123456789"))
+        and "median of 5" in found["access_history_20m_ms"]
+    )
+    assert re.fullmatch(rf"{NUMBER} \([1-9][0-9]* rows of [0-9-]+, .+\)", found["audit_verify_month_s"])
+
+
 def test_the_card_bench_prints_the_server_and_end_to_end_medians(monkeypatch, settings):
     from bench import card
 
@@ -123,6 +139,7 @@ TINY = {
     "BENCH_CAREPLAN_RUNS": "2",
     "BENCH_CAREPLAN_PERSONS": "10",
     "BENCH_OFFICES": "300",
+    "BENCH_ACCESS_LOG_ROWS": "24000",
     "BENCH_LOAD_PERSONS": "3000",
     "BENCH_LOAD_OFFICES": "5",
     "BENCH_LOAD_APPLICATIONS": "300",
@@ -184,6 +201,9 @@ def test_make_bench_runs_whole_in_one_command():
         "office_master_import_s",
         "office_master_import_vs_copy_floor",
         "office_master_update_s",
+        "access_log_rows",
+        "access_history_20m_ms",
+        "audit_verify_month_s",
         "load_cm_caseload",
         "load_clerk_search",
         "load_clinic_requests",

@@ -85,3 +85,41 @@ def test_the_operator_checks_then_imports_the_next_office_master(journey, tmp_pa
     assert "取り込みました" in main and "追加 2" in main and "令和8年12月31日" in main  # the history's 基準日
     journey.click("事業所の検索へ")
     assert "訪問介護ステーション九段" in journey.look()
+
+
+def test_an_office_admin_issues_a_terminal_certificate_then_renews_and_revokes_it(
+    journey, settings, tmp_path
+):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("terminal_ca_init", str(tmp_path / "ca"), stdout=io.StringIO())
+    settings.KAIGO_TERMINAL_CA_CERT = str(tmp_path / "ca" / "ca.pem")
+    settings.KAIGO_TERMINAL_CA_KEY = str(tmp_path / "ca" / "ca-key.pem")
+    page = journey.page
+    journey.sign_in("office.admin@example.jp")
+    journey.click("端末のクライアント証明書")
+    assert "有効な証明書はありません" in journey.look()
+    page.get_by_label("端末名").fill("受付のパソコン1")
+    journey.click("発行する", role="button")
+    main = journey.look()
+    assert "このパスフレーズは二度と表示されません" in main
+    with page.expect_download() as download:
+        page.get_by_role("link", name="証明書のファイル（.p12）をダウンロード").click()
+    assert download.value.suggested_filename.endswith(".p12")
+    journey.click("この証明書の詳細へ")
+    main = journey.look()
+    assert "ダウンロード済み" in main and "発行" in main
+    journey.click("更新する", role="button")
+    assert "証明書を更新しますか" in journey.look()
+    journey.click("更新する", role="button")
+    assert "このパスフレーズは二度と表示されません" in journey.look()
+    journey.click("この証明書の詳細へ")
+    page.get_by_label("失効の理由").select_option("cessation_of_operation")
+    journey.click("失効させる", role="button")
+    assert "証明書を失効させますか" in journey.look() and "元に戻せません" in journey.look()
+    journey.click("失効させる", role="button")
+    main = journey.look()
+    assert "失効させました" in main and "有効な証明書はありません" in main
+    journey.click("← ホームへ")
