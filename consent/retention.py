@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
@@ -15,7 +16,7 @@ from .models import Consent, ConsentStatus
 
 
 def purge_withdrawn_consents(now: dt.datetime, apply: bool) -> int:
-    cutoff = now.date().replace(year=now.year - settings.KAIGO_CONSENT_WITHDRAWN_KEEP_YEARS)
+    cutoff = now.date() - relativedelta(years=settings.KAIGO_CONSENT_WITHDRAWN_KEEP_YEARS)  # 2月29日 too
     latest = Consent.objects.filter(person=OuterRef("person"), deleted=False).order_by(
         "-effective_date", "-id"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
 from kaigo_portal.operations.retention import Rule
@@ -14,7 +15,7 @@ from .models import Opinion
 
 
 def purge_opinion_contents(now: dt.datetime, apply: bool) -> int:
-    cutoff = now.replace(year=now.year - settings.KAIGO_OPINION_KEEP_YEARS)
+    cutoff = now - relativedelta(years=settings.KAIGO_OPINION_KEEP_YEARS)  # 2月29日 too
     opinions = Opinion.objects.filter(received_at__lt=cutoff).exclude(document={}, attachment="", source=None)
     count = opinions.count()
     if apply:

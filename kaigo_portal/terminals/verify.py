@@ -44,17 +44,18 @@ def required_for(organisation: Organisation | None) -> bool:
     )
 
 
+def _from_proxy(request) -> bool:
+    secret = settings.KAIGO_PROXY_SECRET
+    given = request.META.get(SECRET_HEADER, "")
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
 def terminal_of(request) -> Terminal | None:
     """The terminal the proxy verified for this request, or None."""
-    secret = settings.KAIGO_PROXY_SECRET
-    if not secret or not hmac.compare_digest(request.META.get(SECRET_HEADER, "").encode(), secret.encode()):
-        return None
-    if request.META.get(VERIFY_HEADER) != "SUCCESS":
+    if not _from_proxy(request) or request.META.get(VERIFY_HEADER) != "SUCCESS":
         return None
     serial = request.META.get(SERIAL_HEADER, "").strip().upper()
-    if not serial:
-        return None
-    return Terminal.objects.filter(serial=serial).first()
+    return Terminal.objects.filter(serial=serial).first() if serial else None
 
 
 def refusal(request, organisation: Organisation) -> str | None:
