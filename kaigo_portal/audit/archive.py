@@ -112,6 +112,10 @@ def months_due(today: dt.date | None = None) -> list[partitions.Partition]:
 
 
 def archive_month(partition: partitions.Partition, folder: Path) -> ArchivedMonth:
+    if connection.in_atomic_block:
+        # pg_dump reads from a connection of its own: it would not see this transaction's rows, and it
+        # would wait for this transaction's locks while this one waits for it.
+        raise ArchiveError("archiving runs outside a transaction (the beat task, or manage.py audit_archive)")
     folder.mkdir(parents=True, exist_ok=True)
     spans = _verified_spans(partition)
     dump = folder / f"access-log-{partition.month}.dump"

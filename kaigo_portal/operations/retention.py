@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -41,11 +41,14 @@ def rules() -> list[Rule]:
     return sorted(_RULES.values(), key=lambda rule: rule.name)
 
 
-def run(*, apply: bool, now: dt.datetime | None = None) -> dict[str, int]:
-    """Each rule's count of items past their time (purged when `apply`)."""
+def run(*, apply: bool, now: dt.datetime | None = None, names: Iterable[str] | None = None) -> dict[str, int]:
+    """Each rule's count of items past their time (purged when `apply`); every rule, or the `names`."""
     now = now or timezone.now()
     counts = {}
+    chosen = set(names) if names is not None else None
     for rule in rules():
+        if chosen is not None and rule.name not in chosen:
+            continue
         counts[rule.name] = rule.purge(now, apply)
         if apply and counts[rule.name]:
             logger.info("retention %s: %d purged", rule.name, counts[rule.name])

@@ -147,3 +147,6 @@ def test_an_old_month_is_archived_to_a_file_from_which_its_chain_verifies_and_th
     with pytest.raises(archive.ArchiveError, match="never written over"):
         archive.archive_month(partitions.Partition("x", dt.date(2025, 2, 1), dt.date(2025, 3, 1)), tmp_path)
     assert ArchivedMonth.objects.count() == 2
+    # Never inside a transaction: pg_dump's own connection would not see its rows and would wait on its locks.
+    with pytest.raises(archive.ArchiveError, match="outside a transaction"), transaction.atomic():
+        archive.archive_month(partitions.partitions()[0], tmp_path / "again")
