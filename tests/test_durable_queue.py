@@ -82,22 +82,17 @@ class OwnRedis:
 
 @contextlib.contextmanager
 def producing_to(url: str):
-    """This process's Celery producer on the given broker for the block (the worker gets it by REDIS_URL)."""
-
-    def reset():
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    original = celery_app.conf.broker_url
-    reset()
-    celery_app.conf.broker_url = url
+    """This process's Celery producer on the given broker for the block (the worker gets it by REDIS_URL).
+    The suite's own pools are set aside and put back untouched: kombu keeps pools per broker URL, and a
+    closed one would be handed out again to every later test."""
+    original = (celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool)
+    celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = url, None, None
     try:
         yield
     finally:
-        reset()
-        celery_app.conf.broker_url = original
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()  # this test's Redis only: its port is never used again
+        celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = original
 
 
 def sent_messages(folder) -> list[email.message.Message]:

@@ -123,6 +123,11 @@ class Organisation(models.Model):
         return {service.code for service in self.services.all()}
 
     @property
+    def is_office_or_clinic(self) -> bool:
+        """A 介護事業所 or a 医療機関: the organisations whose staff work from terminals with certificates."""
+        return self.kind in (OrganisationKind.CARE_OFFICE, OrganisationKind.CLINIC)
+
+    @property
     def is_care_management_office(self) -> bool:
         """居宅介護支援 (43), 介護予防支援 (46) or a 地域包括支援センター (position 3 is 0, serial 0001–4999)."""
         if self.office_number is None:

@@ -9,14 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kaigo_portal.accounts.models import Organisation, OrganisationKind, User
+from kaigo_portal.accounts.models import Organisation, User
 from kaigo_portal.errors import ApplicationError
 
 from . import ca
 from .models import RevocationReason, Terminal, TerminalEvent, TerminalEventKind
 
 logger = logging.getLogger(__name__)
-KINDS = (OrganisationKind.CARE_OFFICE, OrganisationKind.CLINIC)
 PASSPHRASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105  (an alphabet; typed at the terminal)
 
 
@@ -72,7 +71,7 @@ def terminal_issue(
 ) -> tuple[Terminal, str]:
     """A certificate for a new terminal; returns it with the one-time passphrase of its PKCS#12 file,
     which is shown once and kept nowhere."""
-    if organisation.kind not in KINDS:
+    if not organisation.is_office_or_clinic:
         raise ApplicationError(
             "端末のクライアント証明書は、介護事業所と医療機関の端末に発行します。", code="terminal.kind"
         )

@@ -30,7 +30,7 @@ def _issued(request, terminal: Terminal, passphrase: str):
 
 @org_admin_required
 def terminal_list(request, organisation):
-    if organisation.kind not in services.KINDS:
+    if not organisation.is_office_or_clinic:
         raise PermissionDenied("端末のクライアント証明書は、介護事業所と医療機関の管理者ユーザが管理します。")
     form = TerminalIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
