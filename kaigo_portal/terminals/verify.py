@@ -60,11 +60,11 @@ def terminal_of(request) -> Terminal | None:
 
 def refusal(request, organisation: Organisation) -> str | None:
     """None if the request comes from a valid terminal of `organisation`; else the reason's code."""
+    if not _from_proxy(request) or request.META.get(VERIFY_HEADER) != "SUCCESS":
+        return "terminal.no_certificate"  # none, or headers that did not come from the proxy
     terminal = terminal_of(request)
     if terminal is None:
-        return (
-            "terminal.no_certificate" if request.META.get(VERIFY_HEADER) != "SUCCESS" else "terminal.unknown"
-        )
+        return "terminal.unknown"
     now = timezone.now()
     if terminal.organisation_id != organisation.pk:
         return "terminal.other_organisation"

@@ -163,3 +163,27 @@ def test_without_a_ca_the_page_says_so_and_nothing_is_issued(login, cast, client
         "端末の認証局（CA）が設定されていない" in response.content.decode() and not Terminal.objects.exists()
     )
     assert client.get("/terminals/crl.pem").status_code == 404
+
+
+def test_the_operator_issues_an_offices_first_terminal_from_the_command_line(
+    terminal_ca, cast, orgs, tmp_path
+):
+    out = io.StringIO()
+    path = tmp_path / "first.p12"
+    call_command(
+        "terminal_issue",
+        orgs["kyotaku"].number,
+        name="受付1",
+        by=cast["pat"].email,
+        out=str(path),
+        stdout=out,
+    )
+    passphrase = re.search(r"passphrase \(shown once\): ([A-Z0-9-]{19})", out.getvalue()).group(1)
+    _key, certificate, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase.encode())
+    terminal = Terminal.objects.get()
+    assert terminal.organisation == orgs["kyotaku"] and terminal.downloaded_at is not None  # its one download
+    assert (
+        certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+        == orgs["kyotaku"].number
+    )
+    assert [e.by for e in TerminalEvent.objects.order_by("id")] == [cast["pat"], cast["pat"]]
