@@ -21,7 +21,8 @@ def purge_withdrawn_consents(now: dt.datetime, apply: bool) -> int:
         "-effective_date", "-id"
     )
     ended = (
-        Consent.objects.filter(deleted=False)
+        # Only the old withdrawals are candidates; for each, whether it is still the person's latest event.
+        Consent.objects.filter(deleted=False, status=ConsentStatus.WITHDRAWN, effective_date__lt=cutoff)
         .annotate(latest_status=Subquery(latest.values("status")[:1]))
         .annotate(latest_date=Subquery(latest.values("effective_date")[:1]))
         .filter(latest_status=ConsentStatus.WITHDRAWN, latest_date__lt=cutoff)

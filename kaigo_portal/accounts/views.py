@@ -34,7 +34,7 @@ def org_admin_required(view):
     return wrapper
 
 
-def _form_error(form, error: ApplicationError) -> None:
+def form_error(form, error: ApplicationError) -> None:
     if error.fields:
         for field, field_messages in error.fields.items():
             for message in field_messages:
@@ -64,7 +64,7 @@ def staff_add(request, organisation):
                 organisation=organisation, by=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"{membership.user.name} さんを登録し、案内メールを送りました。")
             return redirect("staff_list")
@@ -109,7 +109,7 @@ def api_key_list(request, organisation):
                 organisation=organisation, by=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             form = ApiKeyCreateForm(scopes=scopes)
     keys = selectors.api_keys_of(organisation)

@@ -34,7 +34,7 @@ from kaigo_portal.operations.backups import file_sha256, pg_environment
 
 from . import partitions
 from .models import AccessLogEntry, ArchivedMonth
-from .services import CONTENT_FIELDS, GENESIS, row_hash
+from .services import CONTENT_FIELDS, GENESIS, archived_ends, row_hash
 
 _FIELDS = ["id", "at", "chain", "chain_seq", *[f for f in CONTENT_FIELDS if f != "at"], "prev_hash", "hash"]
 
@@ -55,18 +55,16 @@ class Span:
         return [self.first_seq, self.first_prev, self.last_seq, self.last_hash, self.rows]
 
 
-def _predecessor(chain: int, seq: int) -> str | None:
-    """The hash of link `seq` of the chain, from the database or the archived months; GENESIS before 1."""
+def _predecessor(chain: int, seq: int, ends: dict[int, tuple[int, str]]) -> str | None:
+    """The hash of link `seq` of the chain, from the database or the archived months' ends (`ends`, as
+    `services.archived_ends` gives them); GENESIS before 1."""
     if seq == 0:
         return GENESIS
     row = AccessLogEntry.objects.filter(chain=chain, chain_seq=seq).values_list("hash", flat=True).first()
     if row is not None:
         return row
-    for month in ArchivedMonth.objects.order_by("-month"):
-        span = month.chains.get(str(chain))
-        if span and span[2] == seq:
-            return span[3]
-    return None
+    end = ends.get(chain)
+    return end[1] if end and end[0] == seq else None
 
 
 def _walk(rows, *, what: str) -> dict[int, Span]:
@@ -168,8 +166,9 @@ def _verified_spans(partition: partitions.Partition) -> dict[int, Span]:
     """Every row's hash, the links within the month, and each chain's first link against the month before
     (in the database or an archive)."""
     spans = _walk(_month_rows(partition), what=partition.month)
+    ends = archived_ends()
     for chain, span in spans.items():
-        if _predecessor(chain, span.first_seq - 1) != span.first_prev:
+        if _predecessor(chain, span.first_seq - 1, ends) != span.first_prev:
             raise ArchiveError(f"{partition.month}: chain {chain} does not follow on from the month before")
     return spans
 

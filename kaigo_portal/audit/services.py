@@ -301,20 +301,23 @@ class BrokenLink:
         return f"{where}: {self.problem}"
 
 
-def _archived_end(chain: int) -> tuple[int, str]:
-    """Where the chain goes on in the database: after the last link of its newest archived month (the
-    months before are in archive files, verified by `archive.verify_file`), else from the start."""
-    for month in ArchivedMonth.objects.order_by("-month"):
-        span = month.chains.get(str(chain))
-        if span:
-            return span[2] + 1, span[3]
-    return 1, GENESIS
+def archived_ends() -> dict[int, tuple[int, str]]:
+    """Per chain, the last link (seq, hash) of its newest archived month: where the chain goes on in the
+    database (the months before are in archive files, verified by `archive.verify_file`). One query."""
+    ends: dict[int, tuple[int, str]] = {}
+    for chains in ArchivedMonth.objects.order_by("month").values_list("chains", flat=True):
+        for chain, span in chains.items():
+            ends[int(chain)] = (span[2], span[3])  # a newer month overwrites an older one
+    return ends
 
 
-def verify_chain(chain: int, head: ChainHead | None) -> tuple[int, BrokenLink | None]:
-    """Walks one chain from its start (or from its archived months' end); returns the rows checked and
-    the first broken link, if any."""
-    expected_seq, expected_prev = _archived_end(chain)
+def verify_chain(
+    chain: int, head: ChainHead | None, archived_end: tuple[int, str] | None = None
+) -> tuple[int, BrokenLink | None]:
+    """Walks one chain from its start, or from `archived_end` (`archived_ends()`); returns the rows checked
+    and the first broken link, if any."""
+    last_seq, expected_prev = archived_end or (0, GENESIS)
+    expected_seq = last_seq + 1
     checked = 0
     rows_of_chain = AccessLogEntry.objects.filter(chain=chain, chain_seq__gte=expected_seq)
     if head is not None:
@@ -347,9 +350,10 @@ def verify_all() -> tuple[int, list[BrokenLink]]:
     # Heads first: every row up to a head existed when it was read, whatever is appended meanwhile.
     heads = {head.chain: head for head in ChainHead.objects.all()}
     chains = set(heads) | set(AccessLogEntry.objects.values_list("chain", flat=True).distinct())
+    ends = archived_ends()
     total, broken = 0, []
     for chain in sorted(chains):
-        checked, link = verify_chain(chain, heads.get(chain))
+        checked, link = verify_chain(chain, heads.get(chain), ends.get(chain))
         total += checked
         if link is not None:
             broken.append(link)

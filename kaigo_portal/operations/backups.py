@@ -24,6 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -173,21 +174,28 @@ def read(dump: Path) -> Backup:
     return Backup(dump, actual, manifest)
 
 
-def _pg_is_empty(env: dict[str, str], database: str) -> bool:
-    psql = shutil.which("psql")
-    if psql is None:
-        raise BackupError("psql がありません（Debian: apt-get install postgresql-client）。")
-    query = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
-    completed = subprocess.run(  # noqa: S603
-        [psql, "--no-password", "-XAtq", "-d", database, "-c", query],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+def cursor_for(target: dict):
+    """A cursor on the database `target` names (a DATABASES entry), outside Django's connections."""
+    if target["ENGINE"] == "django.db.backends.sqlite3":
+        return sqlite3.connect(target["NAME"]).cursor()
+    connection = psycopg.connect(
+        dbname=target["NAME"],
+        host=target.get("HOST") or None,
+        port=target.get("PORT") or None,
+        user=target.get("USER") or None,
+        password=target.get("PASSWORD") or None,
+        autocommit=True,
     )
-    if completed.returncode != 0:
-        raise BackupError(f"復元先のデータベースに接続できません: {completed.stderr.strip()}")
-    return completed.stdout.strip() == "0"
+    return connection.cursor()
+
+
+def _pg_is_empty(target: dict) -> bool:
+    try:
+        cursor = cursor_for(target)
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+    except psycopg.Error as error:
+        raise BackupError(f"復元先のデータベースに接続できません: {error}") from error
+    return cursor.fetchone()[0] == 0
 
 
 def restore(backup_: Backup, *, target: dict) -> None:
@@ -198,7 +206,7 @@ def restore(backup_: Backup, *, target: dict) -> None:
         if target["ENGINE"] != "django.db.backends.postgresql":
             raise BackupError("PostgreSQL のバックアップは PostgreSQL に復元してください。")
         env = pg_environment(target)
-        if not _pg_is_empty(env, target["NAME"]):
+        if not _pg_is_empty(target):
             raise BackupError(
                 f"復元先のデータベース {target['NAME']} は空ではありません。空のデータベースを作ってください。"
             )

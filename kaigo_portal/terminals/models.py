@@ -53,10 +53,6 @@ class Terminal(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.serial}）"
 
-    def is_valid(self, now=None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and self.not_before <= now < self.not_after
-
     @property
     def state(self) -> str:
         if self.revoked_at is not None:

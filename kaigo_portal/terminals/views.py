@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kaigo_portal.accounts.views import _form_error, org_admin_required
+from kaigo_portal.accounts.views import form_error, org_admin_required
 from kaigo_portal.errors import ApplicationError
 from kaigo_portal.wareki import to_wareki_with_seireki
 from kaigo_portal.web import confirm
@@ -42,7 +42,7 @@ def terminal_list(request, organisation):
                 **form.cleaned_data,
             )
         except ApplicationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return _issued(request, terminal, passphrase)
     show_all = request.GET.get("all") == "1"

@@ -87,7 +87,7 @@ def empty_database(tmp_path):
 def test_a_backup_restores_into_an_empty_database_and_answers_as_before(data, tmp_path):
     postgres = connection.vendor == "postgresql"
     if postgres:
-        for tool in ("pg_dump", "pg_restore", "psql"):
+        for tool in ("pg_dump", "pg_restore"):
             require_tool(tool, hint="apt-get install postgresql-client")
     persons, client, before = data
     made = backups.backup(tmp_path / "backups")

@@ -100,3 +100,13 @@ def test_a_withdrawn_consent_goes_five_years_after_the_withdrawal_unless_consent
     assert not Consent.objects.filter(person=gone).exists()
     assert Consent.objects.filter(person=again).count() == 3
     assert Consent.objects.filter(person=recent).count() == 2
+
+
+def test_beat_runs_the_retention_rules_nightly_and_makes_the_log_months_ahead():
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "kaigo_portal.operations.tasks.apply_retention",
+        "kaigo_portal.audit.tasks.ensure_partitions",
+    } <= tasks

@@ -5,13 +5,11 @@ loading, the row counts, the log's chain heads and the applied migrations are co
 and `audit_verify` walks every hash chain of the restored log."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import dj_database_url
-import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -37,7 +35,7 @@ class Command(BaseCommand):
             backups.restore(backup, target=target_db)
         except backups.BackupError as error:
             raise CommandError(str(error)) from error
-        differences = backups.compare(backup, _cursor(target_db))
+        differences = backups.compare(backup, backups.cursor_for(target_db))
         if differences:
             for difference in differences:
                 self.stderr.write(f"DIFFERS {difference}")
@@ -59,17 +57,3 @@ class Command(BaseCommand):
             self.stderr.write(completed.stderr.strip())
             raise CommandError("audit_verify failed on the restored database")
         self.stdout.write(self.style.SUCCESS("OK: the restored access log verifies"))
-
-
-def _cursor(target_db: dict):
-    if target_db["ENGINE"] == "django.db.backends.sqlite3":
-        return sqlite3.connect(target_db["NAME"]).cursor()
-    connection = psycopg.connect(
-        dbname=target_db["NAME"],
-        host=target_db.get("HOST") or None,
-        port=target_db.get("PORT") or None,
-        user=target_db.get("USER") or None,
-        password=target_db.get("PASSWORD") or None,
-        autocommit=True,
-    )
-    return connection.cursor()
